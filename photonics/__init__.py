@@ -1,0 +1,1 @@
+"""cposim.photonics: microrings, modulators, variation, WDM banks, link budget, yield and switches."""
