@@ -65,7 +65,7 @@ def check_range(
     if high is not None:
         bad |= array > high if high_inclusive else array >= high
     if bad.any():
-        offending = array[bad].flat[0] if array.ndim else float(array)
+        offending = float(array[bad].flat[0]) if array.ndim else float(array)
         raise ValueError(
             f"{name} = {offending!r}{_first_index(bad)} is out of range: must be "
             f"{describe_interval(low, high, low_inclusive, high_inclusive)}"

@@ -8,8 +8,8 @@ Sterbenz's lemma, leaving ``|r| <= 1/8`` cycle. The reduced angle ``θ = 2π·r`
 errors below 5e-17, and the quadrant is applied with branch-free selects. The functions are plain
 arithmetic, so loops that call them vectorise (AVX2 here).
 
-Accuracy: within 2e-16 absolute of the correctly rounded ``cos(2π·x)`` for every finite ``x``
-(tested against mpmath over the whole double range and against NumPy on dense grids).
+Accuracy: within 2.5e-16 absolute of the exact ``cos(2π·x)`` and ``sin(2π·x)`` for every finite
+``x`` (tested against mpmath over the whole double range and against NumPy on dense grids).
 """
 
 from __future__ import annotations
@@ -39,10 +39,15 @@ _TWO_PI = 2.0 * np.pi
 
 @jit(inline="always")
 def _reduce(cycles):
-    """Nearest quarter-cycle count ``q`` and the reduced angle ``θ`` in radians."""
+    """Quadrant (0.0 … 3.0, as a float) and the reduced angle ``θ`` in [-π/4, π/4] radians.
+
+    The quadrant stays a float (``q - 4·floor(q/4)`` is exact for every whole double) so huge
+    arguments never overflow an integer conversion, and the selects stay vectorisable.
+    """
     quarters = np.floor(4.0 * cycles + 0.5)
     theta = _TWO_PI * (cycles - 0.25 * quarters)
-    return quarters, theta
+    quadrant = quarters - 4.0 * np.floor(0.25 * quarters)
+    return quadrant, theta
 
 
 @jit(inline="always")
@@ -79,12 +84,11 @@ def cos_2pi(cycles):
     cycles : float
         Angle in cycles (turns), any finite value.
     """
-    quarters, theta = _reduce(cycles)
-    quadrant = np.int64(quarters) & 3
+    quadrant, theta = _reduce(cycles)
     s = _sin_poly(theta)
     c = _cos_poly(theta)
-    magnitude = s if quadrant & 1 else c
-    return -magnitude if (quadrant + 1) & 2 else magnitude
+    magnitude = s if quadrant == 1.0 or quadrant == 3.0 else c
+    return -magnitude if quadrant == 1.0 or quadrant == 2.0 else magnitude
 
 
 @jit(inline="always")
@@ -96,13 +100,28 @@ def cos_sin_2pi(cycles):
     cycles : float
         Angle in cycles (turns), any finite value.
     """
-    quarters, theta = _reduce(cycles)
-    quadrant = np.int64(quarters) & 3
+    quadrant, theta = _reduce(cycles)
     s = _sin_poly(theta)
     c = _cos_poly(theta)
-    odd = quadrant & 1
+    odd = quadrant == 1.0 or quadrant == 3.0
     cos_magnitude = s if odd else c
     sin_magnitude = c if odd else s
-    cosine = -cos_magnitude if (quadrant + 1) & 2 else cos_magnitude
-    sine = -sin_magnitude if quadrant & 2 else sin_magnitude
+    cosine = -cos_magnitude if quadrant == 1.0 or quadrant == 2.0 else cos_magnitude
+    sine = -sin_magnitude if quadrant >= 2.0 else sin_magnitude
     return cosine, sine
+
+
+@jit(inline="always")
+def sin_2pi(cycles):
+    """``sin(2π·cycles)`` for a float64 scalar, vectorisable inside Numba loops.
+
+    Parameters
+    ----------
+    cycles : float
+        Angle in cycles (turns), any finite value.
+    """
+    quadrant, theta = _reduce(cycles)
+    s = _sin_poly(theta)
+    c = _cos_poly(theta)
+    magnitude = c if quadrant == 1.0 or quadrant == 3.0 else s
+    return -magnitude if quadrant >= 2.0 else magnitude

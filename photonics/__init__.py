@@ -1,1 +1,1 @@
-"""cposim.photonics: microrings, modulators, variation, WDM banks, link budget, yield and switches."""
+"""cposim.photonics: rings, modulators, variation, WDM banks, link budget, yield, switches."""

@@ -62,16 +62,25 @@ class EvanescentCoupler:
     cladding_index: float = 1.4468
 
     def __post_init__(self):
-        check_range("reference_gap_m", self.reference_gap_m, low=0.0, high=1e-5,
-                    low_inclusive=False)
-        check_range("reference_power_coupling", self.reference_power_coupling, low=0.0,
-                    high=1.0, low_inclusive=False, high_inclusive=False)
-        check_range("reference_width_m", self.reference_width_m, low=0.0, high=1e-4,
-                    low_inclusive=False)
+        check_range(
+            "reference_gap_m", self.reference_gap_m, low=0.0, high=1e-5, low_inclusive=False
+        )
+        check_range(
+            "reference_power_coupling",
+            self.reference_power_coupling,
+            low=0.0,
+            high=1.0,
+            low_inclusive=False,
+            high_inclusive=False,
+        )
+        check_range(
+            "reference_width_m", self.reference_width_m, low=0.0, high=1e-4, low_inclusive=False
+        )
         check_range("wavelength_m", self.wavelength_m, low=1e-7, high=1e-4)
         check_range("cladding_index", self.cladding_index, low=1.0)
-        check_range("neff_reference", self.neff_reference, low=self.cladding_index,
-                    low_inclusive=False)
+        check_range(
+            "neff_reference", self.neff_reference, low=self.cladding_index, low_inclusive=False
+        )
         check_range("dneff_dwidth_per_m", self.dneff_dwidth_per_m)
 
     def decay_constant_per_m(self, width_m=None):
@@ -82,8 +91,11 @@ class EvanescentCoupler:
         width_m : float or array_like, optional
             Waveguide width in metres; the reference width when omitted.
         """
-        width = self.reference_width_m if width_m is None else check_range(
-            "width_m", width_m, low=0.0, low_inclusive=False)
+        width = (
+            self.reference_width_m
+            if width_m is None
+            else check_range("width_m", width_m, low=0.0, low_inclusive=False)
+        )
         neff = self.neff_reference + self.dneff_dwidth_per_m * (width - self.reference_width_m)
         if np.any(neff <= self.cladding_index):
             raise ValueError(

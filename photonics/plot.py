@@ -26,7 +26,7 @@ def axes(ax=None, *, figsize=(6.4, 4.0)):
         return ax
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=figsize, layout="constrained")
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 

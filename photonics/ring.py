@@ -90,30 +90,42 @@ class Ring:
 
     def __post_init__(self):
         checked = {
-            "radius_m": check_range("radius_m", self.radius_m, low=0.0, high=1e-2,
-                                    low_inclusive=False),
+            "radius_m": check_range(
+                "radius_m", self.radius_m, low=0.0, high=1e-2, low_inclusive=False
+            ),
             "neff": check_range("neff", self.neff, low=1.0),
             "ng": check_range("ng", self.ng, low=1.0),
             "wavelength0_m": _check_wavelength("wavelength0_m", self.wavelength0_m),
             "loss_db_per_m": check_range("loss_db_per_m", self.loss_db_per_m, low=0.0),
-            "power_coupling_in": check_range("power_coupling_in", self.power_coupling_in,
-                                             low=0.0, high=1.0, low_inclusive=False,
-                                             high_inclusive=False),
-            "power_coupling_drop": check_range("power_coupling_drop", self.power_coupling_drop,
-                                               low=0.0, high=1.0, high_inclusive=False),
+            "power_coupling_in": check_range(
+                "power_coupling_in",
+                self.power_coupling_in,
+                low=0.0,
+                high=1.0,
+                low_inclusive=False,
+                high_inclusive=False,
+            ),
+            "power_coupling_drop": check_range(
+                "power_coupling_drop",
+                self.power_coupling_drop,
+                low=0.0,
+                high=1.0,
+                high_inclusive=False,
+            ),
             "dneff_dt_per_k": check_range("dneff_dt_per_k", self.dneff_dt_per_k),
-            "straight_length_m": check_range("straight_length_m", self.straight_length_m,
-                                             low=0.0, high=1e-2),
+            "straight_length_m": check_range(
+                "straight_length_m", self.straight_length_m, low=0.0, high=1e-2
+            ),
         }
         broadcast_fields(checked)
         for name, value in checked.items():
             object.__setattr__(self, name, value if value.ndim else float(value))
-        x = self.self_coupling_in * self.self_coupling_drop * self.round_trip_amplitude
-        if np.any(x >= 1.0):
+        one_minus_x = self._coefficients()[1]
+        if np.any(one_minus_x * one_minus_x == 0.0):
             raise ValueError(
                 "power_coupling_in is too small to resolve in float64 for a lossless ring "
-                "(the round-trip factor r1·r2·a rounds to 1, a zero linewidth); use "
-                "power_coupling_in >= 1e-15 or a nonzero loss_db_per_m"
+                "(1 - r1·r2·a underflows: a zero linewidth); use power_coupling_in >= 1e-100 "
+                "or a nonzero loss_db_per_m"
             )
 
     # ----------------------------------------------------------------------- derived quantities
@@ -159,10 +171,13 @@ class Ring:
         """
         lam = _check_wavelength("wavelength_m", wavelength_m)
         dt = _check_delta_t(delta_t_k)
+        shape = np.broadcast_shapes(self.shape, dt.shape)
         expand = (...,) + (None,) * lam.ndim
-        n0, group, lam0, dndt = (np.asarray(v)[expand] for v in
-                                 (self.neff, self.ng, self.wavelength0_m, self.dneff_dt_per_k))
-        return n0 - (group - n0) * (lam - lam0) / lam0 + dndt * dt[expand]
+        n0, group, lam0, dndt, dt = (
+            np.broadcast_to(v, shape)[expand]
+            for v in (self.neff, self.ng, self.wavelength0_m, self.dneff_dt_per_k, dt)
+        )
+        return n0 - (group - n0) * (lam - lam0) / lam0 + dndt * dt
 
     # -------------------------------------------------------------------------- transmission
     def through(self, wavelength_m, *, delta_t_k=0.0) -> np.ndarray:
@@ -256,6 +271,25 @@ class Ring:
         order = _nearest_order(p, q, near)
         return p / (order + q)
 
+    def resonance_of_order_m(self, order, *, delta_t_k=0.0):
+        """Exact wavelength of the resonance of azimuthal order ``order``, in metres.
+
+        Use it to follow one resonance as the ring heats (``resonance_m`` jumps to a
+        neighbouring order once the shift exceeds half an FSR).
+
+        Parameters
+        ----------
+        order : int or array_like of int
+            Azimuthal order m ≥ 1 (``n_eff·L = m·λ``); broadcasts with the ring shape.
+        delta_t_k : float or array_like
+            Ring temperature rise in kelvin.
+        """
+        order = check_range("order", order, low=1.0)
+        if np.any(order != np.round(order)):
+            raise ValueError(f"order = {order!r} must hold whole numbers >= 1")
+        shape, (p, q, *_) = self._phase_terms(delta_t_k)
+        return p.reshape(shape) / (order + q.reshape(shape))
+
     def resonance_order(self, near_m, *, delta_t_k=0.0):
         """Azimuthal order ``m`` (integer) of the resonance nearest ``near_m``.
 
@@ -291,7 +325,7 @@ class Ring:
 
         The half-maximum points solve ``1 - 2x·cos φ + x² = 2(1 - x)²`` with ``x = r1·r2·a``;
         for high finesse this tends to ``(1 - x)·λ²/(π·n_g·L·√x)`` (Bogaerts 2012, eq. 8). Rings
-        so lossy that ``x < 3 - 2√2`` never reach half depth and return NaN.
+        so lossy or strongly coupled that ``x < 3 - 2√2`` never reach half depth: NaN.
 
         Parameters
         ----------
@@ -301,10 +335,8 @@ class Ring:
             Ring temperature rise in kelvin.
         """
         p, q, near = self._resonance_terms(near_m, delta_t_k)
-        x = np.broadcast_to(
-            self.self_coupling_in * self.self_coupling_drop * self.round_trip_amplitude, p.shape
-        )
-        half_width_cycles = _half_width_cycles(x)
+        x, one_minus_x, *_ = (np.broadcast_to(c, p.shape) for c in self._coefficients())
+        half_width_cycles = _half_width_cycles(x, one_minus_x)
         order_term = _nearest_order(p, q, near) + q
         return p / (order_term - half_width_cycles) - p / (order_term + half_width_cycles)
 
@@ -365,9 +397,10 @@ class Ring:
             Ring temperature rise in kelvin.
         """
         p, _, _ = self._resonance_terms(near_m, delta_t_k)
+        x, one_minus_x, mismatch, _ = self._coefficients()
         r1, r2a = self.self_coupling_in, self.self_coupling_drop * self.round_trip_amplitude
-        t_max = (r2a + r1) ** 2 / (1.0 + r1 * r2a) ** 2
-        t_min = (r2a - r1) ** 2 / (1.0 - r1 * r2a) ** 2
+        t_max = (r2a + r1) ** 2 / (1.0 + x) ** 2
+        t_min = mismatch**2 / one_minus_x**2
         with np.errstate(divide="ignore"):
             return np.broadcast_to(10.0 * np.log10(t_max / t_min), p.shape).copy()
 
@@ -397,22 +430,31 @@ class Ring:
             Relative tolerance on ``|r1 - r2·a|/r1`` below which a ring counts as critical.
         """
         check_range("rtol", rtol, low=0.0)
-        r1 = np.broadcast_to(self.self_coupling_in, self.shape)
-        r2a = self.self_coupling_drop * self.round_trip_amplitude
-        regime = np.where(r1 > r2a, "under", "over")
-        return np.where(np.abs(r1 - r2a) <= rtol * r1, "critical", regime)
+        mismatch = np.broadcast_to(self._coefficients()[2], self.shape)  # r2·a - r1
+        regime = np.where(mismatch < 0.0, "under", "over")
+        return np.where(np.abs(mismatch) <= rtol * self.self_coupling_in, "critical", regime)
 
     # -------------------------------------------------------------------------------- internals
+    def _coefficients(self):
+        """``x = r1·r2·a``, ``1 - x``, ``d = r2·a - r1`` and ``κ1²·κ2²·a``, computed accurately."""
+        return _ring_kernels.ring_coefficients(
+            self.power_coupling_in,
+            self.power_coupling_drop,
+            self.loss_db_per_m,
+            self.round_trip_length_m,
+        )
+
     def _phase_terms(self, delta_t_k):
-        """Per-ring kernel coefficients, each broadcast to the ring-and-temperature shape."""
+        """Per-ring kernel inputs (p, q, x, 1 - x, d, κ1²κ2²a), flat, broadcast to one shape."""
         dt = _check_delta_t(delta_t_k)
         length = self.round_trip_length_m
         p = (np.asarray(self.ng) + np.asarray(self.dneff_dt_per_k) * dt) * length
         q = (np.asarray(self.ng) - np.asarray(self.neff)) * length / np.asarray(self.wavelength0_m)
         shape = np.broadcast_shapes(np.shape(p), np.shape(q), self.shape)
-        terms = (p, q, self.self_coupling_in, self.self_coupling_drop, self.round_trip_amplitude)
-        flat = [np.ascontiguousarray(np.broadcast_to(t, shape), dtype=np.float64).ravel()
-                for t in terms]
+        terms = (p, q, *self._coefficients())
+        flat = [
+            np.ascontiguousarray(np.broadcast_to(t, shape), dtype=np.float64).ravel() for t in terms
+        ]
         return shape, flat
 
     def _resonance_terms(self, near_m, delta_t_k):
@@ -425,9 +467,11 @@ class Ring:
                 f"near_m has shape {near.shape}, which does not broadcast with the ring shape "
                 f"{shape}"
             ) from None
-        return (np.broadcast_to(p.reshape(shape), out_shape),
-                np.broadcast_to(q.reshape(shape), out_shape),
-                np.broadcast_to(near, out_shape))
+        return (
+            np.broadcast_to(p.reshape(shape), out_shape),
+            np.broadcast_to(q.reshape(shape), out_shape),
+            np.broadcast_to(near, out_shape),
+        )
 
     def _power(self, wavelength_m, delta_t_k, *, want_drop):
         lam = _check_wavelength("wavelength_m", wavelength_m)
@@ -445,7 +489,8 @@ class Ring:
         inverse = np.ascontiguousarray(1.0 / lam.ravel())
         through = np.empty((terms[0].size, inverse.size), dtype=np.complex128)
         drop = np.empty_like(through)
-        _ring_kernels.through_drop_field(*terms, inverse, through, drop)
+        r2a = np.broadcast_to(self.self_coupling_drop * self.round_trip_amplitude, shape).ravel()
+        _ring_kernels.through_drop_field(*terms, np.ascontiguousarray(r2a), inverse, through, drop)
         out_shape = shape + lam.shape
         return through.reshape(out_shape), drop.reshape(out_shape)
 
@@ -476,12 +521,14 @@ class RingSpectrum:
 
         n_rings = int(np.prod(self.through.shape[:-1], dtype=np.int64))
         n_wavelengths = self.wavelength_m.size
-        return pd.DataFrame({
-            "ring": np.repeat(np.arange(n_rings), n_wavelengths),
-            "wavelength_m": np.tile(self.wavelength_m, n_rings),
-            "through": self.through.ravel(),
-            "drop": self.drop.ravel(),
-        })
+        return pd.DataFrame(
+            {
+                "ring": np.repeat(np.arange(n_rings), n_wavelengths),
+                "wavelength_m": np.tile(self.wavelength_m, n_rings),
+                "through": self.through.ravel(),
+                "drop": self.drop.ravel(),
+            }
+        )
 
     def plot(self, ax=None, *, max_rings: int = 12):
         """Plot the spectra in dB against wavelength in nm; returns the matplotlib Axes.
@@ -502,13 +549,21 @@ class RingSpectrum:
         single = through.shape[0] == 1
         for index, (t, d) in enumerate(zip(through, drop, strict=True)):
             colour = f"C{index % 10}"
-            ax.plot(wavelength_nm, plot.to_db(t), color=colour,
-                    label="through" if single else f"ring {index} through")
+            ax.plot(
+                wavelength_nm,
+                plot.to_db(t),
+                color=colour,
+                label="through" if single else f"ring {index} through",
+            )
             if not self.all_pass:
-                ax.plot(wavelength_nm, plot.to_db(d), color=colour, linestyle="--",
-                        label="drop" if single else f"ring {index} drop")
-        plot.label(ax, x="Wavelength (nm)", y="Transmission (dB)",
-                   title="Microring spectrum")
+                ax.plot(
+                    wavelength_nm,
+                    plot.to_db(d),
+                    color=colour,
+                    linestyle="--",
+                    label="drop" if single else f"ring {index} drop",
+                )
+        plot.label(ax, x="Wavelength (nm)", y="Transmission (dB)", title="Microring spectrum")
         if single or through.shape[0] <= 6:
             ax.legend(loc="lower left", fontsize="small")
         return ax
@@ -532,13 +587,11 @@ def _nearest_order(p, q, near):
     return np.where(closer_upper, upper, lower)
 
 
-def _half_width_cycles(x):
-    """Half of the FWHM in round-trip cycles, from ``cos(2πd) = 1 - (1 - x)²/(2x)``."""
-    cos_half = 1.0 - (1.0 - x) ** 2 / (2.0 * x)
+def _half_width_cycles(x, one_minus_x):
+    """Half of the FWHM in round-trip cycles: ``sin(π·d) = (1 - x)/(2√x)`` (NaN if > 1)."""
+    sine = one_minus_x / (2.0 * np.sqrt(x))
     with np.errstate(invalid="ignore"):
-        return np.where(cos_half >= -1.0, np.arccos(np.clip(cos_half, -1.0, 1.0)), np.nan) / (
-            2.0 * np.pi
-        )
+        return np.where(sine <= 1.0, np.arcsin(np.minimum(sine, 1.0)), np.nan) / np.pi
 
 
 __all__ = ["WAVELENGTH_RANGE_M", "Ring", "RingSpectrum"]
