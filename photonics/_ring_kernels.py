@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 from cposim.control._jit import jit_parallel
-from cposim.control._vecmath import cos_sin_2pi, sin_2pi
+from cposim.control._vecmath import cos_sin_2pi, sin_squared_pi
 
 _LN10_OVER_20 = np.log(10.0) / 20.0
 
@@ -76,18 +76,15 @@ def through_drop_power(
         four_x = 4.0 * x[i]
         floor = one_minus_x[i] * one_minus_x[i]
         d2 = mismatch[i] * mismatch[i]
-        half_p = 0.5 * p[i]
-        half_q = 0.5 * q[i]
         row_through = through[i]
         for j in range(n_wavelengths):
-            s = sin_2pi(half_p * inverse_wavelength[j] - half_q)
-            detuning = four_x * s * s
+            detuning = four_x * sin_squared_pi(p[i] * inverse_wavelength[j] - q[i])
             row_through[j] = (d2 + detuning) / (floor + detuning)
         if want_drop:
             row_drop = drop[i]
             for j in range(n_wavelengths):
-                s = sin_2pi(half_p * inverse_wavelength[j] - half_q)
-                row_drop[j] = drop_numerator[i] / (floor + four_x * s * s)
+                detuning = four_x * sin_squared_pi(p[i] * inverse_wavelength[j] - q[i])
+                row_drop[j] = drop_numerator[i] / (floor + detuning)
 
 
 @jit_parallel
@@ -148,12 +145,14 @@ def reference_through_drop(
     dneff_dt_per_k,
     delta_t_k,
     wavelength_m,
+    want_drop=True,
 ):
     """Plain-NumPy closed form of the through and drop power transmission (test reference).
 
     Written directly from Bogaerts et al., Laser Photonics Rev. 6, 47 (2012), eqs. 4 and 6, with
     ``np.cos`` and broadcasting, independent of the kernels' phase bookkeeping. Ring arguments
-    broadcast with each other and gain a trailing axis for ``wavelength_m`` (1-D, m).
+    broadcast with each other and gain a trailing axis for ``wavelength_m`` (1-D, m); with
+    ``want_drop=False`` only the through port is computed and ``drop`` is None.
 
     Returns
     -------
@@ -186,5 +185,6 @@ def reference_through_drop(
     cos_phi = np.cos(phi)
     denominator = 1.0 - 2.0 * r1 * r2 * a * cos_phi + (r1 * r2 * a) ** 2
     through = (r2**2 * a**2 - 2.0 * r1 * r2 * a * cos_phi + r1**2) / denominator
-    drop = (1.0 - r1**2) * (1.0 - r2**2) * a / denominator
-    return through, drop
+    if not want_drop:
+        return through, None
+    return through, (1.0 - r1**2) * (1.0 - r2**2) * a / denominator
