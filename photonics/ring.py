@@ -548,19 +548,21 @@ class RingSpectrum:
         wavelength_nm = self.wavelength_m * 1e9
         single = through.shape[0] == 1
         for index, (t, d) in enumerate(zip(through, drop, strict=True)):
-            colour = f"C{index % 10}"
+            # One ring: a colour per port. Several rings: a colour per ring, a line style per port.
+            through_colour = "C0" if single else f"C{index % 10}"
+            drop_colour = "C1" if single else through_colour
             ax.plot(
                 wavelength_nm,
                 plot.to_db(t),
-                color=colour,
+                color=through_colour,
                 label="through" if single else f"ring {index} through",
             )
             if not self.all_pass:
                 ax.plot(
                     wavelength_nm,
                     plot.to_db(d),
-                    color=colour,
-                    linestyle="--",
+                    color=drop_colour,
+                    linestyle="-" if single else "--",
                     label="drop" if single else f"ring {index} drop",
                 )
         plot.label(ax, x="Wavelength (nm)", y="Transmission (dB)", title="Microring spectrum")
