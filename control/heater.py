@@ -1,0 +1,135 @@
+"""Heater and driver: resistance, drive range, DAC resolution, achievable and electrical power.
+
+A microheater of resistance ``R(ΔT) = R0·(1 + α·ΔT)`` is driven either by a voltage DAC
+(``P = V²/R``) or a current DAC (``P = I²·R``). Either way the drive amplitude is quantised to
+``2^bits`` levels between 0 and the full-scale amplitude, so the achievable powers at the
+reference resistance are ``P_k = P_max·(k/(2^bits - 1))²``: fine steps near zero, coarse steps
+near full scale. The closed-loop kernels use exactly this square-law level set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cposim.control._validation import check_choice, check_range
+
+DRIVE_MODES = ("voltage", "current")
+"""Allowed :attr:`HeaterDriver.drive` values."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeaterDriver:
+    """Resistive microheater with a voltage or current DAC driver.
+
+    Parameters
+    ----------
+    resistance_ohm : float
+        Heater resistance at the reference temperature, Ω (> 0). Default 500 Ω: an
+        *assumption* typical of TiN or doped-silicon ring heaters (hundreds of ohms).
+    resistance_tcr_per_k : float
+        Temperature coefficient of resistance α, 1/K (≥ -0.01, ≤ 0.01). Default 0 (constant
+        resistance); metal heaters have a few 1e-3 /K (*assumption*, TiN ≈ 1e-3 /K).
+    drive : {"voltage", "current"}
+        What the DAC sets. Default "voltage".
+    full_scale_voltage_v : float
+        Largest drive voltage, V (> 0); used when ``drive == "voltage"``. Default 2.0 V, an
+        *assumption*: with 500 Ω this gives 8 mW, enough for FSR/2 ≈ 9 nm at 0.2 nm/mW plus
+        ambient margin (REFERENCE.md default link: 0.2 nm/mW, tuning range FSR/2).
+    full_scale_current_a : float
+        Largest drive current, A (> 0); used when ``drive == "current"``. Default 4e-3 A
+        (8 mW into 500 Ω, same reasoning).
+    dac_bits : int
+        DAC resolution in bits (1 … 24), or 0 for an ideal continuous driver. Default 12, an
+        *assumption* (common for heater DACs).
+    """
+
+    resistance_ohm: float = 500.0
+    resistance_tcr_per_k: float = 0.0
+    drive: str = "voltage"
+    full_scale_voltage_v: float = 2.0
+    full_scale_current_a: float = 4e-3
+    dac_bits: int = 12
+
+    def __post_init__(self):
+        check_range("resistance_ohm", self.resistance_ohm, low=0.0, low_inclusive=False)
+        check_range("resistance_tcr_per_k", self.resistance_tcr_per_k, low=-0.01, high=0.01)
+        check_choice("drive", self.drive, DRIVE_MODES)
+        check_range("full_scale_voltage_v", self.full_scale_voltage_v, low=0.0, low_inclusive=False)
+        check_range("full_scale_current_a", self.full_scale_current_a, low=0.0, low_inclusive=False)
+        if isinstance(self.dac_bits, bool) or not isinstance(self.dac_bits, int | np.integer):
+            raise ValueError(f"dac_bits = {self.dac_bits!r} must be an integer (0 … 24)")
+        check_range("dac_bits", self.dac_bits, low=0, high=24)
+
+    @property
+    def max_power_w(self) -> float:
+        """Largest heater power at the reference resistance, W."""
+        if self.drive == "voltage":
+            return self.full_scale_voltage_v**2 / self.resistance_ohm
+        return self.full_scale_current_a**2 * self.resistance_ohm
+
+    @property
+    def dac_levels(self) -> int:
+        """Number of nonzero DAC codes ``2^bits - 1`` (0 for an ideal driver)."""
+        return 2**self.dac_bits - 1 if self.dac_bits else 0
+
+    def power_levels_w(self) -> np.ndarray:
+        """Every achievable heater power at the reference resistance, W (ascending).
+
+        Raises ValueError for an ideal (``dac_bits == 0``) driver, which has no discrete levels.
+        """
+        if not self.dac_bits:
+            raise ValueError("dac_bits = 0 is an ideal driver: it has no discrete power levels")
+        codes = np.arange(self.dac_levels + 1, dtype=np.float64)
+        return self.max_power_w * (codes / self.dac_levels) ** 2
+
+    def quantise_power_w(self, heater_power_w) -> np.ndarray:
+        """Nearest achievable power (nearest drive code) to a requested power, W.
+
+        Parameters
+        ----------
+        heater_power_w : float or array_like
+            Requested heater power, W; clipped to ``[0, max_power_w]`` first.
+        """
+        power = np.clip(np.asarray(heater_power_w, dtype=np.float64), 0.0, self.max_power_w)
+        if not self.dac_bits:
+            return power
+        levels = self.dac_levels
+        amplitude = np.round(np.sqrt(power / self.max_power_w) * levels) / levels
+        return self.max_power_w * amplitude * amplitude
+
+    def resistance_at_ohm(self, temperature_rise_k) -> np.ndarray:
+        """Heater resistance at a temperature rise above the reference, Ω.
+
+        Parameters
+        ----------
+        temperature_rise_k : float or array_like
+            Heater temperature above the reference temperature, K.
+        """
+        rise = np.asarray(temperature_rise_k, dtype=np.float64)
+        return self.resistance_ohm * (1.0 + self.resistance_tcr_per_k * rise)
+
+    def electrical_power_w(self, drive_code, *, temperature_rise_k=0.0) -> np.ndarray:
+        """Electrical power drawn by the heater for a DAC code, W.
+
+        With a voltage drive ``P = V²/R(ΔT)``; with a current drive ``P = I²·R(ΔT)``, so a
+        positive temperature coefficient lowers the power of a voltage-driven heater and raises
+        that of a current-driven one.
+
+        Parameters
+        ----------
+        drive_code : int or array_like
+            DAC code, 0 … ``2^bits - 1`` (for an ideal driver: the drive amplitude as a
+            fraction of full scale, 0 … 1).
+        temperature_rise_k : float or array_like
+            Heater temperature above the reference temperature, K.
+        """
+        code = np.asarray(drive_code, dtype=np.float64)
+        top = self.dac_levels if self.dac_bits else 1.0
+        check_range("drive_code", code, low=0.0, high=top)
+        fraction = code / top
+        resistance = self.resistance_at_ohm(temperature_rise_k)
+        if self.drive == "voltage":
+            return (fraction * self.full_scale_voltage_v) ** 2 / resistance
+        return (fraction * self.full_scale_current_a) ** 2 * resistance
