@@ -112,8 +112,7 @@ def field_grid(
     radius_m : float
         Wafer radius in metres (the grid covers the wafer with one spare cell each side).
     """
-    hx = pitch_x_m / np.ceil(pitch_x_m / spacing_m)
-    hy = pitch_y_m / np.ceil(pitch_y_m / spacing_m)
+    hx, hy = aligned_spacing(spacing_m, pitch_x_m), aligned_spacing(spacing_m, pitch_y_m)
     x0 = anchor_x_m - hx * np.ceil((anchor_x_m + radius_m) / hx + 1.0)
     y0 = anchor_y_m - hy * np.ceil((anchor_y_m + radius_m) / hy + 1.0)
     nx = int(np.ceil((radius_m - x0) / hx)) + 2
@@ -125,6 +124,19 @@ def field_grid(
     return FieldGrid(
         float(x0), float(y0), float(hx), float(hy), nx, ny, sqrt_eigenvalues, node_covariance
     )
+
+
+def aligned_spacing(spacing_m: float, pitch_m: float) -> float:
+    """Largest spacing ≤ ``spacing_m`` that divides ``pitch_m`` into whole cells, metres.
+
+    Parameters
+    ----------
+    spacing_m : float
+        Largest allowed spacing in metres.
+    pitch_m : float
+        Die pitch in metres.
+    """
+    return pitch_m / np.ceil(pitch_m / spacing_m)
 
 
 @lru_cache(maxsize=16)

@@ -529,6 +529,16 @@ class _Plan:
             if p.field_sigma_m == 0.0:
                 self.grids.append(None)
                 continue
+            spacing = min(
+                _k.aligned_spacing(p.field_spacing_m, layout.pitch_x_m),
+                _k.aligned_spacing(p.field_spacing_m, layout.pitch_y_m),
+            )
+            if 2.0 * radius / spacing > _MAX_GRID_NODES:
+                raise ValueError(
+                    f"{name}.grid_spacing_m = {p.field_spacing_m!r} needs "
+                    f"{2.0 * radius / spacing:.0f} grid nodes across the wafer; must be <= "
+                    f"{_MAX_GRID_NODES} (raise grid_spacing_m or correlation_length_m)"
+                )
             grid = _k.field_grid(
                 p.kernel,
                 p.correlation_length_m,
@@ -539,12 +549,6 @@ class _Plan:
                 anchor_y_m=layout.die_y_m[0],
                 radius_m=radius,
             )
-            if max(grid.nx, grid.ny) > _MAX_GRID_NODES:
-                raise ValueError(
-                    f"{name}.grid_spacing_m = {p.field_spacing_m!r} needs {max(grid.nx, grid.ny)} "
-                    f"grid nodes across the wafer; must be <= {_MAX_GRID_NODES} (raise "
-                    "grid_spacing_m or correlation_length_m)"
-                )
             self.grids.append(grid)
             # Die corners sit on nodes, so the k-th ring of every die has the same weights.
             die_ix = np.rint((layout.die_x_m - grid.x0_m) / grid.spacing_x_m).astype(np.int64)
