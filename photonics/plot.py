@@ -46,6 +46,10 @@ def label(ax, *, x: str, y: str, title: str | None = None):
     ax.set_ylabel(y)
     if title:
         ax.set_title(title)
+    for axis in (ax.xaxis, ax.yaxis):
+        formatter = axis.get_major_formatter()
+        if hasattr(formatter, "set_useOffset"):
+            formatter.set_useOffset(False)  # "1304.3 nm", not "0.3 + 1.304e3"
     ax.grid(True, which="major", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return ax

@@ -530,43 +530,49 @@ class RingSpectrum:
             }
         )
 
-    def plot(self, ax=None, *, max_rings: int = 12):
-        """Plot the spectra in dB against wavelength in nm; returns the matplotlib Axes.
+    def plot(self, ax=None, *, max_rings: int = 12, db: bool = True, labels=None):
+        """Plot the spectra against wavelength in nm; returns the matplotlib Axes.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
             Axes to draw into; a new figure is made when omitted.
         max_rings : int
-            At most this many rings are drawn (the first ones in flat order).
+            At most this many rings are drawn (the first ones in flat order), a count.
+        db : bool
+            Whether to plot in dB (floor -60 dB) or as linear transmission.
+        labels : sequence of str, optional
+            Legend name of each drawn ring (default ``"ring 0"``, ``"ring 1"``, …).
         """
         from cposim.photonics import plot
 
         ax = plot.axes(ax)
         through = self.through.reshape(-1, self.wavelength_m.size)[:max_rings]
         drop = self.drop.reshape(-1, self.wavelength_m.size)[:max_rings]
+        scale = plot.to_db if db else np.asarray
+        names = list(labels) if labels is not None else [f"ring {i}" for i in range(len(through))]
         wavelength_nm = self.wavelength_m * 1e9
         single = through.shape[0] == 1
         for index, (t, d) in enumerate(zip(through, drop, strict=True)):
             # One ring: a colour per port. Several rings: a colour per ring, a line style per port.
             through_colour = "C0" if single else f"C{index % 10}"
-            drop_colour = "C1" if single else through_colour
-            ax.plot(
-                wavelength_nm,
-                plot.to_db(t),
-                color=through_colour,
-                label="through" if single else f"ring {index} through",
-            )
+            prefix = "" if single else f"{names[index]} "
+            ax.plot(wavelength_nm, scale(t), color=through_colour, label=f"{prefix}through")
             if not self.all_pass:
                 ax.plot(
                     wavelength_nm,
-                    plot.to_db(d),
-                    color=drop_colour,
+                    scale(d),
+                    color="C1" if single else through_colour,
                     linestyle="-" if single else "--",
-                    label="drop" if single else f"ring {index} drop",
+                    label=f"{prefix}drop",
                 )
-        plot.label(ax, x="Wavelength (nm)", y="Transmission (dB)", title="Microring spectrum")
-        if single or through.shape[0] <= 6:
+        plot.label(
+            ax,
+            x="Wavelength (nm)",
+            y="Transmission (dB)" if db else "Transmission (linear)",
+            title="Microring spectrum",
+        )
+        if through.shape[0] <= 6:
             ax.legend(loc="lower left", fontsize="small")
         return ax
 
