@@ -428,8 +428,9 @@ def sample(
         Generator differ); None uses fresh OS entropy. The root is kept in the result
         (``seed_sequence``) to reproduce it.
     keep_levels : bool
-        Also return each level separately (``levels``; computed by the plain NumPy path, about
-        10× slower and 5× the memory: meant for plots and checks, not for yield runs).
+        Also return each level separately (``levels``, computed in addition by the plain NumPy
+        path: about 10× slower and 5× the memory, meant for plots and checks, not for yield
+        runs). The per-ring totals are the same bit for bit either way.
     workers : int or None
         Threads drawing wafers in parallel (≥ 1); None uses the CPU count.
 
@@ -623,13 +624,16 @@ class _Plan:
         coefficients = self.coefficients.copy()
         coefficients[:, 0] = lot_offset + wafer_offset
         terms = _k.AssemblyTerms(coefficients=coefficients, grids=tuple(fields), **self.constant)
-        if levels is None and not reference:
-            _k.assemble(self.x, self.y, local_noise, terms, *outputs)
+        if reference:
+            totals, _ = _k.assemble_reference(self.x, self.y, local_noise, terms, self.grids)
+            for output, name in zip(outputs, ("width", "thickness", "gap", "shift"), strict=True):
+                output[...] = totals[name]
             return
-        totals, parts = _k.assemble_reference(self.x, self.y, local_noise, terms, self.grids)
-        for output, name in zip(outputs, ("width", "thickness", "gap", "shift"), strict=True):
-            output[...] = totals[name]
+        _k.assemble(self.x, self.y, local_noise, terms, *outputs)
         if levels is not None:
+            # Levels come from the reference path; the totals above stay those of the kernel,
+            # so keep_levels does not change a single bit of the sample.
+            _, parts = _k.assemble_reference(self.x, self.y, local_noise, terms, self.grids)
             shape = levels["lot"].shape
             levels["lot"][...] = np.broadcast_to(lot_offset[:, None, None], shape)
             levels["wafer"][...] = np.broadcast_to(wafer_offset[:, None, None], shape)
@@ -897,9 +901,13 @@ class VariationSample:
         spread = max(float(np.ptp(v)) for v in values.values()) or 1.0
         centre = np.mean([v.mean() for v in values.values()])
         edges = np.linspace(centre - 0.55 * spread, centre + 0.55 * spread, bins + 1)
-        for name, value in values.items():
+        for index, (name, value) in enumerate(values.items()):
             if np.ptp(value) > 0:
-                ax.hist(value, bins=edges, histtype="step", density=True, label=name)
+                ax.hist(
+                    value, bins=edges, histtype="step", density=True, label=name, color=f"C{index}"
+                )
+            else:  # e.g. the lot offset of wafers from a single lot
+                ax.axvline(value[0], color=f"C{index}", linestyle=":", label=f"{name} (constant)")
         ax.legend(fontsize="small")
         return plot.label(
             ax,

@@ -89,7 +89,7 @@ def test_kernel_matches_numpy_reference(model):
     # vs absolute positions) differ only by rounding: 1e-12 of the largest value.
     assert_same(fast, reference, rtol=1e-12)
     levels = sample(model, layout, wafer_indices=[0, 3, 4], rng=11, keep_levels=True)
-    assert_same(fast, levels, rtol=1e-12)
+    assert_same(fast, levels)  # keep_levels adds the levels without touching the totals
 
 
 def test_kernel_without_jit_matches(tmp_path):
