@@ -91,8 +91,7 @@ N_PARAMS = 13
     PM_DIR,
     PM_ACC,
     PM_PREV,
-    GOOD,
-    BAD,
+    RUN,
     LOCKED,
     T_LOCK,
     N_LOSS,
@@ -101,8 +100,8 @@ N_PARAMS = 13
     STAT_SUM2,
     STAT_MAXABS,
     POWER_SUM,
-) = range(24)
-N_STATE = 24
+) = range(23)
+N_STATE = 23
 
 # trace rows (array ``tr[b]``)
 TR_DETUNING, TR_HEATER, TR_ERROR = range(3)
@@ -113,7 +112,7 @@ def quantise_power(power, pmax, levels):
     """Clip to [0, pmax] and round the drive amplitude to the nearest DAC code (square law)."""
     power = min(max(power, 0.0), pmax)
     if levels > 0.0:
-        code = np.floor(np.sqrt(power / pmax) * levels + 0.5) / levels
+        code = np.floor(np.sqrt(power * (1.0 / pmax)) * levels + 0.5) * (1.0 / levels)
         power = pmax * code * code
     return power
 
@@ -126,24 +125,23 @@ def quantise(value, step, full_scale):
     return value
 
 
-@jit
-def thermal_update(s, p, st, offsets, coef, mutual_in):
-    """Exact-ZOH step of the self and mutual paths with the applied heater powers held."""
-    n = p.shape[1]
-    applied = st[U_APPLIED]
+@jit(inline="always")
+def advance_paths(s, xs1, xs2, xm1, xm2, applied, rself, offsets, coef, padded, mutual_in):
+    """Exact-ZOH step of the self and mutual paths with the applied heater powers held.
+
+    ``padded`` holds the powers with ``reach = max|offset|`` zeros on both sides, so the banded
+    crosstalk sum runs over whole rows without bounds checks (and vectorises).
+    """
+    n = applied.shape[0]
+    reach = (padded.shape[0] - n) // 2
     for i in range(n):
+        padded[reach + i] = applied[i]
         mutual_in[i] = 0.0
     for o in range(offsets.shape[0]):
-        off = offsets[o]
-        lo = max(0, -off)
-        hi = min(n, n - off)
-        for i in range(lo, hi):
-            mutual_in[i] += coef[o, i] * applied[i + off]
-    xs1 = st[X_S1]
-    xs2 = st[X_S2]
-    xm1 = st[X_M1]
-    xm2 = st[X_M2]
-    rself = p[P_RSELF]
+        start = reach + offsets[o]
+        row = coef[o]
+        for i in range(n):
+            mutual_in[i] += row[i] * padded[start + i]
     sa11, sa12, sa21, sa22 = s[S_SA11], s[S_SA12], s[S_SA21], s[S_SA22]
     sb1, sb2 = s[S_SB1], s[S_SB2]
     ma11, ma12, ma21, ma22 = s[S_MA11], s[S_MA12], s[S_MA21], s[S_MA22]
@@ -161,29 +159,41 @@ def thermal_update(s, p, st, offsets, coef, mutual_in):
 
 
 @jit
-def measure(p, st, ambient, asic, laser_shift, detuning, drop):
-    """True detuning (m, nearest resonance order) and normalised Lorentzian drop per ring."""
-    n = p.shape[1]
-    xs2 = st[X_S2]
-    xm2 = st[X_M2]
-    cold = p[P_COLD]
-    dldt = p[P_DLDT]
-    fsr = p[P_FSR]
-    fwhm = p[P_FWHM]
-    laser = p[P_LASER]
-    rasic = p[P_RASIC]
-    for i in range(n):
-        temperature = xs2[i] + xm2[i] + ambient + rasic[i] * asic
-        raw = laser[i] + laser_shift - (cold[i] + dldt[i] * temperature)
-        d = raw - fsr[i] * np.floor(raw / fsr[i] + 0.5)
-        x = 2.0 * d / fwhm[i]
-        detuning[i] = d
-        drop[i] = 1.0 / (1.0 + x * x)
+def padded_buffer(n, offsets):
+    """Zeroed buffer of length ``n + 2·max|offset|`` for :func:`advance_paths`."""
+    reach = 0
+    for o in range(offsets.shape[0]):
+        reach = max(reach, abs(offsets[o]))
+    return np.zeros(n + 2 * reach)
+
+
+@jit
+def thermal_update(s, p, st, offsets, coef, mutual_in):
+    """Exact-ZOH step of one bank's thermal state ``st`` (applied powers in ``st[U_APPLIED]``)."""
+    advance_paths(
+        s,
+        st[X_S1],
+        st[X_S2],
+        st[X_M1],
+        st[X_M2],
+        st[U_APPLIED],
+        p[P_RSELF],
+        offsets,
+        coef,
+        padded_buffer(p.shape[1], offsets),
+        mutual_in,
+    )
 
 
 @jit
 def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr):
-    """Run one bank from global step ``k0`` to ``k1`` (state in ``st``, traces in ``tr``)."""
+    """Run one bank from global step ``k0`` to ``k1`` (state in ``st``, traces in ``tr``).
+
+    Each step is a sequence of short, branch-free loops over the rings (measure, detect,
+    control, apply, lock bookkeeping, statistics, thermal update); choices that are fixed for
+    the run (detector kind, anti-windup mode, noise, quantisation) select whole loops, so every
+    loop vectorises. All array views are taken once, outside the time loop.
+    """
     n = p.shape[1]
     kind = int(s[S_KIND])
     kp = s[S_KP]
@@ -209,12 +219,23 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
     control_start = int(s[S_CONTROL_START])
     stats_start = int(s[S_STATS_START])
     has_noise = noise.shape[0] > 0 and sigma > 0.0
+    cold = p[P_COLD]
+    fwhm = p[P_FWHM]
+    dldt = p[P_DLDT]
+    fsr = p[P_FSR]
+    laser = p[P_LASER]
+    rself = p[P_RSELF]
+    rasic = p[P_RASIC]
     peak = p[P_PEAK_CURRENT]
     norm = p[P_NORM]
     ref_cos = p[P_REF_COS]
     ref_sin = p[P_REF_SIN]
     threshold = p[P_ERR_THRESHOLD]
     active = p[P_ACTIVE]
+    xs1 = st[X_S1]
+    xs2 = st[X_S2]
+    xm1 = st[X_M1]
+    xm2 = st[X_M2]
     applied = st[U_APPLIED]
     ucmd = st[U_CMD]
     integ = st[INTEG]
@@ -225,8 +246,7 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
     pm_dir = st[PM_DIR]
     pm_acc = st[PM_ACC]
     pm_prev = st[PM_PREV]
-    good = st[GOOD]
-    bad = st[BAD]
+    run = st[RUN]
     locked = st[LOCKED]
     t_lock = st[T_LOCK]
     n_loss = st[N_LOSS]
@@ -239,108 +259,136 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
     drop = np.empty(n)
     err = np.empty(n)
     mon = np.empty(n)
+    signal = np.empty(n)
     mutual_in = np.empty(n)
+    padded = padded_buffer(n, offsets)
     for k in range(k0, k1):
-        measure(p, st, ambient[k], asic[k], laser_shift[k], detuning, drop)
+        amb = ambient[k]
+        heat = asic[k]
+        shift = laser_shift[k]
         row = k - k0
-        # ---------------------------------------------------------------- detector
+        # ---------------------------------------------------------------- measurement
+        for i in range(n):
+            temperature = xs2[i] + xm2[i] + amb + rasic[i] * heat
+            raw = laser[i] + shift - (cold[i] + dldt[i] * temperature)
+            d = raw - fsr[i] * np.floor(raw / fsr[i] + 0.5)
+            x = 2.0 * d / fwhm[i]
+            detuning[i] = d
+            drop[i] = 1.0 / (1.0 + x * x)
+        # ------------------------------------------------------------------- detector
         sin_t = 0.0
         if kind <= 1:
+            if kind == 0:
+                for i in range(n):
+                    err[i] = detuning[i]
+            else:
+                for i in range(n):
+                    err[i] = detuning[i] * drop[i] * drop[i]
+            if has_noise:
+                for i in range(n):
+                    err[i] += sigma * noise[row, i]
+            if qstep > 0.0:
+                for i in range(n):
+                    err[i] = qstep * np.floor(err[i] / qstep + 0.5)
             for i in range(n):
-                e = detuning[i] if kind == 0 else detuning[i] * drop[i] * drop[i]
-                if has_noise:
-                    e += sigma * noise[row, i]
-                if qstep > 0.0:
-                    e = qstep * np.floor(e / qstep + 0.5)
-                err[i] = e
                 mon[i] = drop[i]
         else:
-            slot = k % nd
-            cos_t, sin_t = cos_sin_2pi((k % nd) / nd)
             for i in range(n):
-                signal = peak[i] * drop[i]
-                if has_noise:
-                    signal += sigma * noise[row, i]
-                signal = quantise(signal, qstep, full_scale)
-                monitor[i] = alpha * monitor[i] + (1.0 - alpha) * signal / peak[i]
-                mon[i] = monitor[i]
-                if kind == 2:
-                    product = signal * (sin_t * ref_cos[i] + cos_t * ref_sin[i])
-                    lockin[i] += product - buf[slot, i]
+                signal[i] = peak[i] * drop[i]
+            if has_noise:
+                for i in range(n):
+                    signal[i] += sigma * noise[row, i]
+            if qstep > 0.0:
+                for i in range(n):
+                    signal[i] = quantise(signal[i], qstep, full_scale)
+            for i in range(n):
+                m = alpha * monitor[i] + (1.0 - alpha) * signal[i] / peak[i]
+                monitor[i] = m
+                mon[i] = m
+            if kind == 2:
+                slot = k % nd
+                cos_t, sin_t = cos_sin_2pi(slot / nd)
+                for i in range(n):
+                    product = signal[i] * (sin_t * ref_cos[i] + cos_t * ref_sin[i])
+                    total = lockin[i] + product - buf[slot, i]
+                    lockin[i] = total
                     buf[slot, i] = product
-                    err[i] = lockin[i] * norm[i]
-                else:
-                    pm_acc[i] += signal
+                    err[i] = total * norm[i]
+            else:
+                for i in range(n):
+                    pm_acc[i] += signal[i]
                     err[i] = 0.0
-        # -------------------------------------------------------------- controller
+        # ----------------------------------------------------------------- controller
         if k >= control_start:
             if kind <= 2:
+                if k == control_start:
+                    for i in range(n):
+                        integ[i] = ucmd[i] - kp * err[i] if bumpless else 0.0
+                        eprev[i] = err[i] if bumpless else 0.0
+                        dstate[i] = 0.0
                 for i in range(n):
                     e = err[i]
-                    if k == control_start:
-                        if bumpless:
-                            integ[i] = ucmd[i] - kp * e
-                            eprev[i] = e
-                        else:
-                            integ[i] = 0.0
-                            eprev[i] = 0.0
-                        dstate[i] = 0.0
-                    dstate[i] = deriv_filter * dstate[i] + deriv_gain * (e - eprev[i])
-                    v = kp * e + integ[i] + dstate[i]
+                    dterm = deriv_filter * dstate[i] + deriv_gain * (e - eprev[i])
+                    v = kp * e + integ[i] + dterm
                     u = min(max(v, 0.0), pmax)
                     increment = kih * e
                     if anti_windup == 1:
-                        if (v > pmax and e > 0.0) or (v < 0.0 and e < 0.0):
-                            increment = 0.0
+                        clamp = ((v > pmax) & (e > 0.0)) | ((v < 0.0) & (e < 0.0))
+                        increment = 0.0 if clamp else increment
                     elif anti_windup == 2:
                         increment += back_calc * (u - v)
                     integ[i] += increment
+                    dstate[i] = dterm
                     eprev[i] = e
                     ucmd[i] = u
             elif (k + 1 - control_start) % pm_period == 0:
                 for i in range(n):
                     average = pm_acc[i] / pm_period
-                    if average < pm_prev[i]:
-                        pm_dir[i] = -pm_dir[i]
+                    direction = -pm_dir[i] if average < pm_prev[i] else pm_dir[i]
+                    pm_dir[i] = direction
                     pm_prev[i] = average
                     pm_acc[i] = 0.0
-                    ucmd[i] = min(max(ucmd[i] + pm_dir[i] * pm_step, 0.0), pmax)
+                    ucmd[i] = min(max(ucmd[i] + direction * pm_step, 0.0), pmax)
         elif kind == 3:
             for i in range(n):
                 pm_acc[i] = 0.0
+        dither = dither_amp * sin_t
+        if levels > 0.0:
+            for i in range(n):
+                applied[i] = quantise_power(ucmd[i] + dither, pmax, levels) * active[i]
+        else:
+            for i in range(n):
+                applied[i] = min(max(ucmd[i] + dither, 0.0), pmax) * active[i]
+        # ----------------------------------------------------------- lock bookkeeping
+        # ``run`` counts consecutive good (> 0) or bad (< 0) samples.
         for i in range(n):
-            command = ucmd[i] + dither_amp * sin_t if kind == 2 else ucmd[i]
-            applied[i] = quantise_power(command, pmax, levels) * active[i]
-        # ------------------------------------------------------------ lock, stats
-        record = k % decimation == 0
-        r = k // decimation
-        for i in range(n):
-            ok = active[i] > 0.0 and mon[i] >= lock_drop and abs(err[i]) <= threshold[i]
-            if ok:
-                good[i] += 1.0
-                bad[i] = 0.0
-            else:
-                bad[i] += 1.0
-                good[i] = 0.0
-            if locked[i] == 0.0 and good[i] >= hold:
-                locked[i] = 1.0
-                if t_lock[i] < 0.0:
-                    t_lock[i] = k
-            elif locked[i] == 1.0 and bad[i] >= hold:
-                locked[i] = 0.0
-                n_loss[i] += 1.0
-            if locked[i] == 1.0 and k >= stats_start:
+            ok = (active[i] > 0.0) & (mon[i] >= lock_drop) & (abs(err[i]) <= threshold[i])
+            previous = run[i]
+            current = (max(previous, 0.0) + 1.0) if ok else (min(previous, 0.0) - 1.0)
+            run[i] = current
+            was = locked[i]
+            gained = (was == 0.0) & (current >= hold)
+            lost = (was == 1.0) & (-current >= hold)
+            locked[i] = 1.0 if gained else (0.0 if lost else was)
+            t_lock[i] = k if gained & (t_lock[i] < 0.0) else t_lock[i]
+            n_loss[i] += 1.0 if lost else 0.0
+        if k >= stats_start:
+            for i in range(n):
+                w = locked[i]
                 d = detuning[i]
-                stat_n[i] += 1.0
-                stat_sum[i] += d
-                stat_sum2[i] += d * d
-                stat_maxabs[i] = max(stat_maxabs[i], abs(d))
+                stat_n[i] += w
+                stat_sum[i] += w * d
+                stat_sum2[i] += w * d * d
+                stat_maxabs[i] = max(stat_maxabs[i], w * abs(d))
+        for i in range(n):
             power_sum[i] += applied[i]
-            if record:
+        if k % decimation == 0:
+            r = k // decimation
+            for i in range(n):
                 tr[TR_DETUNING, r, i] = detuning[i] if active[i] > 0.0 else np.nan
                 tr[TR_HEATER, r, i] = applied[i]
                 tr[TR_ERROR, r, i] = err[i]
-        thermal_update(s, p, st, offsets, coef, mutual_in)
+        advance_paths(s, xs1, xs2, xm1, xm2, applied, rself, offsets, coef, padded, mutual_in)
 
 
 @jit_parallel

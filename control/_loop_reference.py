@@ -14,7 +14,7 @@ from cposim.control import _loop_kernels as K
 def _quantise_power(power, pmax, levels):
     power = np.clip(power, 0.0, pmax)
     if levels > 0.0:
-        code = np.floor(np.sqrt(power / pmax) * levels + 0.5) / levels
+        code = np.floor(np.sqrt(power * (1.0 / pmax)) * levels + 0.5) * (1.0 / levels)
         power = pmax * code * code
     return power
 
@@ -126,12 +126,13 @@ def lock_banks_reference(
         command = st[:, K.U_CMD] + s[K.S_DITHER_AMP] * sin_t if kind == 2 else st[:, K.U_CMD]
         st[:, K.U_APPLIED] = _quantise_power(command, pmax, levels) * active
         ok = (active > 0.0) & (mon >= s[K.S_LOCK_DROP]) & (np.abs(err) <= p[:, K.P_ERR_THRESHOLD])
-        st[:, K.GOOD] = np.where(ok, st[:, K.GOOD] + 1.0, 0.0)
-        st[:, K.BAD] = np.where(ok, 0.0, st[:, K.BAD] + 1.0)
+        previous = st[:, K.RUN]
+        current = np.where(ok, np.maximum(previous, 0.0) + 1.0, np.minimum(previous, 0.0) - 1.0)
+        st[:, K.RUN] = current
         hold = s[K.S_LOCK_HOLD]
         was = st[:, K.LOCKED].copy()
-        gain = (was == 0.0) & (st[:, K.GOOD] >= hold)
-        loss = (was == 1.0) & (st[:, K.BAD] >= hold)
+        gain = (was == 0.0) & (current >= hold)
+        loss = (was == 1.0) & (-current >= hold)
         st[:, K.LOCKED] = np.where(gain, 1.0, np.where(loss, 0.0, was))
         st[:, K.T_LOCK] = np.where(gain & (st[:, K.T_LOCK] < 0.0), k, st[:, K.T_LOCK])
         st[:, K.N_LOSS] += loss

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg
+import scipy.signal
 
 from cposim.control._validation import as_float_array, check_range
 
@@ -594,12 +595,13 @@ class Disturbance:
         time = np.arange(n_steps) * h
         ambient = self.ambient_k(time)
         power = self.asic_power_at_w(time)
-        a, b = path_zoh(self.asic_time_constant_s, self.asic_second_time_constant_s, h)
-        response = np.empty(n_steps)
-        state = np.full(2, power[0] if n_steps else 0.0)
-        for k in range(n_steps):
-            response[k] = state[1]
-            state = a @ state + b * power[k]
+        response = np.zeros(n_steps)
+        if np.any(power):
+            # The held-input ASIC path is a discrete filter; run it on the deviation from the
+            # power at t = 0 (the path starts in equilibrium with it).
+            a, b = path_zoh(self.asic_time_constant_s, self.asic_second_time_constant_s, h)
+            num, den = scipy.signal.ss2tf(a, b[:, None], np.array([[0.0, 1.0]]), np.zeros((1, 1)))
+            response = power[0] + scipy.signal.lfilter(num[0], den, power - power[0])
         return SampledDisturbance(
             ambient_k=ambient,
             asic_heat_w=response,
