@@ -3,15 +3,17 @@
 Correlated fields: circulant embedding on a regular grid
 --------------------------------------------------------
 A stationary field with correlation ``ρ(d)`` is sampled on a regular ``ny × nx`` grid of spacing
-``h`` covering the wafer by embedding the grid in a periodic ``my × mx`` torus (Dietrich &
-Newsam, SIAM J. Sci. Comput. 18, 1088 (1997)). The covariance of a circulant matrix is
-diagonalised by the 2-D DFT, so with ``λ = FFT2(c)`` (``c`` the torus covariance row) and complex
-white noise ``ξ``, ``z = FFT2(√(λ/N)·ξ)`` has real and imaginary parts that are two *independent*
-fields with covariance ``c``: one FFT gives two fields. The torus is larger than the grid by
-``pad`` nodes, where ``ρ`` has decayed below ~1e-8 (Gaussian) or ~3e-4 (exponential), so
-wrap-around correlation is negligible. Tiny negative eigenvalues of the truncated embedding
-are clipped to zero; the kernel then normalises with the covariance actually realised, so
-every node has unit variance. Cost: O(N log N) per field, N the torus size.
+``h`` (at most the requested spacing, rounded down so that whole cells span one die pitch and
+die corners sit on nodes) covering the wafer, by embedding the grid in a periodic ``my × mx``
+torus (Dietrich & Newsam, SIAM J. Sci. Comput. 18, 1088 (1997)). The covariance of a circulant
+matrix is diagonalised by the 2-D DFT, so with ``λ = FFT2(c)`` (``c`` the torus covariance row)
+and complex white noise ``ξ``, ``z = FFT2(√(λ/N)·ξ)`` has real and imaginary parts that are two
+*independent* fields with covariance ``c``: one FFT gives two fields. The torus is larger than
+the grid by ``pad`` nodes, where ``ρ`` has decayed below ~1e-8 (Gaussian) or ~3e-4
+(exponential), so wrap-around correlation is negligible. Tiny negative eigenvalues of the
+truncated embedding are clipped to zero; the interpolation then normalises with the covariance
+actually realised, so every ring has unit variance. Cost: O(N log N) per field, N the torus
+size.
 
 Ring positions fall between grid nodes. The field there is the bilinear interpolation of the
 four surrounding nodes divided by its own standard deviation (computed exactly from the four
@@ -19,6 +21,9 @@ weights and the node covariances), so every ring has exactly unit variance; the 
 between two rings then follows the kernel to within 0.01 for a Gaussian kernel at
 ``h = ℓ/4`` and 0.08 for an exponential kernel at ``h = ℓ/8`` (the exponential kernel is rough
 at scales below ``h``, which interpolation smooths out; refine ``grid_spacing_m`` to reduce it).
+Because die corners are nodes, the k-th ring of every die has the same cell offset and weights:
+:func:`assemble` reads them from per-ring tables (n_rings entries) and only adds each die's
+corner node, so interpolation costs four loads and four multiply-adds per ring and field.
 
 Assembly
 --------
@@ -26,8 +31,10 @@ Per ring and per parameter (width, thickness, gap):
 ``Δ = offset + bowl·(r/R)² + tilt·(x·cos θ + y·sin θ)/R + σ_field·f(x, y) + σ_local·ε``,
 then ``Δgap_total = Δgap - k_gw·Δw`` and the resonance shift
 ``Δλ = a_w·Δw + a_t·Δt + ½·c_ww·Δw² + ½·c_tt·Δt² + c_wt·Δw·Δt``.
-:func:`assemble` is the Numba kernel, :func:`assemble_reference` its plain NumPy reference
-(which also returns each level separately). Random numbers are drawn beforehand by the caller.
+:func:`assemble` is the Numba kernel (serial: the caller runs wafers in parallel threads, the
+kernel releases the GIL), :func:`assemble_reference` its plain NumPy reference, which
+interpolates from absolute positions and also returns each level separately. Random numbers
+are drawn beforehand by the caller.
 """
 
 from __future__ import annotations

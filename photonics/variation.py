@@ -42,7 +42,15 @@ to ring positions (cost O(N log N) in the grid size plus O(1) per ring, see
 :mod:`cposim.photonics._variation_kernels`); local mismatch and the mapping in a Numba kernel.
 Random streams are keyed by (seed, wafer index) and (seed, lot index) through
 :class:`numpy.random.SeedSequence`, so a wafer's sample does not depend on which other wafers
-are drawn in the same call, on their order or on the chunking. Wafers run in parallel threads.
+are drawn in the same call, on their order or on the chunking (it does depend on the model and
+on the layout, whose die pitch sets the field grid). Wafers run in parallel threads.
+
+Outputs (:class:`VariationSample`; float64 arrays of shape ``(n_wafers, n_dies,
+n_rings_per_die)``): ``delta_width_m``, ``delta_thickness_m``, ``delta_gap_m`` and
+``resonance_shift_m`` in metres; ``resonance_m`` (metres) and ``frequency_shift_hz`` (hertz)
+derived from them; ``power_coupling_in()`` / ``power_coupling_drop()`` (κ², dimensionless,
+evaluated on demand through the coupler model); ``to_rings()`` (array-valued ``Ring``); ring
+positions and labels come from ``layout`` (``ring_x_m``, ``ring_y_m``, ``die.bank`` ...).
 
 Example
 -------
