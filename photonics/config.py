@@ -2,9 +2,11 @@
 
 A configuration is a tree of frozen, keyword-only dataclasses. :func:`from_mapping` builds one
 from a parsed TOML mapping and rejects what a typo would produce: an unknown key (with the
-allowed keys listed), a value of the wrong type, or a value a dataclass's own validation
-refuses, always naming the dotted key. :func:`to_toml` writes a configuration back as TOML a
-user can copy and edit; ``from_mapping(cls, tomllib.loads(to_toml(c))) == c`` for every config.
+allowed keys listed), a value of the wrong type, a missing required key, or a value a
+dataclass's own validation refuses, always naming the dotted key. :func:`to_toml` writes a
+configuration back as TOML a user can copy and edit; ``from_mapping(cls,
+tomllib.loads(to_toml(c))) == c`` for every config. TOML has no null: an optional field that is
+``None`` is written as the string ``"none"``, which reads back as ``None``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import tomllib
 import types
 import typing
 from pathlib import Path
+
+NONE = "none"
+"""TOML spelling of ``None`` for optional fields."""
 
 
 class ConfigError(ValueError):
@@ -66,7 +71,8 @@ def from_mapping(cls, mapping, *, path: str = ""):
         values[name] = _convert(hints[name], value, _join(path, name))
     try:
         return cls(**values)
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
+        # TypeError: a required field is missing (a partial table of a class without defaults).
         raise ConfigError(f"{path + ': ' if path else ''}{error}") from None
 
 
@@ -104,7 +110,7 @@ def _convert(hint, value, key):
         return from_mapping(hint, value, path=key)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
-        if value is None and len(options) < len(typing.get_args(hint)):
+        if value == NONE and len(options) < len(typing.get_args(hint)):
             return None
         return _convert(options[0], value, key)
     if origin is tuple:
@@ -146,8 +152,7 @@ def _write_table(config, path, lines):
     if path and scalars:
         lines.append(f"[{path}]")
     for name, value in scalars:
-        if value is not None:
-            lines.append(f"{name} = {_format_value(value)}")
+        lines.append(f"{name} = {_format_value(NONE if value is None else value)}")
     if scalars:
         lines.append("")
     for name, value in tables:

@@ -15,6 +15,7 @@ class Inner:
     count: int = 8
     strategy: Literal["ordered", "barrel"] = "barrel"
     grid_m: tuple[float, ...] = (1.3e-6, 1.31e-6)
+    guard_m: float | None = None
 
     def __post_init__(self):
         if self.radius_m <= 0:
@@ -22,7 +23,13 @@ class Inner:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Required:
+    value_m: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class Outer:
+    required: Required = field(default_factory=lambda: Required(value_m=1.0))
     seed: int = 1
     label: str = "x"
     enabled: bool = True
@@ -33,7 +40,9 @@ def test_round_trip_through_toml():
     config = Outer(seed=7, label='a "quoted" name', inner=Inner(count=16, grid_m=(1.0e-6,)))
     text = to_toml(config)
     assert from_mapping(Outer, tomllib.loads(text)) == config
-    assert "[inner]" in text
+    assert "[inner]" in text and 'guard_m = "none"' in text
+    with_guard = Outer(inner=Inner(guard_m=2e-9))
+    assert from_mapping(Outer, tomllib.loads(to_toml(with_guard))) == with_guard
 
 
 def test_partial_tables_take_defaults():
@@ -52,6 +61,7 @@ def test_partial_tables_take_defaults():
         ({"inner": {"radius_m": -1.0}}, "inner: radius_m = -1.0 is out of range"),
         ({"inner": {"grid_m": 3.0}}, "inner.grid_m must be a list"),
         ({"inner": 5}, "inner must be a table"),
+        ({"required": {}}, "required: .*missing 1 required keyword-only argument: 'value_m'"),
     ],
 )
 def test_bad_configs_name_the_key(mapping, message):
