@@ -28,6 +28,12 @@ Presets (:func:`preset`, sources are the rows of REFERENCE.md section A):
                                each with 8 lasers, a DSP and retimers (Lambda blog: 72
                                transceivers; NVIDIA: 576 lasers, 432 removed by CPO)
 =============================  =========================================================
+
+Companion modules: :mod:`~cposim.photonics.switch_power` (power breakdown),
+:mod:`~cposim.photonics.switch_validation` (against published claims),
+:mod:`~cposim.photonics.switch_yield` (assembly yield, yield-run summaries),
+:mod:`~cposim.photonics.switch_reliability` (failures, repairs, Monte Carlo) and
+:mod:`~cposim.photonics.switch_thermal` (ASIC load step through every ring's heater loop).
 """
 
 from __future__ import annotations

@@ -133,7 +133,7 @@ class ValidationTable:
         )
         ax.plot([r.model for r in rows] / centre, y, "o", color="C0", label="model")
         ax.set_yticks(y, [r.quantity for r in rows], fontsize="small")
-        ax.legend(frameon=False, fontsize="small")
+        ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
         plot.label(
             ax,
             x="Model / published claim (ratio)",
