@@ -404,6 +404,19 @@ class Ring:
         with np.errstate(divide="ignore"):
             return np.broadcast_to(10.0 * np.log10(t_max / t_min), p.shape).copy()
 
+    def through_on_resonance(self):
+        """Through-port power transmission exactly on resonance, ``d²/(1 - x)²`` (linear).
+
+        ``d = r2·a - r1`` and ``x = r1·r2·a``; it does not depend on which resonance.
+        """
+        _, one_minus_x, mismatch, _ = self._coefficients()
+        return np.broadcast_to(mismatch**2 / one_minus_x**2, self.shape).copy()
+
+    def drop_on_resonance(self):
+        """Drop-port power transmission exactly on resonance, ``κ1²·κ2²·a/(1 - x)²`` (linear)."""
+        _, one_minus_x, _, drop_numerator = self._coefficients()
+        return np.broadcast_to(drop_numerator / one_minus_x**2, self.shape).copy()
+
     def thermal_shift_m_per_k(self, near_m, *, delta_t_k=0.0):
         """Resonance shift per kelvin ``dλ_res/dT = λ_res·dneff_dt/n_g``, metres per kelvin.
 

@@ -236,6 +236,20 @@ def test_extinction_ratio_closed_form():
     assert 10 * np.log10(t.max() / t.min()) == pytest.approx(expected, rel=1e-3)
 
 
+@pytest.mark.parametrize("drop", [0.0, 0.05])
+def test_on_resonance_values_equal_spectrum_at_resonance(drop):
+    rings = Ring(power_coupling_in=np.array([0.02, 0.05, 0.1]), power_coupling_drop=drop)
+    resonance = rings.resonance_m(1300e-9)
+    for i in range(3):
+        single = Ring(power_coupling_in=rings.power_coupling_in[i], power_coupling_drop=drop)
+        assert rings.through_on_resonance()[i] == pytest.approx(
+            single.through(resonance[i]), rel=1e-9, abs=1e-15
+        )
+        assert rings.drop_on_resonance()[i] == pytest.approx(
+            single.drop(resonance[i]), rel=1e-9, abs=1e-300
+        )
+
+
 def test_coupling_regimes():
     a = Ring(power_coupling_drop=0.0).round_trip_amplitude
     critical = 1.0 - a**2
