@@ -17,6 +17,7 @@ computed exactly from it rather than from a numerical search.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 
@@ -448,14 +449,20 @@ class Ring:
         return np.where(np.abs(mismatch) <= rtol * self.self_coupling_in, "critical", regime)
 
     # -------------------------------------------------------------------------------- internals
-    def _coefficients(self):
-        """``x = r1·r2·a``, ``1 - x``, ``d = r2·a - r1`` and ``κ1²·κ2²·a``, computed accurately."""
+    @cached_property
+    def _coefficient_cache(self):
+        # Stored in the instance __dict__ (allowed on a frozen dataclass): many rings' metrics
+        # all start from these four arrays, so they are computed once per Ring.
         return _ring_kernels.ring_coefficients(
             self.power_coupling_in,
             self.power_coupling_drop,
             self.loss_db_per_m,
             self.round_trip_length_m,
         )
+
+    def _coefficients(self):
+        """``x = r1·r2·a``, ``1 - x``, ``d = r2·a - r1`` and ``κ1²·κ2²·a``, computed accurately."""
+        return self._coefficient_cache
 
     def _phase_terms(self, delta_t_k):
         """Per-ring kernel inputs (p, q, x, 1 - x, d, κ1²κ2²a), flat, broadcast to one shape."""
