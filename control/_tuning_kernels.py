@@ -20,8 +20,10 @@ FEASIBLE = 0
 TUNING_RANGE_EXCEEDED = 1
 CHANNEL_ALIASING = 2
 CROSSTALK_NEGATIVE_POWER = 3
-HEATER_POWER_EXCEEDED = 4
-POWER_BUDGET_EXCEEDED = 5
+POWER_BUDGET_EXCEEDED = 4
+
+# Weight of the quadratic tie-break of the free assignment (relative to the linear cost).
+TIE_BREAK = 1e-6
 
 # Relative tolerance on the power bounds (round-off of the crosstalk solve).
 _POWER_RTOL = 1e-12
@@ -91,9 +93,12 @@ def hungarian(cost, assignment):
 def assign(cost, allowed, strategy, assignment):
     """Choose each ring's channel from a (n_rings, n_channels) power cost.
 
-    ordered: ring i → channel i. barrel: ring i → channel (i + s) mod C for the shift s with
-    the fewest disallowed pairs, then the least total cost. free: minimum total cost with
-    disallowed pairs priced so that any assignment with fewer of them is cheaper.
+    ordered: ring i → channel i. barrel: ring i → channel (i + s) mod C for the rotation s with
+    the fewest disallowed pairs, then the smallest largest cost, then the least total (with
+    FSR = C·spacing every rotation has nearly the same total, so the largest cost decides).
+    free: minimum total cost, disallowed pairs priced so that any assignment with fewer of them
+    is cheaper; exact ties (every assignment with the same number of FSR wraps has the same
+    total) are broken toward balanced costs by a ``TIE_BREAK``-weighted quadratic term.
     """
     n, m = cost.shape
     if strategy == 0:
@@ -101,19 +106,26 @@ def assign(cost, allowed, strategy, assignment):
             assignment[i] = i
     elif strategy == 1:
         best_bad = n + 1
+        best_max = np.inf
         best_total = np.inf
         best_shift = 0
         for s in range(m):
             bad = 0
+            worst = 0.0
             total = 0.0
             for i in range(n):
                 c = (i + s) % m
                 if allowed[i, c]:
                     total += cost[i, c]
+                    worst = max(worst, cost[i, c])
                 else:
                     bad += 1
-            if bad < best_bad or (bad == best_bad and total < best_total):
+            better = bad < best_bad or (
+                bad == best_bad and (worst < best_max or (worst == best_max and total < best_total))
+            )
+            if better:
                 best_bad = bad
+                best_max = worst
                 best_total = total
                 best_shift = s
         for i in range(n):
@@ -124,11 +136,16 @@ def assign(cost, allowed, strategy, assignment):
             for c in range(m):
                 if allowed[i, c] and cost[i, c] > largest:
                     largest = cost[i, c]
-        penalty = (n + 1.0) * largest + 1.0
+        largest = max(largest, 1e-300)
+        penalty = (n + 1.0) * largest * (1.0 + TIE_BREAK) + 1.0
         priced = np.empty((n, m))
         for i in range(n):
             for c in range(m):
-                priced[i, c] = cost[i, c] if allowed[i, c] else penalty
+                priced[i, c] = (
+                    cost[i, c] * (1.0 + TIE_BREAK * cost[i, c] / largest)
+                    if allowed[i, c]
+                    else penalty
+                )
         hungarian(priced, assignment)
 
 
@@ -182,19 +199,13 @@ def plan_one_bank(
             power[i] = shift[i] / efficiency[i]
     total = 0.0
     negative = False
-    over = False
     for i in range(n):
         total += power[i]
-        scale = _POWER_RTOL * pmax[i]
-        if power[i] < -scale:
+        if power[i] < -_POWER_RTOL * pmax[i]:
             negative = True
-        if power[i] > pmax[i] + scale:
-            over = True
     if code == FEASIBLE:
         if negative:
             code = CROSSTALK_NEGATIVE_POWER
-        elif over:
-            code = HEATER_POWER_EXCEEDED
         elif total > budget:
             code = POWER_BUDGET_EXCEEDED
     return total, code

@@ -5,14 +5,18 @@ Heaters only red-shift a ring, so ring ``i`` reaches channel ``c`` with the smal
 power is ``s_ic/η_i`` (η: tuning efficiency, m/W). Strategies:
 
 - ``"ordered"``: ring i takes channel i (sequential tuning);
-- ``"barrel"``: ring i takes channel ``(i + s) mod C`` for the best common rotation s (the
-  "thermal tuning with bit reshuffle" of DSENT, REFERENCE.md D);
+- ``"barrel"``: ring i takes channel ``(i + s) mod C`` for the common rotation s whose largest
+  own-heater power is smallest (the "thermal tuning with bit reshuffle" of DSENT,
+  REFERENCE.md D; with FSR = C·spacing all rotations need about the same total power);
 - ``"free"``: any one-to-one assignment, the one with the least total own-heater power
-  (Hungarian algorithm; reference: :func:`scipy.optimize.linear_sum_assignment`).
+  (Hungarian algorithm; reference: :func:`scipy.optimize.linear_sum_assignment`). With FSR
+  wrap, all assignments with the same number of wraps tie exactly; a quadratic term of
+  relative weight 1e-6 breaks the tie toward balanced powers.
 
 Then the heater powers solve the crosstalk system ``η_i·Σ_j X_ij·P_j = s_i`` (``X`` from
 :attr:`cposim.control.thermal.ThermalNetwork.crosstalk_fraction`), and the bounds
-``0 ≤ P_i ≤ P_max,i`` and the bank's total budget are checked. The system is square and
+``0 ≤ P_i ≤ P_max,i`` and the bank's total budget are checked (the upper bound holds
+automatically once the own-heater range and ``P ≥ 0`` hold, see :class:`TuningFailure`). The system is square and
 nonsingular, so its solution is unique: a bound violation means no feasible power exists for
 that assignment. The first failure found is reported (:class:`TuningFailure`).
 
@@ -52,17 +56,20 @@ class TuningFailure(IntEnum):
     CROSSTALK_NEGATIVE_POWER
         3: through crosstalk, neighbours already over-shift a ring; it would need negative
         heater power (red-shift-only violated).
-    HEATER_POWER_EXCEEDED
-        4: after solving through crosstalk some heater exceeds its maximum power.
     POWER_BUDGET_EXCEEDED
-        5: the bank's total heater power exceeds ``total_power_budget_w``.
+        4: the bank's total heater power exceeds ``total_power_budget_w``.
+
+    Notes
+    -----
+    No separate "heater above maximum after crosstalk" code is needed: with ``X = I + E``,
+    ``E ≥ 0``, the solution of ``X·P = own`` satisfies ``P_i = own_i - Σ_j E_ij·P_j ≤ own_i``
+    whenever no power is negative, and ``own_i ≤ P_max,i`` is checked first.
     """
 
     FEASIBLE = kernels.FEASIBLE
     TUNING_RANGE_EXCEEDED = kernels.TUNING_RANGE_EXCEEDED
     CHANNEL_ALIASING = kernels.CHANNEL_ALIASING
     CROSSTALK_NEGATIVE_POWER = kernels.CROSSTALK_NEGATIVE_POWER
-    HEATER_POWER_EXCEEDED = kernels.HEATER_POWER_EXCEEDED
     POWER_BUDGET_EXCEEDED = kernels.POWER_BUDGET_EXCEEDED
 
     @property
@@ -76,7 +83,6 @@ _REASONS = {
     TuningFailure.TUNING_RANGE_EXCEEDED: "a ring's required red shift exceeds its heater range",
     TuningFailure.CHANNEL_ALIASING: "another channel sits on a resonance order of a tuned ring",
     TuningFailure.CROSSTALK_NEGATIVE_POWER: "crosstalk over-shifts a ring (negative power needed)",
-    TuningFailure.HEATER_POWER_EXCEEDED: "a heater exceeds its maximum power after crosstalk",
     TuningFailure.POWER_BUDGET_EXCEEDED: "the bank's total heater power exceeds the budget",
 }
 
@@ -352,17 +358,18 @@ def plan_tuning_reference(
         assignment = rows.copy()
     elif strategy == "barrel":
         candidates = [(rows + s) % m for s in range(m)]
-        keys = [
-            (
-                int(np.sum(~allowed[rows, c])),
-                float(np.sum(np.where(allowed[rows, c], cost[rows, c], 0.0))),
-            )
-            for c in candidates
-        ]
-        assignment = candidates[min(range(m), key=lambda s: keys[s])]
+
+        def key(columns):
+            ok = allowed[rows, columns]
+            chosen = cost[rows, columns][ok]
+            return (int(np.sum(~ok)), float(chosen.max(initial=0.0)), float(np.sum(chosen)))
+
+        assignment = min(candidates, key=key)
     else:
-        largest = cost[allowed].max() if allowed.any() else 0.0
-        priced = np.where(allowed, cost, (n + 1.0) * largest + 1.0)
+        largest = max(float(cost[allowed].max()) if allowed.any() else 0.0, 1e-300)
+        tie_break = kernels.TIE_BREAK
+        penalty = (n + 1.0) * largest * (1.0 + tie_break) + 1.0
+        priced = np.where(allowed, cost * (1.0 + tie_break * cost / largest), penalty)
         _, assignment = scipy.optimize.linear_sum_assignment(priced)
     shift = shift_all[rows, assignment]
     failure = TuningFailure.FEASIBLE
@@ -380,11 +387,8 @@ def plan_tuning_reference(
     power = np.linalg.solve(crosstalk, own) if crosstalk is not None else own
     total = float(np.sum(power))
     if failure == TuningFailure.FEASIBLE:
-        slack = kernels._POWER_RTOL * pmax
-        if np.any(power < -slack):
+        if np.any(power < -kernels._POWER_RTOL * pmax):
             failure = TuningFailure.CROSSTALK_NEGATIVE_POWER
-        elif np.any(power > pmax + slack):
-            failure = TuningFailure.HEATER_POWER_EXCEEDED
         elif total > budget:
             failure = TuningFailure.POWER_BUDGET_EXCEEDED
     return TuningPlan(
