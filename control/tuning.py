@@ -16,9 +16,9 @@ power is ``s_ic/η_i`` (η: tuning efficiency, m/W). Strategies:
 Then the heater powers solve the crosstalk system ``η_i·Σ_j X_ij·P_j = s_i`` (``X`` from
 :attr:`cposim.control.thermal.ThermalNetwork.crosstalk_fraction`), and the bounds
 ``0 ≤ P_i ≤ P_max,i`` and the bank's total budget are checked (the upper bound holds
-automatically once the own-heater range and ``P ≥ 0`` hold, see :class:`TuningFailure`). The system is square and
-nonsingular, so its solution is unique: a bound violation means no feasible power exists for
-that assignment. The first failure found is reported (:class:`TuningFailure`).
+automatically once the own-heater range and ``P ≥ 0`` hold, see :class:`TuningFailure`). The
+system is square and nonsingular, so its solution is unique: a bound violation means no
+feasible power exists for that assignment. The first failure found is reported.
 
 :func:`plan_tuning` is the batched Numba path (banks in parallel) for yield studies;
 :func:`plan_tuning_reference` is the plain NumPy/scipy version for one bank, used by the tests.

@@ -166,7 +166,7 @@ def test_controller_input_checks():
             integral_gain_w_per_m_s=1.0,
             derivative_gain_w_s_per_m=1e-6,
         )
-    with pytest.raises(ValueError, match="proportional_gain_w_per_m = -1.0 is out of range"):
+    with pytest.raises(ValueError, match=r"proportional_gain_w_per_m = -1\.0 is out of range"):
         PIDController(proportional_gain_w_per_m=-1.0, integral_gain_w_per_m_s=1.0)
     with pytest.raises(TypeError):
         PIDController(proportional_gain_w_per_m=1.0, integral_gain_w_per_m_s=1.0, gain=3)

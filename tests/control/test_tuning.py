@@ -135,7 +135,7 @@ def test_plan_input_checks():
         plan_tuning(GRID, strategy="greedy", **COMMON)
     with pytest.raises(ValueError, match="channels collide"):
         plan_tuning(np.r_[GRID, GRID[:1]], **COMMON)
-    with pytest.raises(ValueError, match="max_heater_power_w = -1.0 is out of range"):
+    with pytest.raises(ValueError, match=r"max_heater_power_w = -1\.0 is out of range"):
         plan_tuning(GRID, **{**COMMON, "max_heater_power_w": -1.0})
     with pytest.raises(ValueError, match="ones on its diagonal"):
         plan_tuning(GRID, crosstalk_fraction=0.5 * np.eye(N), **COMMON)
