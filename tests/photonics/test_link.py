@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from scipy import special
@@ -31,6 +32,13 @@ from cposim.photonics.modulator import ModulatorOperatingPoint
 from cposim.photonics.wdm import ChannelGrid
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures each test draws (matplotlib warns past 20 open figures)."""
+    yield
+    plt.close("all")
 
 
 def qfunc(x):

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -15,6 +16,13 @@ from cposim.photonics.modulator import (
     lorentzian_dip,
 )
 from cposim.photonics.ring import Ring
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures each test draws (matplotlib warns past 20 open figures)."""
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")

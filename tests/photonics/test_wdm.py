@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given
@@ -13,6 +14,13 @@ from cposim.photonics.ring import Ring
 from cposim.photonics.wdm import GRID_PRESETS, ChannelGrid, DemuxBank, ModulatorBank
 
 C = SPEED_OF_LIGHT_M_PER_S
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures each test draws (matplotlib warns past 20 open figures)."""
+    yield
+    plt.close("all")
 
 
 @pytest.mark.parametrize(
