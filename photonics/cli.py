@@ -11,6 +11,9 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from cposim.photonics.switch_cli import add_switch_parser
+from cposim.photonics.yield_cli import add_yield_parser
+
 
 def _ring_demo(args) -> int:
     import matplotlib
@@ -95,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_ring_parser(subparsers)
+    add_yield_parser(subparsers)
+    add_switch_parser(subparsers)
     return parser
 
 
