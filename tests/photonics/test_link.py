@@ -293,7 +293,10 @@ def _random_lanes(params, n_links, seed):
 def test_kernel_matches_numpy_reference(modulation):
     """Kernel vs reference over random lanes including closed eyes: BER rtol 1e-9, margins and
     penalties atol 1e-6 dB (near-closed eyes lose digits to cancellation)."""
-    params = LinkParameters(modulator=ModulatorOperatingPoint.from_il_er(modulation=modulation))
+    # At the MSA's -135 dB/Hz RIN ceiling about half of these random lanes fail.
+    params = LinkParameters(
+        modulator=ModulatorOperatingPoint.from_il_er(modulation=modulation), rin_db_per_hz=-135.0
+    )
     lanes = _random_lanes(params, 300, seed=3)
     result = evaluate_lanes(params, **lanes)
     reference = _link_kernels.reference_lane_budget(**kernel_inputs(params, lanes))
