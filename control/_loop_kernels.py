@@ -363,6 +363,7 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
         # ``run`` counts consecutive good (> 0) or bad (< 0) samples.
         for i in range(n):
             ok = (active[i] > 0.0) & (mon[i] >= lock_drop) & (abs(err[i]) <= threshold[i])
+            ok = ok & (ucmd[i] < pmax)
             previous = run[i]
             current = (max(previous, 0.0) + 1.0) if ok else (min(previous, 0.0) - 1.0)
             run[i] = current

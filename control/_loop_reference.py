@@ -126,6 +126,7 @@ def lock_banks_reference(
         command = st[:, K.U_CMD] + s[K.S_DITHER_AMP] * sin_t if kind == 2 else st[:, K.U_CMD]
         st[:, K.U_APPLIED] = _quantise_power(command, pmax, levels) * active
         ok = (active > 0.0) & (mon >= s[K.S_LOCK_DROP]) & (np.abs(err) <= p[:, K.P_ERR_THRESHOLD])
+        ok &= st[:, K.U_CMD] < pmax
         previous = st[:, K.RUN]
         current = np.where(ok, np.maximum(previous, 0.0) + 1.0, np.minimum(previous, 0.0) - 1.0)
         st[:, K.RUN] = current

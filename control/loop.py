@@ -10,8 +10,9 @@ crosstalk stays inside a bank). Each sample period ``h`` the loop
 3. updates the PI/PID controller (:mod:`cposim.control.controllers`) or the power-maximum
    tracker, adds the dither, clips to ``[0, P_max]`` and rounds to the heater DAC;
 4. updates lock state (locked after the lock condition holds for ``hold_time_s``: measured
-   error within a fraction of the FWHM *and* monitor power above a fraction of its peak; lost
-   after it fails for as long), residual-detuning statistics and decimated traces;
+   error within a fraction of the FWHM, monitor power above a fraction of its peak, and the
+   heater command below full power; lost after it fails for as long), residual-detuning
+   statistics and decimated traces;
 5. advances the thermal network by one exact zero-order-hold step.
 
 Start-up (optional :class:`AcquisitionSweep`) follows "record-then-match" (Choi & Stojanović,
@@ -124,15 +125,16 @@ class LockCriteria:
         Largest |error| (detector output, m) as a fraction of the FWHM (> 0, ≤ 1). Default
         0.1, the REFERENCE.md lock-accuracy target (≤ FWHM/10).
     min_drop_fraction : float
-        Smallest monitor power as a fraction of its on-resonance value (0 … 1). Default 0.5:
-        the ring is then within half a FWHM of its laser whatever the error detector says.
+        Smallest monitor power as a fraction of its on-resonance value (0 … 1). Default 0.9:
+        the ring is then within FWHM/6 of its laser (``1/(1 + (2δ/FWHM)²) ≥ 0.9``), whatever
+        the error detector says (an S-curve detector reads a small error far from resonance).
     hold_time_s : float
         How long both conditions must hold to lock (and fail to unlock), s (≥ 0). Default
         20 µs (*assumption*: five 4 µs thermal time constants).
     """
 
     max_error_fraction_of_fwhm: float = 0.1
-    min_drop_fraction: float = 0.5
+    min_drop_fraction: float = 0.9
     hold_time_s: float = 20e-6
 
     def __post_init__(self):
