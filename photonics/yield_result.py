@@ -189,8 +189,9 @@ class YieldResult:
 
         ax = plot.axes(ax, figsize=(5.6, 5.0))
         x, y, die_yield = self.wafer_map()
-        width = self.config.die.width_m * 1e3
-        height = self.config.die.height_m * 1e3
+        # Each die is drawn over its full pitch (die plus street) so the map has no seams.
+        width = (self.config.die.width_m + self.config.die.street_m) * 1e3
+        height = (self.config.die.height_m + self.config.die.street_m) * 1e3
         import matplotlib.pyplot as plt
         from matplotlib.collections import PatchCollection
         from matplotlib.patches import Circle, Rectangle
