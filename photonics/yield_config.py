@@ -205,21 +205,25 @@ class TuningSettings:
 class LockSettings:
     """Residual detuning of locked rings (from the control loop).
 
-    The default σ comes from :func:`cposim.control.analysis.residual_lock_error` for the
-    default PI loop with a dither/lock-in detector (see ``control/`` docs); users with
-    measured lock statistics enter them here directly.
+    The default is what :func:`cposim.control.analysis.residual_lock_error` predicts for the
+    loop of notebook 03: a dither/lock-in detector (50 µW dither over 16 samples, monitor TIA
+    17 pA/√Hz), a lambda-tuned PI controller (50 µs closed-loop time constant) on a 4 µs heater
+    (Atabaki et al. 2010) with 0.2 nm/mW, sampled at 1 µs, FWHM 0.32 nm, tracking a 60 K/s
+    ambient drift: σ ≈ 3.82 pm, almost all from the dither itself, and a 0.19 pm mean offset
+    (taken as 0). ``tests/photonics/test_yield_config.py`` recomputes it. Users with measured
+    lock statistics enter them here.
 
     Parameters
     ----------
     mean_m : float
         Mean residual detuning, metres. Default 0.
     sigma_m : float
-        Standard deviation of the residual detuning, metres (≥ 0). Default 3e-12 (assumption
-        well inside the REFERENCE.md lock-accuracy target FWHM/10 ≈ 30 pm).
+        Standard deviation of the residual detuning, metres (≥ 0). Default 3.82e-12 (above);
+        well inside the REFERENCE.md lock-accuracy target FWHM/10 ≈ 30 pm.
     """
 
     mean_m: float = 0.0
-    sigma_m: float = 3e-12
+    sigma_m: float = 3.82e-12
 
     def __post_init__(self):
         check_range("mean_m", self.mean_m, low=-1e-9, high=1e-9)
