@@ -1,15 +1,22 @@
-"""Plot style for ``cposim.control`` results (private).
+"""Plot style shared by every result's ``.plot(ax=None)`` in cposim (private home).
 
-``cposim.control`` must not import ``cposim.photonics``, so this mirrors the shared style of
-``cposim.photonics.plot``: units in axis labels, a light grid (alpha 0.3), no top/right spines.
-matplotlib is imported only when something is drawn.
+It lives in ``cposim.control`` (the lower layer) so that both packages use one copy:
+``cposim.control`` must not import ``cposim.photonics``, and :mod:`cposim.photonics.plot`
+re-exports these helpers. Style: units in axis labels, a light grid (alpha 0.3), no top/right
+spines, no offset tick labels. Plotting never computes physics; matplotlib is imported only when
+something is drawn.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+DB_FLOOR = -60.0
+"""Lowest value, in dB, that :func:`to_db` returns (a perfect null would otherwise be -inf)."""
+
 
 def axes(ax=None, *, figsize=(6.4, 4.0)):
-    """Return ``ax``, or a new Axes on a new figure.
+    """Return ``ax``, or a new Axes on a new figure with cposim's style.
 
     Parameters
     ----------
@@ -27,7 +34,7 @@ def axes(ax=None, *, figsize=(6.4, 4.0)):
 
 
 def label(ax, *, x: str, y: str, title: str | None = None):
-    """Set axis labels (with units), an optional title, a light grid; hide top/right spines.
+    """Set axis labels (with units), an optional title and a light grid.
 
     Parameters
     ----------
@@ -42,6 +49,24 @@ def label(ax, *, x: str, y: str, title: str | None = None):
     ax.set_ylabel(y)
     if title:
         ax.set_title(title)
+    for axis in (ax.xaxis, ax.yaxis):
+        formatter = axis.get_major_formatter()
+        if hasattr(formatter, "set_useOffset"):
+            formatter.set_useOffset(False)  # "1304.3 nm", not "0.3 + 1.304e3"
     ax.grid(True, which="major", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+def to_db(linear, *, floor_db: float = DB_FLOOR):
+    """``10·log10`` of a linear power ratio, clipped below at ``floor_db`` (dB).
+
+    Parameters
+    ----------
+    linear : array_like
+        Linear power ratio (≥ 0).
+    floor_db : float
+        Lowest value returned, in dB.
+    """
+    with np.errstate(divide="ignore"):
+        return np.maximum(10.0 * np.log10(np.asarray(linear, dtype=np.float64)), floor_db)

@@ -1,69 +1,9 @@
 """Shared plotting style for every result's ``.plot(ax=None)``.
 
-Plotting never computes physics: results hand finished arrays to these helpers. matplotlib is
-imported only when something is drawn, so importing cposim (and starting the CLI) stays fast.
+The helpers live in :mod:`cposim.control._plot` (the lower layer, so ``cposim.control`` can use
+them without importing ``cposim.photonics``) and are re-exported here for photonics results.
 """
 
-from __future__ import annotations
+from cposim.control._plot import DB_FLOOR, axes, label, to_db
 
-import numpy as np
-
-DB_FLOOR = -60.0
-"""Lowest value, in dB, that :func:`to_db` returns (a perfect null would otherwise be -inf)."""
-
-
-def axes(ax=None, *, figsize=(6.4, 4.0)):
-    """Return ``ax``, or a new Axes on a new figure with cposim's style.
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes, optional
-        Existing Axes to draw into.
-    figsize : tuple of float
-        Size of a new figure in inches.
-    """
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-def label(ax, *, x: str, y: str, title: str | None = None):
-    """Set axis labels (with units), an optional title and a light grid.
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-        Axes to label.
-    x, y : str
-        Axis labels, each with its unit in parentheses.
-    title : str, optional
-        Axes title.
-    """
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    if title:
-        ax.set_title(title)
-    for axis in (ax.xaxis, ax.yaxis):
-        formatter = axis.get_major_formatter()
-        if hasattr(formatter, "set_useOffset"):
-            formatter.set_useOffset(False)  # "1304.3 nm", not "0.3 + 1.304e3"
-    ax.grid(True, which="major", alpha=0.3)
-    ax.spines[["top", "right"]].set_visible(False)
-    return ax
-
-
-def to_db(linear, *, floor_db: float = DB_FLOOR):
-    """``10·log10`` of a linear power ratio, clipped below at ``floor_db`` (dB).
-
-    Parameters
-    ----------
-    linear : array_like
-        Linear power ratio (≥ 0).
-    floor_db : float
-        Lowest value returned, in dB.
-    """
-    with np.errstate(divide="ignore"):
-        return np.maximum(10.0 * np.log10(np.asarray(linear, dtype=np.float64)), floor_db)
+__all__ = ["DB_FLOOR", "axes", "label", "to_db"]
