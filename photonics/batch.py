@@ -412,13 +412,14 @@ def _limit_threads(threads: int) -> None:
 def _progress_bar(total, initial, *, enabled):
     from tqdm.auto import tqdm
 
+    # disable=None: tqdm hides the bar when the output is not a terminal (CI logs, pipes).
     return tqdm(
         total=total,
         initial=initial,
         unit="die",
         unit_scale=True,
         smoothing=0.1,
-        disable=not enabled,
+        disable=None if enabled else True,
         dynamic_ncols=True,
     )
 
