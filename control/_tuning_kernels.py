@@ -1,8 +1,9 @@
 """Numba kernels for batched WDM tuning plans (private; used by :mod:`cposim.control.tuning`).
 
-Per bank: red-shift-only required shifts modulo FSR, channel assignment (ordered, barrel shift,
-or free assignment by the Hungarian algorithm), an aliasing check, heater powers through the
-inverse crosstalk matrix, and the first failure reason. Banks run in parallel; everything inside
+Per bank: red-shift-only required shifts modulo FSR, candidate channel assignments (ordered,
+barrel rotations in order of preference, or the Hungarian free assignment and its fallbacks),
+and for each candidate an aliasing check, heater powers through the inverse crosstalk matrix and
+the first failure reason, until a feasible one is found (rules: :mod:`cposim.control.tuning`). Banks run in parallel; everything inside
 a bank is serial and small (n_rings ≲ 64). The plain NumPy/scipy reference is
 :func:`cposim.control.tuning.plan_tuning_reference`.
 """
@@ -90,91 +91,109 @@ def hungarian(cost, assignment):
 
 
 @jit
-def assign(cost, allowed, strategy, assignment):
-    """Choose each ring's channel from a (n_rings, n_channels) power cost.
+def barrel_order(cost, allowed, order):
+    """Rotations ``s`` (ring i → channel (i + s) mod C) sorted by preference, written to ``order``.
 
-    ordered: ring i → channel i. barrel: ring i → channel (i + s) mod C for the rotation s with
-    the fewest disallowed pairs, then the smallest largest cost, then the least total (with
-    FSR = C·spacing every rotation has nearly the same total, so the largest cost decides).
-    free: minimum total cost, disallowed pairs priced so that any assignment with fewer of them
-    is cheaper; exact ties (every assignment with the same number of FSR wraps has the same
-    total) are broken toward balanced costs by a ``TIE_BREAK``-weighted quadratic term.
+    Preference: the fewest disallowed pairs, then the smallest largest cost, then the least
+    total (with FSR = C·spacing every rotation has nearly the same total, so the largest cost
+    decides); equal keys keep the smaller rotation first (stable insertion sort). Returns the
+    number of disallowed pairs of every rotation (indexed by rotation).
+    """
+    n, m = cost.shape
+    bad = np.zeros(m, dtype=np.int64)
+    worst = np.zeros(m)
+    total = np.zeros(m)
+    for s in range(m):
+        for i in range(n):
+            c = (i + s) % m
+            if allowed[i, c]:
+                total[s] += cost[i, c]
+                worst[s] = max(worst[s], cost[i, c])
+            else:
+                bad[s] += 1
+    for s in range(m):
+        j = s
+        while j > 0:
+            t = order[j - 1]
+            before = bad[s] < bad[t] or (
+                bad[s] == bad[t]
+                and (worst[s] < worst[t] or (worst[s] == worst[t] and total[s] < total[t]))
+            )
+            if not before:
+                break
+            order[j] = t
+            j -= 1
+        order[j] = s
+    return bad
+
+
+@jit
+def free_prices(cost, allowed):
+    """Cost matrix for the free assignment's Hungarian solve.
+
+    Disallowed pairs cost more than any assignment with fewer of them; exact ties (every
+    assignment with the same number of FSR wraps has the same total) are broken toward
+    balanced costs by a ``TIE_BREAK``-weighted quadratic term.
+    """
+    n, m = cost.shape
+    largest = 0.0
+    for i in range(n):
+        for c in range(m):
+            if allowed[i, c] and cost[i, c] > largest:
+                largest = cost[i, c]
+    largest = max(largest, 1e-300)
+    penalty = (n + 1.0) * largest * (1.0 + TIE_BREAK) + 1.0
+    priced = np.empty((n, m))
+    for i in range(n):
+        for c in range(m):
+            priced[i, c] = (
+                cost[i, c] * (1.0 + TIE_BREAK * cost[i, c] / largest) if allowed[i, c] else penalty
+            )
+    return priced
+
+
+@jit
+def assign(cost, allowed, strategy, assignment):
+    """Choose each ring's channel from a (n_rings, n_channels) power cost (no crosstalk).
+
+    ordered: ring i → channel i. barrel: the preferred rotation of :func:`barrel_order`.
+    free: minimum total cost of :func:`free_prices` (Hungarian algorithm).
     """
     n, m = cost.shape
     if strategy == 0:
         for i in range(n):
             assignment[i] = i
     elif strategy == 1:
-        best_bad = n + 1
-        best_max = np.inf
-        best_total = np.inf
-        best_shift = 0
-        for s in range(m):
-            bad = 0
-            worst = 0.0
-            total = 0.0
-            for i in range(n):
-                c = (i + s) % m
-                if allowed[i, c]:
-                    total += cost[i, c]
-                    worst = max(worst, cost[i, c])
-                else:
-                    bad += 1
-            better = bad < best_bad or (
-                bad == best_bad and (worst < best_max or (worst == best_max and total < best_total))
-            )
-            if better:
-                best_bad = bad
-                best_max = worst
-                best_total = total
-                best_shift = s
+        order = np.empty(m, dtype=np.int64)
+        barrel_order(cost, allowed, order)
         for i in range(n):
-            assignment[i] = (i + best_shift) % m
+            assignment[i] = (i + order[0]) % m
     else:
-        largest = 0.0
-        for i in range(n):
-            for c in range(m):
-                if allowed[i, c] and cost[i, c] > largest:
-                    largest = cost[i, c]
-        largest = max(largest, 1e-300)
-        penalty = (n + 1.0) * largest * (1.0 + TIE_BREAK) + 1.0
-        priced = np.empty((n, m))
-        for i in range(n):
-            for c in range(m):
-                priced[i, c] = (
-                    cost[i, c] * (1.0 + TIE_BREAK * cost[i, c] / largest)
-                    if allowed[i, c]
-                    else penalty
-                )
-        hungarian(priced, assignment)
+        hungarian(free_prices(cost, allowed), assignment)
 
 
 @jit
-def plan_one_bank(
-    cold,
-    fsr,
+def evaluate(
+    cost,
+    allowed,
     grid,
+    fsr,
     efficiency,
     pmax,
     inverse_crosstalk,
     has_crosstalk,
-    strategy,
     budget,
     alias_guard,
     assignment,
     shift,
     power,
 ):
-    """Plan one bank in place; returns (total power W, failure code)."""
-    n = cold.shape[0]
+    """Shifts, heater powers (through crosstalk) and the first failure of one assignment.
+
+    Fills ``shift`` and ``power`` in place; returns (total power W, failure code).
+    """
+    n = cost.shape[0]
     m = grid.shape[0]
-    cost = np.empty((n, m))
-    allowed = np.empty((n, m), dtype=np.bool_)
-    for i in range(n):
-        for c in range(m):
-            cost[i, c] = red_shift_m(grid[c], cold[i], fsr[i]) / efficiency[i]
-            allowed[i, c] = cost[i, c] <= pmax[i]
-    assign(cost, allowed, strategy, assignment)
     code = FEASIBLE
     for i in range(n):
         shift[i] = cost[i, assignment[i]] * efficiency[i]
@@ -208,6 +227,174 @@ def plan_one_bank(
             code = CROSSTALK_NEGATIVE_POWER
         elif total > budget:
             code = POWER_BUDGET_EXCEEDED
+    return total, code
+
+
+@jit
+def forbid_negative(assignment, power, pmax, usable):
+    """Mark each ring's assigned pair unusable where it needs negative power; True if any new."""
+    changed = False
+    for i in range(assignment.shape[0]):
+        if power[i] < -_POWER_RTOL * pmax[i] and usable[i, assignment[i]]:
+            usable[i, assignment[i]] = False
+            changed = True
+    return changed
+
+
+@jit
+def plan_one_bank(
+    cold,
+    fsr,
+    grid,
+    efficiency,
+    pmax,
+    inverse_crosstalk,
+    has_crosstalk,
+    strategy,
+    budget,
+    alias_guard,
+    assignment,
+    shift,
+    power,
+):
+    """Plan one bank in place; returns (total power W, failure code).
+
+    ordered: ring i → channel i. barrel: the first rotation in :func:`barrel_order`'s
+    preference that is feasible after the crosstalk solve and the budget. free: the Hungarian
+    optimum of the own-heater costs when it is feasible; otherwise the feasible candidate of
+    least total heater power among (a) repairs of the optimum — forbid each ring's pair that
+    needs negative power and solve again, while that is the failure, at most n_rings times —
+    and (b) every in-range barrel rotation. When nothing is feasible, the preferred assignment
+    (rotation or optimum) and its first failure are reported.
+    """
+    n = cold.shape[0]
+    m = grid.shape[0]
+    cost = np.empty((n, m))
+    allowed = np.empty((n, m), dtype=np.bool_)
+    for i in range(n):
+        for c in range(m):
+            cost[i, c] = red_shift_m(grid[c], cold[i], fsr[i]) / efficiency[i]
+            allowed[i, c] = cost[i, c] <= pmax[i]
+    if strategy == 0:
+        for i in range(n):
+            assignment[i] = i
+        return evaluate(
+            cost,
+            allowed,
+            grid,
+            fsr,
+            efficiency,
+            pmax,
+            inverse_crosstalk,
+            has_crosstalk,
+            budget,
+            alias_guard,
+            assignment,
+            shift,
+            power,
+        )
+    trial = np.empty(n, dtype=np.int64)
+    trial_shift = np.empty(n)
+    trial_power = np.empty(n)
+    order = np.empty(m, dtype=np.int64)
+    bad = barrel_order(cost, allowed, order)
+    if strategy == 1:
+        total, code = 0.0, FEASIBLE
+        for r in range(m):
+            s = order[r]
+            if r > 0 and bad[s] > 0:
+                break  # this and every later rotation exceeds some ring's heater range
+            for i in range(n):
+                trial[i] = (i + s) % m
+            t, c = evaluate(
+                cost,
+                allowed,
+                grid,
+                fsr,
+                efficiency,
+                pmax,
+                inverse_crosstalk,
+                has_crosstalk,
+                budget,
+                alias_guard,
+                trial,
+                trial_shift,
+                trial_power,
+            )
+            if r == 0 or c == FEASIBLE:
+                assignment[:] = trial
+                shift[:] = trial_shift
+                power[:] = trial_power
+                total, code = t, c
+            if c == FEASIBLE:
+                break
+        return total, code
+    hungarian(free_prices(cost, allowed), assignment)
+    total, code = evaluate(
+        cost,
+        allowed,
+        grid,
+        fsr,
+        efficiency,
+        pmax,
+        inverse_crosstalk,
+        has_crosstalk,
+        budget,
+        alias_guard,
+        assignment,
+        shift,
+        power,
+    )
+    if code <= TUNING_RANGE_EXCEEDED:
+        return total, code  # feasible, or every assignment exceeds some ring's range
+    # Fallback candidates: up to n repairs of the optimum, then the in-range rotations.
+    best = np.empty(n, dtype=np.int64)
+    best_shift = np.empty(n)
+    best_power = np.empty(n)
+    best_total = np.inf
+    usable = allowed.copy()
+    trial[:] = assignment
+    trial_power[:] = power
+    repairing = code == CROSSTALK_NEGATIVE_POWER
+    repairs = 0
+    rotation = 0
+    for _ in range(n + m):
+        repairing = repairing and repairs < n and forbid_negative(trial, trial_power, pmax, usable)
+        if repairing:
+            repairs += 1
+            hungarian(free_prices(cost, usable), trial)
+        else:
+            if rotation == m or bad[order[rotation]] > 0:
+                break
+            for i in range(n):
+                trial[i] = (i + order[rotation]) % m
+            rotation += 1
+        t, c = evaluate(
+            cost,
+            allowed,
+            grid,
+            fsr,
+            efficiency,
+            pmax,
+            inverse_crosstalk,
+            has_crosstalk,
+            budget,
+            alias_guard,
+            trial,
+            trial_shift,
+            trial_power,
+        )
+        repairing = repairing and c == CROSSTALK_NEGATIVE_POWER
+        if c == FEASIBLE and t < best_total:
+            best[:] = trial
+            best_shift[:] = trial_shift
+            best_power[:] = trial_power
+            best_total = t
+    if best_total < np.inf:
+        assignment[:] = best
+        shift[:] = best_shift
+        power[:] = best_power
+        return best_total, FEASIBLE
     return total, code
 
 

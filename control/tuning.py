@@ -2,23 +2,35 @@
 
 Heaters only red-shift a ring, so ring ``i`` reaches channel ``c`` with the smallest shift
 ``s_ic = (λ_c - λ_i) mod FSR_i`` (a resonance order can be skipped: FSR wrap). Its own-heater
-power is ``s_ic/η_i`` (η: tuning efficiency, m/W). Strategies:
-
-- ``"ordered"``: ring i takes channel i (sequential tuning);
-- ``"barrel"``: ring i takes channel ``(i + s) mod C`` for the common rotation s whose largest
-  own-heater power is smallest (the "thermal tuning with bit reshuffle" of DSENT,
-  REFERENCE.md D; with FSR = C·spacing all rotations need about the same total power);
-- ``"free"``: any one-to-one assignment, the one with the least total own-heater power
-  (Hungarian algorithm; reference: :func:`scipy.optimize.linear_sum_assignment`). With FSR
-  wrap, all assignments with the same number of wraps tie exactly; a quadratic term of
-  relative weight 1e-6 breaks the tie toward balanced powers.
-
-Then the heater powers solve the crosstalk system ``η_i·Σ_j X_ij·P_j = s_i`` (``X`` from
+power is ``s_ic/η_i`` (η: tuning efficiency, m/W). For a given assignment the heater powers
+solve the crosstalk system ``η_i·Σ_j X_ij·P_j = s_i`` (``X`` from
 :attr:`cposim.control.thermal.ThermalNetwork.crosstalk_fraction`), and the bounds
 ``0 ≤ P_i ≤ P_max,i`` and the bank's total budget are checked (the upper bound holds
 automatically once the own-heater range and ``P ≥ 0`` hold, see :class:`TuningFailure`). The
 system is square and nonsingular, so its solution is unique: a bound violation means no
-feasible power exists for that assignment. The first failure found is reported.
+feasible power exists for that assignment. Strategies:
+
+- ``"ordered"``: ring i takes channel i (sequential tuning);
+- ``"barrel"``: ring i takes channel ``(i + s) mod C`` for a common rotation s (the "thermal
+  tuning with bit reshuffle" of DSENT, REFERENCE.md D). Rotations are tried in order of
+  preference — fewest rings out of heater range, then the smallest largest own-heater power,
+  then the least total (with FSR = C·spacing all rotations need about the same total power) —
+  and the first one that stays feasible after the crosstalk solve and the budget is taken. A
+  rotation that needs almost no tuning can fail through crosstalk (neighbours' heat
+  over-shifts a ring that needs ≈ 0 shift: negative power), while the next rotation works;
+- ``"free"``: any one-to-one assignment, the one with the least total own-heater power
+  (Hungarian algorithm; reference: :func:`scipy.optimize.linear_sum_assignment`). With FSR
+  wrap, all assignments with the same number of wraps tie exactly; a quadratic term of
+  relative weight 1e-6 breaks the tie toward balanced powers. When that optimum fails after
+  the crosstalk solve, a heuristic (not an exact search) looks further and keeps the feasible
+  candidate with the least total heater power among (a) repairs — the pairs whose rings need
+  negative power are forbidden and the assignment is solved again, while that is the
+  failure, at most n_rings times (each repair pushes an over-shifted ring to a channel that
+  needs more of its own heat) — and (b) every barrel rotation within heater range (so free is
+  feasible whenever barrel is).
+
+When no candidate is feasible, the preferred assignment (best rotation, or the free optimum)
+is reported with its first failure, in :class:`TuningFailure` order.
 
 :func:`plan_tuning` is the batched Numba path (banks in parallel) for yield studies;
 :func:`plan_tuning_reference` is the plain NumPy/scipy version for one bank, used by the tests.
@@ -47,15 +59,16 @@ class TuningFailure(IntEnum):
     FEASIBLE
         0: every ring reaches its channel within its heater limit and the budget.
     TUNING_RANGE_EXCEEDED
-        1: some ring's required own-heater power ``s/η`` exceeds its maximum (for the free
-        strategy: in every assignment).
+        1: some ring's required own-heater power ``s/η`` exceeds its maximum (for the barrel
+        strategy: in every rotation; for the free strategy: in every assignment).
     CHANNEL_ALIASING
         2: another channel lies within ``alias_guard_m`` of a resonance order of a tuned ring
         (the FSR is too close to a multiple of a channel separation; the ring would drop two
         channels).
     CROSSTALK_NEGATIVE_POWER
         3: through crosstalk, neighbours already over-shift a ring; it would need negative
-        heater power (red-shift-only violated).
+        heater power (red-shift-only violated), in the preferred assignment and every other
+        one tried (see the module notes).
     POWER_BUDGET_EXCEEDED
         4: the bank's total heater power exceeds ``total_power_budget_w``.
 
@@ -354,50 +367,79 @@ def plan_tuning_reference(
     cost = shift_all / efficiency[:, None]
     allowed = cost <= pmax[:, None]
     rows = np.arange(n)
-    if strategy == "ordered":
-        assignment = rows.copy()
-    elif strategy == "barrel":
-        candidates = [(rows + s) % m for s in range(m)]
 
-        def key(columns):
-            ok = allowed[rows, columns]
-            chosen = cost[rows, columns][ok]
-            return (int(np.sum(~ok)), float(chosen.max(initial=0.0)), float(np.sum(chosen)))
+    def evaluate(columns):
+        columns = np.asarray(columns, dtype=np.int64)
+        shift = shift_all[rows, columns]
+        failure = TuningFailure.FEASIBLE
+        if not np.all(allowed[rows, columns]):
+            failure = TuningFailure.TUNING_RANGE_EXCEEDED
+        elif guard > 0.0:
+            separation = grid[None, :] - grid[columns][:, None]
+            distance = np.abs(
+                np.mod(separation + 0.5 * fsr[:, None], fsr[:, None]) - 0.5 * fsr[:, None]
+            )
+            distance[rows, columns] = np.inf
+            if np.any(distance < guard):
+                failure = TuningFailure.CHANNEL_ALIASING
+        own = shift / efficiency
+        power = np.linalg.solve(crosstalk, own) if crosstalk is not None else own
+        total = float(np.sum(power))
+        if failure == TuningFailure.FEASIBLE:
+            if np.any(power < -kernels._POWER_RTOL * pmax):
+                failure = TuningFailure.CROSSTALK_NEGATIVE_POWER
+            elif total > budget:
+                failure = TuningFailure.POWER_BUDGET_EXCEEDED
+        return TuningPlan(
+            assignment=columns,
+            shift_m=shift,
+            heater_power_w=power,
+            total_power_w=total,
+            failure=failure,
+        )
 
-        assignment = min(candidates, key=key)
-    else:
-        largest = max(float(cost[allowed].max()) if allowed.any() else 0.0, 1e-300)
+    def rotation_key(s):
+        ok = allowed[rows, (rows + s) % m]
+        chosen = cost[rows, (rows + s) % m][ok]
+        return (int(np.sum(~ok)), float(chosen.max(initial=0.0)), float(np.sum(chosen)))
+
+    def free_optimum(usable):
+        largest = max(float(cost[usable].max()) if usable.any() else 0.0, 1e-300)
         tie_break = kernels.TIE_BREAK
         penalty = (n + 1.0) * largest * (1.0 + tie_break) + 1.0
-        priced = np.where(allowed, cost * (1.0 + tie_break * cost / largest), penalty)
-        _, assignment = scipy.optimize.linear_sum_assignment(priced)
-    shift = shift_all[rows, assignment]
-    failure = TuningFailure.FEASIBLE
-    if not np.all(allowed[rows, assignment]):
-        failure = TuningFailure.TUNING_RANGE_EXCEEDED
-    elif guard > 0.0:
-        separation = grid[None, :] - grid[assignment][:, None]
-        distance = np.abs(
-            np.mod(separation + 0.5 * fsr[:, None], fsr[:, None]) - 0.5 * fsr[:, None]
+        priced = np.where(usable, cost * (1.0 + tie_break * cost / largest), penalty)
+        return scipy.optimize.linear_sum_assignment(priced)[1]
+
+    if strategy == "ordered":
+        return evaluate(rows)
+    rotations = sorted(range(m), key=rotation_key)  # stable: equal keys keep smaller s first
+    in_range = [s for s in rotations if rotation_key(s)[0] == 0]
+    if strategy == "barrel":
+        preferred = evaluate((rows + rotations[0]) % m)
+        later = (evaluate((rows + s) % m) for s in in_range if s != rotations[0])
+        return (
+            preferred
+            if preferred.feasible
+            else next((plan for plan in later if plan.feasible), preferred)
         )
-        distance[rows, assignment] = np.inf
-        if np.any(distance < guard):
-            failure = TuningFailure.CHANNEL_ALIASING
-    own = shift / efficiency
-    power = np.linalg.solve(crosstalk, own) if crosstalk is not None else own
-    total = float(np.sum(power))
-    if failure == TuningFailure.FEASIBLE:
-        if np.any(power < -kernels._POWER_RTOL * pmax):
-            failure = TuningFailure.CROSSTALK_NEGATIVE_POWER
-        elif total > budget:
-            failure = TuningFailure.POWER_BUDGET_EXCEEDED
-    return TuningPlan(
-        assignment=np.asarray(assignment, dtype=np.int64),
-        shift_m=shift,
-        heater_power_w=power,
-        total_power_w=total,
-        failure=failure,
-    )
+    preferred = evaluate(free_optimum(allowed))
+    if preferred.failure <= TuningFailure.TUNING_RANGE_EXCEEDED:
+        return preferred
+    candidates = []
+    usable = allowed.copy()
+    plan = preferred
+    for _ in range(n):  # repairs: forbid the pairs that need negative power, solve again
+        if plan.failure != TuningFailure.CROSSTALK_NEGATIVE_POWER:
+            break
+        new = (plan.heater_power_w < -kernels._POWER_RTOL * pmax) & usable[rows, plan.assignment]
+        if not new.any():
+            break
+        usable[rows[new], plan.assignment[new]] = False
+        plan = evaluate(free_optimum(usable))
+        candidates.append(plan)
+    candidates += [evaluate((rows + s) % m) for s in in_range]
+    feasible = [plan for plan in candidates if plan.feasible]
+    return min(feasible, key=lambda plan: plan.total_power_w) if feasible else preferred
 
 
 def _prepare(

@@ -160,3 +160,95 @@ def test_tuning_kernel_without_jit_matches(tmp_path):
     np.testing.assert_allclose(
         plain, np.c_[jitted.heater_power_w, jitted.failure_code], rtol=1e-12, atol=1e-18
     )
+
+
+# ------------------------------------------- candidates after the crosstalk solve (barrel, free)
+NEAR = {
+    "fsr_m": 8 * SPACING,
+    "channel_wavelength_m": 1300e-9 + np.arange(8) * SPACING,
+    "tuning_efficiency_m_per_w": 0.2e-6,
+    "alias_guard_m": 0.0,
+    "crosstalk_fraction": ThermalNetwork.banded(8, neighbour_fractions=(0.05,)).crosstalk_fraction,
+}
+# Rings almost exactly on their channels (blue by 0 … 0.03 nm): rotation 0 needs ≈ 0 shift, so
+# the neighbours' heat (5 % per neighbour) over-shifts the rings that need none.
+NEAR_COLD = NEAR["channel_wavelength_m"] - np.array([0.0, 10, 30, 0, 20, 5, 15, 0]) * 1e-12
+
+
+def _brute_force_rotations(cold, pmax, budget=np.inf):
+    """Every rotation in barrel preference order, with its feasibility after crosstalk."""
+    grid, x = NEAR["channel_wavelength_m"], NEAR["crosstalk_fraction"]
+    n = m = grid.size
+    rows = []
+    for s in range(m):
+        columns = (np.arange(n) + s) % m
+        own = np.mod(grid[columns] - cold, NEAR["fsr_m"]) / NEAR["tuning_efficiency_m_per_w"]
+        ok = own <= pmax
+        power = np.linalg.solve(x, own)
+        feasible = ok.all() and np.all(power >= -1e-12 * pmax) and power.sum() <= budget
+        key = (int(np.sum(~ok)), float(own[ok].max(initial=0.0)), float(own[ok].sum()))
+        rows.append((key, s, columns, bool(feasible), power))
+    return sorted(rows, key=lambda row: row[0])
+
+
+def test_barrel_takes_the_first_rotation_feasible_after_crosstalk():
+    ordered = plan_tuning(NEAR_COLD, max_heater_power_w=0.04, strategy="ordered", **NEAR).bank(0)
+    assert ordered.failure == TuningFailure.CROSSTALK_NEGATIVE_POWER  # rotation 0 fails
+    rotations = _brute_force_rotations(NEAR_COLD, 0.04)
+    assert rotations[0][1] == 0 and not rotations[0][3]  # ... and it is the preferred one
+    expected = next(row for row in rotations if row[3])
+    plan = plan_tuning(NEAR_COLD, max_heater_power_w=0.04, strategy="barrel", **NEAR).bank(0)
+    assert plan.feasible
+    np.testing.assert_array_equal(plan.assignment, expected[2])
+    np.testing.assert_allclose(plan.heater_power_w, expected[4], rtol=1e-9)
+    reference = plan_tuning_reference(NEAR_COLD, max_heater_power_w=0.04, **NEAR)
+    np.testing.assert_array_equal(reference.assignment, expected[2])
+    # Free looks beyond its infeasible optimum too, and never needs more power than barrel.
+    free = plan_tuning(NEAR_COLD, max_heater_power_w=0.04, strategy="free", **NEAR).bank(0)
+    free_reference = plan_tuning_reference(
+        NEAR_COLD, max_heater_power_w=0.04, strategy="free", **NEAR
+    )
+    assert free.feasible and free_reference.feasible
+    assert free.total_power_w <= plan.total_power_w * (1 + 1e-12)
+    assert free.total_power_w == pytest.approx(free_reference.total_power_w, rel=1e-9)
+    assert np.all(free.heater_power_w >= 0.0)
+
+
+@pytest.mark.parametrize("strategy", ["barrel", "free"])
+def test_no_feasible_candidate_reports_the_preferred_assignments_failure(strategy):
+    # Heaters reach only 0.1 nm: rotation 0 is the only one in range, and it fails by crosstalk.
+    pmax = 0.1e-9 / NEAR["tuning_efficiency_m_per_w"]
+    plan = plan_tuning(NEAR_COLD, max_heater_power_w=pmax, strategy=strategy, **NEAR).bank(0)
+    reference = plan_tuning_reference(NEAR_COLD, max_heater_power_w=pmax, strategy=strategy, **NEAR)
+    for got in (plan, reference):
+        assert got.failure == TuningFailure.CROSSTALK_NEGATIVE_POWER
+        np.testing.assert_array_equal(got.assignment, np.arange(8))
+    # With a budget below every rotation's total, barrel reports the preferred rotation's
+    # first failure (negative power), not the budget failure of the later ones.
+    budget = plan_tuning(
+        NEAR_COLD, max_heater_power_w=0.04, total_power_budget_w=1e-3, strategy=strategy, **NEAR
+    ).bank(0)
+    assert budget.failure == TuningFailure.CROSSTALK_NEGATIVE_POWER
+
+
+@pytest.mark.parametrize("strategy", ["barrel", "free"])
+def test_batched_fallback_equals_reference_and_brute_force(strategy):
+    """Banks near their channels with 5 % crosstalk: the fallback paths, kernel == reference."""
+    rng = np.random.default_rng(4)
+    grid = NEAR["channel_wavelength_m"]
+    cold = grid - np.abs(rng.normal(0.0, 0.04e-9, (150, 8)))
+    ring = rng.integers(0, 8, 150)
+    cold[np.arange(150), ring] = grid[ring]  # one ring per bank needs exactly 0 shift
+    batch = plan_tuning(cold, max_heater_power_w=0.04, strategy=strategy, **NEAR)
+    ordered = plan_tuning(cold, max_heater_power_w=0.04, strategy="ordered", **NEAR)
+    assert np.mean(ordered.failure_code == TuningFailure.CROSSTALK_NEGATIVE_POWER) > 0.5
+    assert batch.feasible.all()
+    for b in range(cold.shape[0]):
+        ref = plan_tuning_reference(cold[b], max_heater_power_w=0.04, strategy=strategy, **NEAR)
+        got = batch.bank(b)
+        assert got.failure == ref.failure
+        assert got.total_power_w == pytest.approx(ref.total_power_w, rel=1e-9)
+        if strategy == "barrel":
+            np.testing.assert_array_equal(got.assignment, ref.assignment)
+            expected = next(row for row in _brute_force_rotations(cold[b], 0.04) if row[3])
+            np.testing.assert_array_equal(got.assignment, expected[2])
