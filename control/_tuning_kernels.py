@@ -4,8 +4,8 @@ Per bank: red-shift-only required shifts modulo FSR, candidate channel assignmen
 barrel rotations in order of preference, or the Hungarian free assignment and its fallbacks),
 and for each candidate an aliasing check, heater powers through the inverse crosstalk matrix and
 the first failure reason, until a feasible one is found (rules: :mod:`cposim.control.tuning`).
-Banks run in parallel; everything inside a bank is serial and small (n_rings ≲ 64). The plain NumPy/scipy reference is
-:func:`cposim.control.tuning.plan_tuning_reference`.
+Banks run in parallel; everything inside a bank is serial and small (n_rings ≲ 64). The plain
+NumPy/scipy reference is :func:`cposim.control.tuning.plan_tuning_reference`.
 """
 
 from __future__ import annotations
