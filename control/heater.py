@@ -34,12 +34,14 @@ class HeaterDriver:
     drive : {"voltage", "current"}
         What the DAC sets. Default "voltage".
     full_scale_voltage_v : float
-        Largest drive voltage, V (> 0); used when ``drive == "voltage"``. Default 2.0 V, an
-        *assumption*: with 500 Ω this gives 8 mW, enough for FSR/2 ≈ 9 nm at 0.2 nm/mW plus
-        ambient margin (REFERENCE.md default link: 0.2 nm/mW, tuning range FSR/2).
+        Largest drive voltage, V (> 0); used when ``drive == "voltage"``. Default 5.0 V, an
+        *assumption*: with 500 Ω this gives 50 mW. A tuning range of FSR/2 ≈ 8.95 nm at
+        0.2 nm/mW needs 44.8 mW (REFERENCE.md default link: 0.2 nm/mW, tuning range FSR/2;
+        the yield engine's ``max_heater_power_w`` default); the rest (≈ 10 %) is margin for
+        ambient drift.
     full_scale_current_a : float
-        Largest drive current, A (> 0); used when ``drive == "current"``. Default 4e-3 A
-        (8 mW into 500 Ω, same reasoning).
+        Largest drive current, A (> 0); used when ``drive == "current"``. Default 1e-2 A
+        (50 mW into 500 Ω, same reasoning).
     dac_bits : int
         DAC resolution in bits (1 … 24), or 0 for an ideal continuous driver. Default 12, an
         *assumption* (common for heater DACs).
@@ -48,8 +50,8 @@ class HeaterDriver:
     resistance_ohm: float = 500.0
     resistance_tcr_per_k: float = 0.0
     drive: str = "voltage"
-    full_scale_voltage_v: float = 2.0
-    full_scale_current_a: float = 4e-3
+    full_scale_voltage_v: float = 5.0
+    full_scale_current_a: float = 1e-2
     dac_bits: int = 12
 
     def __post_init__(self):

@@ -227,7 +227,7 @@ def test_heater_quantisation_term():
         time_constant_s=TAU,
         sample_period_s=H,
         fwhm_m=FWHM,
-        heater=HeaterDriver(dac_bits=8),
+        heater=HeaterDriver(full_scale_voltage_v=2.0, dac_bits=8),
         heater_power_w=4e-3,
     )
     step = 2 * np.sqrt(4e-3 * 8e-3) / 255

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cposim.control.heater import HeaterDriver
+from cposim.control.loop import ResonatorArrays
 from cposim.control.thermal import (
     CoarseSamplingWarning,
     Disturbance,
@@ -116,10 +117,23 @@ def test_heater_driver_levels_quantisation_and_temperature_coefficient():
         heater.quantise_power_w([1e-3, 9e-3, -1.0]),
         [levels[np.argmin(abs(np.sqrt(levels) - np.sqrt(1e-3)))], 8e-3, 0],
     )
-    hot = HeaterDriver(resistance_tcr_per_k=2e-3, dac_bits=0)
+    hot = HeaterDriver(resistance_tcr_per_k=2e-3, full_scale_voltage_v=2.0, dac_bits=0)
     # Voltage drive: P = V²/(R0(1 + αΔT)); current drive: P = I²·R0(1 + αΔT).
     assert hot.electrical_power_w(1.0, temperature_rise_k=50.0) == pytest.approx(8e-3 / 1.1)
-    current = HeaterDriver(drive="current", resistance_tcr_per_k=2e-3, dac_bits=0)
+    current = HeaterDriver(
+        drive="current", resistance_tcr_per_k=2e-3, full_scale_current_a=4e-3, dac_bits=0
+    )
     assert current.electrical_power_w(1.0, temperature_rise_k=50.0) == pytest.approx(8e-3 * 1.1)
     with pytest.raises(ValueError, match="drive = 'pwm' is not allowed"):
         HeaterDriver(drive="pwm")
+
+
+def test_default_heater_reaches_half_an_fsr():
+    """REFERENCE.md default link: tuning range FSR/2 (17.9 nm/2 = 8.95 nm) at 0.2 nm/mW, i.e.
+    44.8 mW (the yield engine's default); both drive modes give the same full scale."""
+    tuning = float(ThermalNetwork.banded(4).tuning_efficiency_m_per_w(63e-12)[0])
+    assert tuning == pytest.approx(0.2e-6, rel=0.01)
+    for drive in ("voltage", "current"):
+        pmax = HeaterDriver(drive=drive).max_power_w
+        assert pmax == pytest.approx(50e-3, rel=1e-12)
+        assert pmax * 0.2e-6 >= 0.5 * ResonatorArrays(cold_resonance_m=[1.3e-6]).fsr_m[0, 0]

@@ -10,6 +10,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from cposim.control.heater import HeaterDriver
 from cposim.control.thermal import ThermalNetwork
 from cposim.photonics.switch import preset
 from cposim.photonics.switch_thermal import AsicLoadStep, simulate_asic_load_step
@@ -37,8 +38,13 @@ def test_small_step_keeps_every_ring_locked_and_matches_the_static_solution():
 
 
 def test_step_beyond_the_heater_headroom_loses_lock():
-    # 20 K shift > the heater's mid-range headroom: rings saturate at zero heater power
-    step = AsicLoadStep(asic_resistance_k_per_w=0.0667, duration_s=2e-3)
+    # 20 K shift > the mid-range headroom of an 8 mW heater (2 V into 500 Ω, ≈ 13 K at 4 mW):
+    # rings saturate at zero heater power
+    step = AsicLoadStep(
+        asic_resistance_k_per_w=0.0667,
+        duration_s=2e-3,
+        heater=HeaterDriver(full_scale_voltage_v=2.0),
+    )
     result = simulate_asic_load_step(QX, step, rng=3)
     assert result.lock_losses > 0.5 * result.n_rings
     assert np.all(result.locking.final_heater_power_w[~result.locking.locked] < 1e-6)
