@@ -134,7 +134,10 @@ class TuningSettings:
         0 … 0.5); next-nearest get its square. Default 0.05 (assumption for 25 µm pitch).
     design_offset_m : float
         Nominal resonance of each ring minus its channel at the hottest corner, metres (≤ 0:
-        designed blue of its channel). Default 0.
+        designed blue of its channel). Default -1.12e-9, half of the 400 GHz channel spacing
+        (assumption): a nominal bank then needs half a spacing of barrel shift, the middle of
+        what any common fabrication offset can require. With 0, a nominal ring that lands a
+        hair red of its channel needs a whole spacing, so yield would *rise* with variation.
     ambient_range_k : float
         Operating ambient temperature span, kelvin (≥ 0). Default 60 (REFERENCE.md D, analog
         PID locking range, arXiv 2409.06604).
@@ -153,7 +156,7 @@ class TuningSettings:
     max_heater_power_w: float = 44.8e-3
     bank_power_budget_w: float = math.inf
     neighbour_crosstalk: float = 0.05
-    design_offset_m: float = 0.0
+    design_offset_m: float = -1.12e-9
     ambient_range_k: float = 60.0
     laser_drift_m_per_k: float = 0.09e-9
     laser_temperature_range_k: float = 2.0
