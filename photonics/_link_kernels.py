@@ -5,8 +5,9 @@ n_channels)``: the lanes of one link share a bus (modulator bank, fiber, demulti
 each lane's pass-by loss and crosstalk come from its neighbours' actual resonances. The model is
 documented in :mod:`cposim.photonics.link`; this module only evaluates it.
 
-Rings are periodic Lorentzians (:func:`cposim.photonics.modulator.lorentzian_peak`) written with
-``sin²(πx) = (1 - cos 2πx)/2`` and the vectorisable :func:`cos_2pi`.
+Rings are periodic Lorentzians (:func:`cposim.photonics.modulator.lorentzian_peak`),
+``1/(1 + F·sin²(π·detuning/FSR))``; :func:`lane_budget` explains how the kernel lays the work
+out so that it vectorises.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from scipy import special
 
 from cposim.control._jit import jit, jit_parallel
-from cposim.control._vecmath import cos_2pi
+from cposim.control._vecmath import cos_sin_2pi
 
 PENALTY_NAMES = (
     "extinction_ratio",
@@ -33,69 +34,350 @@ PENALTY_NAMES = (
 
 _N_PEN = len(PENALTY_NAMES)
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _TEN_OVER_LN10 = 10.0 / math.log(10.0)
-_BLOCK = 64  # links per parallel work item (amortises the scratch allocation)
+
+
+# ----------------------------------------------------------------- vectorisable exp, log, erfcx
+# libm's exp/log/erfc are opaque calls that stop LLVM from vectorising a loop, and at ~5-20 ns
+# each they dominated the old per-lane kernel. The helpers below work on whole scratch rows: the
+# integer parts of the argument reduction go through int64 views of float64 rows (a memory
+# bitcast), so every loop is plain arithmetic that vectorises, and the helpers also run unchanged
+# under NUMBA_DISABLE_JIT.
+_LN2_HI = float.fromhex("0x1.62e42fee00000p-1")  # ln 2 with 20 trailing zero bits: k·hi is exact
+_LN2_LO = float.fromhex("0x1.a39ef35793c76p-33")  # ln 2 - hi, rounded (checked with mpmath)
+_INV_LN2 = 1.0 / math.log(2.0)
+_ROUND_SHIFT = 1.5 * 2.0**52  # x + this rounds x to an integer held in the low mantissa bits
+_ROUND_SHIFT_BITS = 0x4338000000000000  # its bit pattern
+_EXP_BIAS = 1023 + 64  # exponent bias plus 64: 2^(k+64) stays normal down to k = -1076
+_TWO_M64 = 2.0**-64
+_EXP_TAYLOR = np.array([1.0 / math.factorial(k) for k in range(13, -1, -1)])  # to r^13, Horner
+_MANTISSA_MASK = 0x000FFFFFFFFFFFFF
+_ONE_BITS = 0x3FF0000000000000
+_TWO52_BITS = 0x4330000000000000  # 2^52: or-ing a small integer into it gives 2^52 + integer
+_TWO52_PLUS_BIAS = 2.0**52 + 1023.0
+_SQRT2 = math.sqrt(2.0)
+# log(m) = 2·atanh(s), s = (m-1)/(m+1), |s| <= 0.1716: 2s·Σ s^(2k)/(2k+1) to k = 10 (< 1e-18)
+_ATANH_SERIES = np.array([1.0 / (2 * k + 1) for k in range(10, 0, -1)])
+_DBL_MIN = 2.2250738585072014e-308
 
 
 @jit(inline="always")
-def _lorentz(cycles, finesse2):
-    """Periodic Lorentzian ``1/(1 + finesse2·sin²(π·cycles))``, 1 on resonance.
+def _exp_rows(x, out, scratch):
+    """``out = exp(x)`` elementwise for 1-D rows with ``x <= 600`` (vectorised).
 
-    ``cycles`` is the detuning over the FSR, ``finesse2 = (2·FSR/(π·FWHM))²``.
+    Cody-Waite reduction ``x = k·ln2 + r`` (|r| <= ln2/2), Taylor to ``r^13`` (truncation
+    < 1e-17), and ``2^k`` built in the exponent field, via ``2^(k+64)·2^-64`` so results round
+    gradually into the subnormal range and reach 0 below -745.2. Within 2 ulp of libm.
     """
-    return 1.0 / (1.0 + finesse2 * 0.5 * (1.0 - cos_2pi(cycles)))
+    bits = scratch.view(np.int64)
+    for t in range(x.size):
+        v = x[t] if x[t] > -746.0 else -746.0
+        shifted = v * _INV_LN2 + _ROUND_SHIFT
+        k = shifted - _ROUND_SHIFT
+        r = (v - k * _LN2_HI) - k * _LN2_LO
+        p = _EXP_TAYLOR[0]
+        for c in range(1, _EXP_TAYLOR.size):
+            p = p * r + _EXP_TAYLOR[c]
+        out[t] = p
+        scratch[t] = shifted
+    for t in range(x.size):
+        bits[t] = (bits[t] - (_ROUND_SHIFT_BITS - _EXP_BIAS)) << 52
+    for t in range(x.size):
+        out[t] = out[t] * scratch[t] * _TWO_M64
 
 
 @jit(inline="always")
-def _log_qfunc(x):
-    """``log(½·erfc(x/√2))``, with the asymptotic series where erfc underflows."""
-    if x < 30.0:
-        return math.log(0.5 * math.erfc(x * _SQRT1_2))
-    inv2 = 1.0 / (x * x)
-    return (
-        -0.5 * x * x
-        - math.log(x)
-        - _LOG_SQRT_2PI
-        + math.log(1.0 - inv2 + 3.0 * inv2 * inv2 - 15.0 * inv2 * inv2 * inv2)
-    )
+def _log_special(v):
+    """``log`` of a value the fast path does not take: 0, subnormal, negative, inf or NaN."""
+    if v > 0.0:
+        return math.log(v)  # subnormal or inf
+    if v == 0.0:
+        return -np.inf
+    return np.nan
 
 
 @jit(inline="always")
-def _db_ratio(numerator, denominator):
-    """``10·log10(numerator/denominator)``; inf when the denominator (an eye) is closed."""
-    if denominator <= 0.0:
-        return np.inf
-    return _TEN_OVER_LN10 * math.log(numerator / denominator)
+def _log_rows(x, out, mantissa, exponent):
+    """``out = log(x)`` elementwise for 1-D rows (vectorised; within 2 ulp of libm).
 
+    ``out`` must not be ``x`` (the last pass reads ``x`` again for the special values).
 
-@jit(inline="always")
-def _equivalent_q(q_min, qfunc_sum, n_eyes, log_qfunc_fallback):
-    """``q_eq`` with ``Q(q_eq) = mean Q(q_k)``: the equal-eyes q giving the same BER.
-
-    Newton on ``log Q`` from the worst eye ``q_min`` (``log Q`` is concave, so after the first
-    step the iterates approach from above, quadratically). ``qfunc_sum = Σ Q(q_k)``;
-    ``log_qfunc_fallback`` is ``log Σ Q(q_k)`` computed in the log domain, used when the sum
-    underflows.
+    The exponent and mantissa are split in the bit pattern, the mantissa folded into
+    ``[√½, √2)`` and ``log m = 2·atanh((m-1)/(m+1))`` summed as a series. Zero gives -inf,
+    negative values and NaN give NaN, like NumPy.
     """
-    if qfunc_sum > 0.0:
-        target = math.log(qfunc_sum / n_eyes)
-    else:
-        target = log_qfunc_fallback - math.log(n_eyes)
-    x = q_min
-    for _ in range(30):
-        log_q = _log_qfunc(x)
-        # d/dx log Q(x) = -φ(x)/Q(x)
-        step = (log_q - target) / math.exp(-0.5 * x * x - _LOG_SQRT_2PI - log_q)
-        x += step
-        if abs(step) <= 1e-10 * abs(x):
-            break
-    return x
+    x_bits = x.view(np.int64)
+    m_bits = mantissa.view(np.int64)
+    e_bits = exponent.view(np.int64)
+    for t in range(x.size):
+        b = x_bits[t]
+        m_bits[t] = (b & _MANTISSA_MASK) | _ONE_BITS
+        e_bits[t] = (b >> 52) | _TWO52_BITS  # biased exponent of a positive double
+    for t in range(x.size):
+        m = mantissa[t]
+        e = exponent[t] - _TWO52_PLUS_BIAS
+        fold = m > _SQRT2
+        m = 0.5 * m if fold else m
+        e = e + 1.0 if fold else e
+        s = (m - 1.0) / (m + 1.0)
+        z = s * s
+        p = _ATANH_SERIES[0]
+        for c in range(1, _ATANH_SERIES.size):
+            p = p * z + _ATANH_SERIES[c]
+        out[t] = e * _LN2_HI + (e * _LN2_LO + (2.0 * s + 2.0 * s * z * p))
+    for t in range(x.size):
+        v = x[t]
+        if not (v >= _DBL_MIN and v < np.inf):
+            out[t] = _log_special(v)
+
+
+_ERFCX_K = 3.0
+
+
+def _erfcx_coefficients():
+    """Power series in ``y = (x-K)/(x+K)`` of ``(x+K)·erfcx(x)`` on ``x >= 0``, highest first.
+
+    The map ``y`` (Shepherd & Laframboise, Math. Comp. 36, 249 (1981)) turns ``[0, ∞)`` into
+    ``[-1, 1)``, where ``(x+K)·erfcx(x)`` is smooth and tends to ``1/√π``; a degree-24
+    Chebyshev interpolant of SciPy's erfcx, converted to monomials (largest coefficient ≈ 1.1,
+    so Horner loses nothing), is within 1e-14 relative of erfcx for every x >= 0.
+    """
+    from numpy.polynomial import chebyshev
+
+    def scaled(y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = _ERFCX_K * (1.0 + y) / (1.0 - y)
+            return np.where(y >= 1.0, 1.0 / math.sqrt(math.pi), special.erfcx(x) * (x + _ERFCX_K))
+
+    return chebyshev.cheb2poly(chebyshev.chebinterpolate(scaled, 24))[::-1].copy()
+
+
+_ERFCX_POLY = _erfcx_coefficients()
+
+
+@jit(inline="always")
+def _erfcx(x):
+    """Scaled complementary error function ``exp(x²)·erfc(x)`` for ``x >= 0`` (vectorisable)."""
+    y = (x - _ERFCX_K) / (x + _ERFCX_K)
+    p = _ERFCX_POLY[0]
+    for c in range(1, _ERFCX_POLY.size):
+        p = p * y + _ERFCX_POLY[c]
+    return p / (x + _ERFCX_K)
+
+
+# ------------------------------------------------------------------------ equivalent q (q_eq)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_HALLEY_FIXED = 3  # vectorised steps; lanes not converged then continue one by one
+_HALLEY_MAX = 30
+
+
+@jit(inline="always")
+def _halley_step(x, log_q, erfcx_value, target):
+    """Halley step for ``log Q(x) = target``, given ``log Q(x)`` and ``erfcx(x/√2)``.
+
+    With ``Q(x) = ½·erfcx(x/√2)·exp(-x²/2)``, ``f = log Q - target`` has ``f' = -h`` and
+    ``f'' = -h·(h - x)`` where ``h = φ/Q = √(2/π)/erfcx(x/√2)``: no exp, no underflow.
+    Falls back to the Newton step if the Halley denominator is not safely positive.
+    """
+    f = log_q - target
+    h = _SQRT_2_OVER_PI / erfcx_value
+    denominator = 2.0 * h + f * (h - x)
+    return 2.0 * f / denominator if denominator > h else f / h
+
+
+@jit(inline="always")
+def _log_qfunc_positive(x):
+    """``log Q(x) = log(½·erfc(x/√2))`` for ``x > 0`` without underflow (scalar, libm log)."""
+    return math.log(0.5 * _erfcx(x * _SQRT1_2)) - 0.5 * x * x
+
+
+# -------------------------------------------------------------------------------- the kernel
+# Rows of the per-block scratch W (each row holds one quantity for every lane of the block, lane
+# t = channel·B + link-in-block, so the innermost loops run over contiguous lanes).
+(
+    _ERR,
+    _FWHM,
+    _FM,
+    _DEP,
+    _LASER,
+    _DET,
+    _FD,
+    _DTM,
+    _DROP,
+    _MC,
+    _MS,
+    _DC,
+    _DS,
+    _PASS,
+    _MEAN,
+    _SWING,
+    _SIG,
+    _PASSF,
+    _XTA,
+    _XTO,
+    _BEFORE,
+    _P,
+    _AVG,
+    _OMA_NOM,
+    _OMA_ACT,
+    _NOMGAIN,
+    _MIN_NOM,
+    _MIN_ACT,
+    _MIN_ISI,
+    _MIN_XT,
+    _QMIN,
+    _QSUM,
+    _X,
+    _TARGET,
+    _STEP,
+    _T1,
+    _T2,
+    _T3,
+    _T4,
+    _T5,
+) = range(40)
+_N_ROWS = 40
+_N_LOGS = 9  # log rows: 5 penalty ratios, noise penalty, margin, mux and demux pass-by
+_BLOCK_LANES = 512  # lanes per block (B links × n channels)
+_CHUNKS = 64  # parallel work items, each allocating its scratch once (≥ 4 per thread on 16)
+
+
+@jit(inline="always")
+def _ring_rows(error, fwhm, f2_scale, half_inv_fsr, finesse2, cosine, sine):
+    """Ring finesse² ``(2·FSR/(π·FWHM))²`` and ``cos, sin`` of ``π·error/FSR`` (``finesse2``
+    may be ``fwhm``: each element is read before it is written)."""
+    for t in range(fwhm.size):
+        finesse2[t] = f2_scale / (fwhm[t] * fwhm[t])
+    for t in range(error.size):
+        c, s = cos_sin_2pi(error[t] * half_inv_fsr)
+        cosine[t] = c
+        sine[t] = s
+
+
+@jit(inline="always")
+def _tail_rows(sa, ca, cosine, sine, finesse2, depth, passing, oj, oi, count):
+    """``passing[oi+b] *= 1 - depth·L`` for ring j's tail (rows offset ``oj``)."""
+    for b in range(count):
+        s = sa * cosine[oj + b] + ca * sine[oj + b]
+        passing[oi + b] *= 1.0 - depth[oj + b] / (1.0 + finesse2[oj + b] * s * s)
+
+
+@jit(inline="always")
+def _level_rows(sa, ca, scale, cosine, sine, finesse2, depth, out):
+    """``out = scale·(1 - depth·L)`` at the phase ``sa·cos + ca·sin``."""
+    for t in range(out.size):
+        s = sa * cosine[t] + ca * sine[t]
+        out[t] = scale[t] * (1.0 - depth[t] / (1.0 + finesse2[t] * s * s))
+
+
+@jit(inline="always")
+def _nominal_rows(sin2, scale, finesse2, depth, out):
+    """``out = scale·(1 - depth·L)`` on the lock point (``sin2`` = sin² of the level's phase)."""
+    for t in range(out.size):
+        out[t] = scale[t] * (1.0 - depth[t] / (1.0 + finesse2[t] * sin2))
+
+
+@jit(inline="always")
+def _add_rows(acc, x):
+    for t in range(acc.size):
+        acc[t] += x[t]
+
+
+@jit(inline="always")
+def _min_rows(acc, x):
+    for t in range(acc.size):
+        acc[t] = x[t] if x[t] < acc[t] else acc[t]
+
+
+@jit(inline="always")
+def _drop_rows(sa, ca, cosine, sine, finesse2, shape, oi, count):
+    """Drop shape of ring i (rows offset ``oi``) for one channel, into ``shape[:count]``."""
+    for b in range(count):
+        s = sa * cosine[oi + b] + ca * sine[oi + b]
+        shape[b] = 1.0 / (1.0 + finesse2[oi + b] * s * s)
+
+
+@jit(inline="always")
+def _cross_rows(before, drop, shape, cross, oi, count):
+    for b in range(count):
+        cross[b] = before[b] * drop[oi + b] * shape[b]
+
+
+@jit(inline="always")
+def _accumulate_rows(acc, cross, x, oi, oj, count):
+    for b in range(count):
+        acc[oi + b] += cross[b] * x[oj + b]
+
+
+@jit(inline="always")
+def _through_rows(before, through_depth, shape, excess, oi, count):
+    for b in range(count):
+        before[b] *= (1.0 - through_depth[oi + b] * shape[b]) * excess
+
+
+@jit(inline="always")
+def _sigma_rows(responsivity, var_thermal, shot_coeff, rin_coeff, signal, level, xt_avg, out):
+    """Noise σ of one level: thermal, shot (with the crosstalk's current) and RIN."""
+    for t in range(out.size):
+        current = responsivity * signal[t] * level[t]
+        out[t] = math.sqrt(
+            var_thermal
+            + shot_coeff * (current + responsivity * xt_avg[t])
+            + rin_coeff * current * current
+        )
+
+
+@jit(inline="always")
+def _min_step_rows(gain, low, high, acc):
+    for t in range(acc.size):
+        step = gain[t] * (high[t] - low[t])
+        acc[t] = step if step < acc[t] else acc[t]
+
+
+@jit(inline="always")
+def _isi_rows(signal, low, high, p, oma, out):
+    """Eye after worst-case single-pole ISI: ``(1-p)·step - p·|OMA|``."""
+    for t in range(out.size):
+        out[t] = (1.0 - p[t]) * (signal[t] * (high[t] - low[t])) - p[t] * abs(oma[t])
+
+
+@jit(inline="always")
+def _erfcx_rows(x, out):
+    """``out = erfcx(|x|/√2)``."""
+    for t in range(x.size):
+        out[t] = _erfcx(abs(x[t]) * _SQRT1_2)
+
+
+@jit(inline="always")
+def _qfunc_sum_rows(q, erfcx_value, gauss, acc):
+    """``acc += Q(q)`` with ``Q = ½·erfcx(|q|/√2)·exp(-q²/2)``, reflected for ``q < 0``."""
+    for t in range(acc.size):
+        tail = 0.5 * erfcx_value[t] * gauss[t]
+        acc[t] += 1.0 - tail if q[t] < 0.0 else tail
+
+
+@jit(inline="always")
+def _halley_rows(log_half_erfcx, erfcx_value, target, x, step):
+    for t in range(x.size):
+        xt = x[t]
+        d = _halley_step(xt, log_half_erfcx[t] - 0.5 * xt * xt, erfcx_value[t], target[t])
+        x[t] = xt + d
+        step[t] = d
+
+
+@jit(inline="always")
+def _ratio_rows(a, numerator, b, denominator, out):
+    """``out = a·numerator/(b·denominator)``, or 1 where the denominator is not positive."""
+    for t in range(out.size):
+        den = b * denominator[t]
+        out[t] = a * numerator[t] / den if den > 0.0 else 1.0
 
 
 @jit
-def _one_link(
-    r,
+def _block(
+    r0,
+    nb,
+    B,
     mod_err,
     mod_fwhm,
     mod_tmin,
@@ -104,25 +386,15 @@ def _one_link(
     dmx_drop,
     dmx_tmin,
     laser_w,
-    lam,
-    shifts,
-    bias,
-    mod_fsr,
-    dmx_fsr,
     has_demux,
-    tx_gain,
-    link_gain,
-    excess,
-    symbol_rate,
-    rc_bandwidth,
-    responsivity,
-    sigma_thermal,
-    shot_coeff,
-    rin_coeff,
-    q_target,
-    impl_factor,
-    ber_scale,
-    c_light,
+    consts,
+    sin_tx,
+    cos_tx,
+    sin_lv,
+    cos_lv,
+    sin_rx,
+    cos_rx,
+    inv_lam2,
     rx_avg,
     rx_oma,
     ber,
@@ -131,160 +403,233 @@ def _one_link(
     rx_pass_db,
     penalties,
     dominant,
-    levels,
-    nominal,
-    cross,
-    work,
+    W,
+    lev,
+    nom,
+    sigma,
+    q,
+    ratios,
+    logs,
+    pen,
 ):
-    n = lam.size
-    m = shifts.size
-    mid_shift = 0.0
+    """Fill the outputs of links ``r0 … r0+nb-1`` (one block; rows past ``nb`` repeat ``r0``)."""
+    n = mod_err.shape[1]
+    m = lev.shape[0]
+    nl = n * B
+    (
+        tx_gain,
+        link_gain,
+        excess,
+        excess_tx,
+        f2_mod,
+        f2_dmx,
+        half_inv_mod_fsr,
+        half_inv_dmx_fsr,
+        c_light,
+        inv_rc2,
+        isi_rate,
+        responsivity,
+        var_thermal,
+        shot_coeff,
+        rin_coeff,
+        ber_scale,
+        noise_ref,
+        inv_q_target,
+        pen_impl,
+    ) = consts
+    # --- gather the block, channel-major, and the rings' finesse² and phases
+    for i in range(n):
+        for b in range(B):
+            r = r0 + b if b < nb else r0
+            t = i * B + b
+            W[_ERR, t] = mod_err[r, i]
+            W[_FWHM, t] = mod_fwhm[r, i]
+            W[_DEP, t] = 1.0 - mod_tmin[r, i]
+            W[_LASER, t] = laser_w[r, i]
+            W[_DET, t] = dmx_det[r, i]
+            W[_FD, t] = dmx_fwhm[r, i]
+            W[_DTM, t] = 1.0 - dmx_tmin[r, i]
+            W[_DROP, t] = dmx_drop[r, i]
+    _ring_rows(W[_ERR], W[_FWHM], f2_mod, half_inv_mod_fsr, W[_FM], W[_MC], W[_MS])
+    _ring_rows(W[_DET], W[_FD], f2_dmx, half_inv_dmx_fsr, W[_FD], W[_DC], W[_DS])
+    # --- transmitter: Lorentzian tails of the other modulators, sin(a + b) = sa·cb + ca·sb
+    for i in range(n):
+        o = i * B
+        for b in range(B):
+            W[_PASS, o + b] = excess_tx
+        for j in range(n):
+            if j != i:
+                sa = sin_tx[i, j]
+                ca = cos_tx[i, j]
+                _tail_rows(sa, ca, W[_MC], W[_MS], W[_FM], W[_DEP], W[_PASS], j * B, o, B)
+    scale = W[_T1]
+    for t in range(nl):
+        scale[t] = W[_LASER, t] * tx_gain * W[_PASS, t]
+    mean = W[_MEAN]
+    mean[:] = 0.0
     for k in range(m):
-        mid_shift += shifts[k]
-    mid_shift /= m
-    inv_mod_fsr = 1.0 / mod_fsr
-    inv_dmx_fsr = 1.0 / dmx_fsr
-    # per-ring constants: work[0] modulator finesse², work[1] demux finesse², work[2] scratch
-    for i in range(n):
-        f = 2.0 * mod_fsr / (math.pi * mod_fwhm[r, i])
-        work[0, i] = f * f
-        f = 2.0 * dmx_fsr / (math.pi * dmx_fwhm[r, i])
-        work[1, i] = f * f
-    # --- transmitter: pass-by tails of the other modulators (at their mid level), then levels
-    excess_tx = excess ** (n - 1)
-    for i in range(n):
-        offset = bias + mid_shift - lam[i]
-        for j in range(n):
-            cycles = (lam[j] + offset + mod_err[r, j]) * inv_mod_fsr
-            work[2, j] = 1.0 - (1.0 - mod_tmin[r, j]) * _lorentz(cycles, work[0, j])
-        passing = excess_tx
-        for j in range(n):
-            if j != i:
-                passing *= work[2, j]
-        tx_pass_db[r, i] = -_TEN_OVER_LN10 * math.log(passing)
-        scale = laser_w[r, i] * tx_gain * passing
-        depth = 1.0 - mod_tmin[r, i]
-        for k in range(m):
-            levels[i, k] = scale * (
-                1.0 - depth * _lorentz((bias + shifts[k] + mod_err[r, i]) * inv_mod_fsr, work[0, i])
-            )
-            nominal[i, k] = scale * (
-                1.0 - depth * _lorentz((bias + shifts[k]) * inv_mod_fsr, work[0, i])
-            )
-    # --- receiver bank: cross[i, j] = bus power of channel j reaching drop port i
+        _level_rows(sin_lv[k], cos_lv[k], scale, W[_MC], W[_MS], W[_FM], W[_DEP], lev[k])
+        _nominal_rows(sin_lv[k] * sin_lv[k], scale, W[_FM], W[_DEP], nom[k])
+        _add_rows(mean, lev[k])
+    swing = W[_SWING]
+    for t in range(nl):
+        mean[t] /= m
+        swing[t] = abs(lev[m - 1, t] - lev[0, t])
+    W[_XTA, :] = 0.0
+    W[_XTO, :] = 0.0
+    # --- receiver bank: channel j through rings 0 … n-1; ring i drops X[i, j]
     if has_demux:
+        before = W[_BEFORE]
+        shape = W[_T2]
+        cross = W[_T3]
         for j in range(n):
+            oj = j * B
+            before[:B] = 1.0
             for i in range(n):
-                cross[i, j] = _lorentz((lam[i] + dmx_det[r, i] - lam[j]) * inv_dmx_fsr, work[1, i])
-            before = 1.0
-            for i in range(n):
-                shape = cross[i, j]
-                cross[i, j] = before * dmx_drop[r, i] * shape
+                oi = i * B
+                _drop_rows(sin_rx[i, j], cos_rx[i, j], W[_DC], W[_DS], W[_FD], shape, oi, B)
+                _cross_rows(before, W[_DROP], shape, cross, oi, B)
                 if i == j:
-                    cross[i, n] = before  # pass-by factor of channel i
-                before *= (1.0 - (1.0 - dmx_tmin[r, i]) * shape) * excess
+                    for b in range(B):
+                        W[_SIG, oi + b] = link_gain * cross[b]
+                        W[_PASSF, oi + b] = before[b]
+                else:
+                    _accumulate_rows(W[_XTA], cross, mean, oi, oj, B)
+                    _accumulate_rows(W[_XTO], cross, swing, oi, oj, B)
+                _through_rows(before, W[_DTM], shape, excess, oi, B)
+        for t in range(nl):
+            W[_XTA, t] *= link_gain
+            W[_XTO, t] *= link_gain
+            W[_NOMGAIN, t] = link_gain * W[_PASSF, t] * W[_DROP, t]
     else:
-        for i in range(n):
-            for j in range(n):
-                cross[i, j] = 1.0 if i == j else 0.0
-            cross[i, n] = 1.0
-    # --- per receiver
-    sigma_impl = sigma_thermal / impl_factor
-    var_thermal = sigma_impl * sigma_impl
-    for i in range(n):
-        rx_pass_db[r, i] = -_TEN_OVER_LN10 * math.log(cross[i, n])
-        signal = link_gain * cross[i, i]
-        nominal_gain = link_gain * cross[i, n] * (dmx_drop[r, i] if has_demux else 1.0)
-        xt_oma = 0.0
-        xt_avg = 0.0
-        for j in range(n):
-            if j != i:
-                mean_j = 0.0
-                for k in range(m):
-                    mean_j += levels[j, k]
-                xt_avg += cross[i, j] * mean_j / m
-                xt_oma += cross[i, j] * abs(levels[j, m - 1] - levels[j, 0])
-        xt_avg *= link_gain
-        xt_oma *= link_gain
-        mean_nominal = 0.0
-        for k in range(m):
-            mean_nominal += nominal[i, k]
-        average_nominal = nominal_gain * mean_nominal / m
-        oma_nominal = nominal_gain * (nominal[i, m - 1] - nominal[i, 0])
-        oma_actual = signal * (levels[i, m - 1] - levels[i, 0])
-        rx_avg[r, i] = average_nominal
-        rx_oma[r, i] = oma_actual
-        # single-pole ISI from photon lifetime and RC
-        f_photon = c_light * mod_fwhm[r, i] / (lam[i] * lam[i])
-        f_total = 1.0 / math.sqrt(1.0 / (f_photon * f_photon) + 1.0 / (rc_bandwidth * rc_bandwidth))
-        p = math.exp(-2.0 * math.pi * f_total / symbol_rate)
-        # noise (current) of the lowest level; each eye then brings its upper level
-        current = responsivity * signal * levels[i, 0]
-        sigma_low = math.sqrt(
-            var_thermal
-            + shot_coeff * (current + responsivity * xt_avg)
-            + rin_coeff * current * current
+        W[_SIG, :] = link_gain
+        W[_PASSF, :] = 1.0
+        W[_NOMGAIN, :] = link_gain
+    # --- per lane: received powers, ISI factor, noise per level
+    for t in range(nl):
+        f_photon = c_light * W[_FWHM, t] * inv_lam2[t]
+        W[_T1, t] = -isi_rate / math.sqrt(1.0 / (f_photon * f_photon) + inv_rc2)
+    _exp_rows(W[_T1], W[_P], W[_T2])
+    avg = W[_AVG]
+    avg[:] = 0.0
+    for k in range(m):
+        _add_rows(avg, nom[k])
+        _sigma_rows(
+            responsivity, var_thermal, shot_coeff, rin_coeff, W[_SIG], lev[k], W[_XTA], sigma[k]
         )
-        min_nominal = np.inf
-        min_actual = np.inf
-        min_isi = np.inf
-        min_xt = np.inf
-        qfunc_sum = 0.0
-        q_min = np.inf
-        for k in range(m - 1):
-            step_nominal = nominal_gain * (nominal[i, k + 1] - nominal[i, k])
-            step = signal * (levels[i, k + 1] - levels[i, k])
-            isi = (1.0 - p) * step - p * abs(oma_actual)
-            eye = isi - xt_oma
-            current = responsivity * signal * levels[i, k + 1]
-            sigma_high = math.sqrt(
-                var_thermal
-                + shot_coeff * (current + responsivity * xt_avg)
-                + rin_coeff * current * current
-            )
-            # optimum threshold between Gaussians of unequal σ: q = eye/(σ_low + σ_high)
-            q = responsivity * eye / (sigma_low + sigma_high)
-            sigma_low = sigma_high
-            qfunc_sum += 0.5 * math.erfc(q * _SQRT1_2)
-            if q < q_min:
-                q_min = q
-            min_nominal = min(min_nominal, step_nominal)
-            min_actual = min(min_actual, step)
-            min_isi = min(min_isi, isi)
-            min_xt = min(min_xt, eye)
-        ber[r, i] = ber_scale * qfunc_sum
-        # itemised penalties (dB); after the first closed eye the rest are undefined (nan)
-        pen = penalties[r, i]
-        pen[0] = _db_ratio(2.0 * average_nominal, oma_nominal)
-        pen[1] = _db_ratio(oma_nominal, (m - 1) * min_nominal)
-        pen[2] = _db_ratio(min_nominal, min_actual)
-        pen[3] = _db_ratio(min_actual, min_isi)
-        pen[4] = _db_ratio(min_isi, min_xt)
-        pen[5] = -_TEN_OVER_LN10 * math.log(impl_factor)
-        if min_xt > 0.0:
-            if m == 2:
-                q_eq = q_min
+    for t in range(nl):
+        avg[t] = W[_NOMGAIN, t] * avg[t] / m
+        W[_OMA_NOM, t] = W[_NOMGAIN, t] * (nom[m - 1, t] - nom[0, t])
+        W[_OMA_ACT, t] = W[_SIG, t] * (lev[m - 1, t] - lev[0, t])
+    for row in (_MIN_NOM, _MIN_ACT, _MIN_ISI, _MIN_XT, _QMIN):
+        W[row, :] = np.inf
+    W[_QSUM, :] = 0.0
+    # --- eyes: worst-case ISI and crosstalk, optimum threshold q = eye/(σ_low + σ_high)
+    for k in range(m - 1):
+        _min_step_rows(W[_NOMGAIN], nom[k], nom[k + 1], W[_MIN_NOM])
+        _min_step_rows(W[_SIG], lev[k], lev[k + 1], W[_MIN_ACT])
+        _isi_rows(W[_SIG], lev[k], lev[k + 1], W[_P], W[_OMA_ACT], W[_T4])
+        _min_rows(W[_MIN_ISI], W[_T4])
+        qk = q[k]
+        for t in range(nl):
+            qk[t] = responsivity * (W[_T4, t] - W[_XTO, t]) / (sigma[k, t] + sigma[k + 1, t])
+        _min_rows(W[_QMIN], qk)
+        for t in range(nl):
+            W[_T4, t] -= W[_XTO, t]  # eye after crosstalk
+        _min_rows(W[_MIN_XT], W[_T4])
+        # Q(q) = ½·erfcx(|q|/√2)·exp(-q²/2), reflected for a closed eye (q < 0)
+        for t in range(nl):
+            W[_T1, t] = -0.5 * qk[t] * qk[t]
+        _exp_rows(W[_T1], W[_T3], W[_T2])
+        _erfcx_rows(qk, W[_T5])
+        _qfunc_sum_rows(qk, W[_T5], W[_T3], W[_QSUM])
+    # --- equivalent q: Q(q_eq) = mean Q(q_k), Halley on log Q from the worst eye
+    n_eyes = m - 1
+    x_eq = W[_X]
+    if m == 2:
+        x_eq[:] = W[_QMIN]
+    else:
+        for t in range(nl):
+            valid = W[_MIN_XT, t] > 0.0
+            x_eq[t] = W[_QMIN, t] if valid else 1.0
+            W[_T1, t] = W[_QSUM, t] / n_eyes if valid else 0.5
+        _log_rows(W[_T1], W[_TARGET], W[_T2], W[_T3])
+        for t in range(nl):
+            if W[_MIN_XT, t] > 0.0 and not W[_QSUM, t] >= 1e-290:
+                # every eye beyond q ≈ 36: sum relative to the worst eye, in the log domain
+                x0 = W[_QMIN, t]
+                scaled = 0.0
+                for k in range(n_eyes):
+                    qk = q[k, t]
+                    scaled += 0.5 * _erfcx(qk * _SQRT1_2) * math.exp(0.5 * (x0 - qk) * (x0 + qk))
+                W[_TARGET, t] = math.log(scaled / n_eyes) - 0.5 * x0 * x0
+        for _ in range(_HALLEY_FIXED):
+            _erfcx_rows(x_eq, W[_T4])
+            for t in range(nl):
+                W[_T1, t] = 0.5 * W[_T4, t]
+            _log_rows(W[_T1], W[_T5], W[_T2], W[_T3])
+            _halley_rows(W[_T5], W[_T4], W[_TARGET], x_eq, W[_STEP])
+        for t in range(nl):
+            if W[_MIN_XT, t] > 0.0:
+                x = x_eq[t]
+                step = W[_STEP, t]
+                for _ in range(_HALLEY_MAX):
+                    if abs(step) <= 1e-10 * abs(x):
+                        break
+                    step = _halley_step(
+                        x, _log_qfunc_positive(x), _erfcx(x * _SQRT1_2), W[_TARGET, t]
+                    )
+                    x += step
+                x_eq[t] = x
+    # --- logarithms of the itemised ratios (a closed denominator gives inf below)
+    _ratio_rows(2.0, avg, 1.0, W[_OMA_NOM], ratios[0])
+    _ratio_rows(1.0, W[_OMA_NOM], n_eyes, W[_MIN_NOM], ratios[1])
+    _ratio_rows(1.0, W[_MIN_NOM], 1.0, W[_MIN_ACT], ratios[2])
+    _ratio_rows(1.0, W[_MIN_ACT], 1.0, W[_MIN_ISI], ratios[3])
+    _ratio_rows(1.0, W[_MIN_ISI], 1.0, W[_MIN_XT], ratios[4])
+    _ratio_rows(noise_ref, W[_MIN_XT], 1.0, x_eq, ratios[5])
+    for t in range(nl):
+        ratios[6, t] = x_eq[t] * inv_q_target if x_eq[t] > 0.0 else 1.0
+    ratios[7, :] = W[_PASS]
+    ratios[8, :] = W[_PASSF]
+    for k in range(_N_LOGS):
+        _log_rows(ratios[k], logs[k], W[_T2], W[_T3])
+    # --- outputs, itemised penalties (dB) and the dominant one, lane by lane
+    for i in range(n):
+        for b in range(nb):
+            t = i * B + b
+            r = r0 + b
+            min_xt = W[_MIN_XT, t]
+            q_eq = W[_X, t]
+            rx_avg[r, i] = W[_AVG, t]
+            rx_oma[r, i] = W[_OMA_ACT, t]
+            ber[r, i] = ber_scale * W[_QSUM, t]
+            tx_pass_db[r, i] = -_TEN_OVER_LN10 * logs[7, t]
+            rx_pass_db[r, i] = -_TEN_OVER_LN10 * logs[8, t]
+            pen[0] = _TEN_OVER_LN10 * logs[0, t] if W[_OMA_NOM, t] > 0.0 else np.inf
+            pen[1] = _TEN_OVER_LN10 * logs[1, t] if n_eyes * W[_MIN_NOM, t] > 0.0 else np.inf
+            pen[2] = _TEN_OVER_LN10 * logs[2, t] if W[_MIN_ACT, t] > 0.0 else np.inf
+            pen[3] = _TEN_OVER_LN10 * logs[3, t] if W[_MIN_ISI, t] > 0.0 else np.inf
+            pen[4] = _TEN_OVER_LN10 * logs[4, t] if min_xt > 0.0 else np.inf
+            pen[5] = pen_impl
+            if min_xt > 0.0:
+                pen[6] = _TEN_OVER_LN10 * logs[5, t] if q_eq > 0.0 else np.inf
+                margin[r, i] = _TEN_OVER_LN10 * logs[6, t] if q_eq > 0.0 else -np.inf
             else:
-                fallback = 0.0
-                if qfunc_sum == 0.0:  # every eye beyond q ≈ 38: sum in the log domain
-                    fallback = _log_qfunc(q_min)
-                q_eq = _equivalent_q(q_min, qfunc_sum, m - 1, fallback)
-            pen[6] = _db_ratio(responsivity * min_xt / (2.0 * sigma_impl), q_eq)
-            margin[r, i] = _db_ratio(q_eq, q_target) if q_eq > 0.0 else -np.inf
-        else:
-            pen[6] = np.nan
-            margin[r, i] = -np.inf
-        closed = False
-        worst = 0
-        for k in range(_N_PEN):
-            if closed:
-                pen[k] = np.nan
-            elif pen[k] == np.inf:
-                closed = True
-                worst = k
-            elif pen[k] > pen[worst]:
-                worst = k
-        dominant[r, i] = worst
+                pen[6] = np.nan
+                margin[r, i] = -np.inf
+            closed = False
+            worst = 0
+            for k in range(_N_PEN):
+                if closed:
+                    pen[k] = np.nan
+                elif pen[k] == np.inf:
+                    closed = True
+                    worst = k
+                elif pen[k] > pen[worst]:
+                    worst = k
+                penalties[r, i, k] = pen[k]
+            dominant[r, i] = worst
 
 
 @jit_parallel
@@ -325,25 +670,94 @@ def lane_budget(
     penalties,
     dominant,
 ):
-    """Fill the per-lane outputs for every link (parallel over blocks of links).
+    """Fill the per-lane outputs for every link (parallel over chunks of blocks of links).
 
     Per-lane inputs have shape (n_links, n_channels); outputs the same (``penalties`` has a
     trailing axis of :data:`PENALTY_NAMES`). Powers in W, wavelengths in m, rates in Hz/baud,
     currents in A; ``tx_gain``/``link_gain``/``excess`` are linear factors, ``impl_factor``
     (< 1) divides the thermal noise, ``shot_coeff = 2qB`` (A), ``rin_coeff = RIN·B`` (1),
     ``ber_scale = 2/(M·log2 M)``.
+
+    Layout: blocks of ``B`` links (``B·n_channels ≈`` :data:`_BLOCK_LANES` lanes) are gathered
+    channel-major into scratch rows, so every inner loop runs over contiguous lanes and
+    vectorises. Every ring's phase ``π·error/FSR`` is evaluated once (sine and cosine); the
+    fixed part of each detuning (channel offsets, bias, level shifts) enters through the
+    angle-addition formula with constants hoisted here, so a periodic Lorentzian costs a few
+    multiplications and one division.
     """
     n_links, n = mod_err.shape
     m = shifts.size
-    n_blocks = (n_links + _BLOCK - 1) // _BLOCK
-    for b in numba.prange(n_blocks):
-        levels = np.empty((n, m))
-        nominal = np.empty((n, m))
-        cross = np.empty((n, n + 1))
-        work = np.empty((3, n))
-        for r in range(b * _BLOCK, min((b + 1) * _BLOCK, n_links)):
-            _one_link(
-                r,
+    mid_shift = 0.0
+    for k in range(m):
+        mid_shift += shifts[k]
+    mid_shift /= m
+    # constant phases: sin/cos of π·(fixed detuning)/FSR
+    sin_tx = np.zeros((n, n))
+    cos_tx = np.ones((n, n))
+    sin_rx = np.zeros((n, n))
+    cos_rx = np.ones((n, n))
+    for i in range(n):
+        offset = bias + mid_shift - lam[i]
+        for j in range(n):
+            phase = math.pi * ((lam[j] + offset) / mod_fsr)
+            sin_tx[i, j] = math.sin(phase)
+            cos_tx[i, j] = math.cos(phase)
+            if j != i:
+                phase = math.pi * ((lam[i] - lam[j]) / dmx_fsr)
+                sin_rx[i, j] = math.sin(phase)
+                cos_rx[i, j] = math.cos(phase)
+    sin_lv = np.empty(m)
+    cos_lv = np.empty(m)
+    for k in range(m):
+        phase = math.pi * ((bias + shifts[k]) / mod_fsr)
+        sin_lv[k] = math.sin(phase)
+        cos_lv[k] = math.cos(phase)
+    B = max(1, _BLOCK_LANES // n)
+    inv_lam2 = np.empty(n * B)
+    for i in range(n):
+        for b in range(B):
+            inv_lam2[i * B + b] = 1.0 / (lam[i] * lam[i])
+    f_mod = 2.0 * mod_fsr / math.pi
+    f_dmx = 2.0 * dmx_fsr / math.pi
+    sigma_impl = sigma_thermal / impl_factor
+    consts = (
+        tx_gain,
+        link_gain,
+        excess,
+        excess ** (n - 1),
+        f_mod * f_mod,
+        f_dmx * f_dmx,
+        0.5 / mod_fsr,
+        0.5 / dmx_fsr,
+        c_light,
+        1.0 / (rc_bandwidth * rc_bandwidth),
+        2.0 * math.pi / symbol_rate,
+        responsivity,
+        sigma_impl * sigma_impl,
+        shot_coeff,
+        rin_coeff,
+        ber_scale,
+        responsivity / (2.0 * sigma_impl),
+        1.0 / q_target,
+        -_TEN_OVER_LN10 * math.log(impl_factor),
+    )
+    n_blocks = (n_links + B - 1) // B
+    n_chunks = min(n_blocks, _CHUNKS)
+    for c in numba.prange(n_chunks):
+        W = np.empty((_N_ROWS, n * B))
+        lev = np.empty((m, n * B))
+        nom = np.empty((m, n * B))
+        sigma = np.empty((m, n * B))
+        q = np.empty((m - 1, n * B))
+        ratios = np.empty((_N_LOGS, n * B))
+        logs = np.empty((_N_LOGS, n * B))
+        pen = np.empty(_N_PEN)
+        for blk in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
+            r0 = blk * B
+            _block(
+                r0,
+                min(B, n_links - r0),
+                B,
                 mod_err,
                 mod_fwhm,
                 mod_tmin,
@@ -352,25 +766,15 @@ def lane_budget(
                 dmx_drop,
                 dmx_tmin,
                 laser_w,
-                lam,
-                shifts,
-                bias,
-                mod_fsr,
-                dmx_fsr,
                 has_demux,
-                tx_gain,
-                link_gain,
-                excess,
-                symbol_rate,
-                rc_bandwidth,
-                responsivity,
-                sigma_thermal,
-                shot_coeff,
-                rin_coeff,
-                q_target,
-                impl_factor,
-                ber_scale,
-                c_light,
+                consts,
+                sin_tx,
+                cos_tx,
+                sin_lv,
+                cos_lv,
+                sin_rx,
+                cos_rx,
+                inv_lam2,
                 rx_avg,
                 rx_oma,
                 ber,
@@ -379,10 +783,14 @@ def lane_budget(
                 rx_pass_db,
                 penalties,
                 dominant,
-                levels,
-                nominal,
-                cross,
-                work,
+                W,
+                lev,
+                nom,
+                sigma,
+                q,
+                ratios,
+                logs,
+                pen,
             )
 
 
