@@ -52,7 +52,7 @@ def main(argv=None):
         return variation.sample(model, layout, wafer_indices=n_wafers, rng=1)
 
     def reference():
-        return variation._sample_reference(model, layout, wafer_indices=n_wafers, rng=1)
+        return variation.reference_sample(model, layout, wafer_indices=n_wafers, rng=1)
 
     library_s = best_time_s(library, repeats=repeats)
     reference_s = best_time_s(reference, repeats=1 if args.quick else 2)

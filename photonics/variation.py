@@ -654,8 +654,22 @@ def _same_spectrum(a: _k.FieldGrid, b: _k.FieldGrid) -> bool:
     return a[:6] == b[:6] and a.sqrt_eigenvalues is b.sqrt_eigenvalues
 
 
-def _sample_reference(model, layout, *, wafer_indices, rng=None) -> VariationSample:
-    """Plain NumPy, single-threaded implementation of :func:`sample` (tests and benchmark)."""
+def reference_sample(model, layout, *, wafer_indices, rng=None) -> VariationSample:
+    """Plain NumPy, single-threaded implementation of :func:`sample` (the tests' reference).
+
+    Same arguments and result as :func:`sample` (without ``keep_levels`` and ``workers``).
+
+    Parameters
+    ----------
+    model : VariationModel
+        Variation model and mapping.
+    layout : WaferLayout
+        Wafer, die grid and ring layout.
+    wafer_indices : int or array_like of int
+        Which wafers to draw (see :func:`sample`).
+    rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
+        Root of the keyed streams (see :func:`sample`).
+    """
     indices = _wafer_indices(wafer_indices)
     root = _root_seed(rng)
     plan = _Plan(model, layout)

@@ -84,7 +84,7 @@ def assert_same(a, b, rtol=0.0):
 def test_kernel_matches_numpy_reference(model):
     layout = small_layout()
     fast = sample(model, layout, wafer_indices=[0, 3, 4], rng=11)
-    reference = variation._sample_reference(model, layout, wafer_indices=[0, 3, 4], rng=11)
+    reference = variation.reference_sample(model, layout, wafer_indices=[0, 3, 4], rng=11)
     # Same random numbers; scipy and numpy FFTs and the two interpolation paths (per-die tables
     # vs absolute positions) differ only by rounding: 1e-12 of the largest value.
     assert_same(fast, reference, rtol=1e-12)
