@@ -38,7 +38,13 @@ import dataclasses
 
 import numpy as np
 
-from cposim.control.tuning import TuningFailure, plan_tuning
+from cposim.control._validation import check_choice
+from cposim.control.tuning import (
+    TuningFailure,
+    TuningPlanBatch,
+    plan_tuning,
+    plan_tuning_reference,
+)
 from cposim.photonics import variation
 from cposim.photonics.link import evaluate_lanes
 from cposim.photonics.modulator import lorentzian_dip
@@ -72,6 +78,9 @@ _TUNING_TO_MODE = {
     TuningFailure.CHANNEL_ALIASING: 3,
 }
 
+ENGINES = ("numba", "numpy")
+"""Pipeline implementations: the Numba kernels, or every stage's NumPy reference."""
+
 LOCK_STREAM = 1000
 """SeedSequence key (after the seed) of the residual-lock-error stream: ``(seed, 1000, wafer)``;
 distinct from the variation sampler's keys."""
@@ -92,7 +101,7 @@ COLUMNS = (
 """Columns of the per-die table (one row per die)."""
 
 
-def simulate_wafers(config: YieldConfig, wafer_indices) -> dict[str, np.ndarray]:
+def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"):
     """Per-die results of the given wafers (the batch runner's chunk function).
 
     Parameters
@@ -101,17 +110,21 @@ def simulate_wafers(config: YieldConfig, wafer_indices) -> dict[str, np.ndarray]
         The study.
     wafer_indices : array_like of int
         Wafer indices (≥ 0); each wafer's rows depend only on the config and its index.
+    engine : {"numba", "numpy"}
+        ``"numpy"`` runs the same pipeline on every stage's plain NumPy/scipy reference (the
+        variation sampler's, one tuning plan per bank, the lane budget's); the tests check that
+        both give the same table and the benchmark measures their ratio.
 
     Returns
     -------
     dict of str to ndarray
         The :data:`COLUMNS`, one entry per die, wafers in the given order.
     """
+    check_choice("engine", engine, ENGINES)
     wafers = np.asarray(wafer_indices, dtype=np.int64).reshape(-1)
     layout = config.layout()
-    sample = variation.sample(
-        config.variation, layout, wafer_indices=wafers, rng=config.run.seed, workers=1
-    )
+    sampler = variation.sample if engine == "numba" else variation.reference_sample
+    sample = sampler(config.variation, layout, wafer_indices=wafers, rng=config.run.seed)
     n_wafers, n_dies, n_rings = sample.shape
     n_channels = config.n_channels
     banks_per_link = config.banks_per_link
@@ -141,7 +154,8 @@ def simulate_wafers(config: YieldConfig, wafer_indices) -> dict[str, np.ndarray]
         assignment = np.tile(np.arange(n_channels), (n_banks, 1))
         heater_w = np.full((n_banks, n_channels), np.nan)
     else:
-        plan = plan_tuning(
+        planner = plan_tuning if engine == "numba" else _plan_each_bank
+        plan = planner(
             banks_cold,
             fsr_m=np.broadcast_to(fsr, cold.shape).reshape(-1, n_channels),
             channel_wavelength_m=grid,
@@ -200,6 +214,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices) -> dict[str, np.ndarray]
         modulator_detuning_m=modulator_error,
         modulator_fwhm_m=modulator_fwhm,
         modulator_extinction_db=modulator_extinction,
+        engine=engine,
         **demux_inputs,
     )
     modulator_ok = _modulator_in_spec(config, modulator_error, modulator_fwhm, modulator_extinction)
@@ -283,6 +298,21 @@ def _ring_metrics(design: Ring, coupler, sample, grid, selected) -> dict[str, np
             full[..., selected] = metrics[name]
             metrics[name] = full
     return metrics
+
+
+def _plan_each_bank(cold_resonance_m, *, fsr_m, **settings):
+    """The NumPy/scipy tuning plan, one bank at a time, shaped like :func:`plan_tuning`'s."""
+    plans = [
+        plan_tuning_reference(cold, fsr_m=fsr, **settings)
+        for cold, fsr in zip(cold_resonance_m, fsr_m, strict=True)
+    ]
+    return TuningPlanBatch(
+        assignment=np.array([p.assignment for p in plans]),
+        shift_m=np.array([p.shift_m for p in plans]),
+        heater_power_w=np.array([p.heater_power_w for p in plans]),
+        total_power_w=np.array([p.total_power_w for p in plans]),
+        failure_code=np.array([int(p.failure) for p in plans], dtype=np.int8),
+    )
 
 
 def _tuning_modes(failure_code) -> np.ndarray:

@@ -1,0 +1,81 @@
+"""End-to-end yield throughput: dies per second for the default 8 λ link (8-ring TX and RX banks
+per die), Numba pipeline vs the same pipeline on every stage's NumPy reference, in one run.
+
+Three figures:
+
+- pipeline only (``simulate_wafers``, in memory), library and NumPy reference, and their ratio;
+- a batch run to a run directory (``run_study``: Parquet parts, checksums, manifest), in dies/s
+  including the writes;
+- peak memory (resident set) growth during the batch run, which depends on the chunk size, not
+  on the number of dies.
+
+Run: ``python benchmarks/bench_yield.py`` (``--quick`` for a smoke run; ``--wafers N`` sets the
+batch size, default 26 wafers ≈ 10^5 dies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _timing import best_time_s, environment
+
+from cposim.photonics.yield_config import RunSettings, preset
+from cposim.photonics.yield_engine import simulate_wafers
+from cposim.photonics.yield_run import run_study
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke-test workload")
+    parser.add_argument("--wafers", type=int, default=26, help="wafers in the batch run")
+    args = parser.parse_args(argv)
+
+    config = preset("default")
+    if args.quick:
+        config = config.with_changes({"wafer.diameter_m": 0.1})
+    dies_per_wafer = config.layout().n_dies
+    n_batch_wafers = 2 if args.quick else args.wafers
+
+    start = time.perf_counter()
+    simulate_wafers(config, [0])
+    first_call_s = time.perf_counter() - start
+    library_s = best_time_s(lambda: simulate_wafers(config, [1]), repeats=1 if args.quick else 3)
+    numpy_s = best_time_s(lambda: simulate_wafers(config, [1], engine="numpy"), repeats=1)
+
+    batch_config = config.with_changes(
+        {"run": RunSettings(seed=1, n_wafers=n_batch_wafers, wafers_per_chunk=1)}
+    )
+    rss_before = _peak_rss_bytes()
+    with tempfile.TemporaryDirectory() as directory:
+        start = time.perf_counter()
+        run_study(batch_config, Path(directory) / "run", progress=False)
+        batch_s = time.perf_counter() - start
+    rss_growth = _peak_rss_bytes() - rss_before
+
+    print(f"Yield pipeline, default preset: {dies_per_wafer} dies per wafer, 16 rings per die")
+    print(environment())
+    print(f"first call (compile or cache load): {first_call_s:8.2f} s")
+    print(f"library pipeline      : {dies_per_wafer / library_s:10.0f} dies/s (one wafer)")
+    print(f"NumPy reference       : {dies_per_wafer / numpy_s:10.0f} dies/s")
+    print(f"ratio library/NumPy   : {numpy_s / library_s:10.1f} x")
+    n_dies = n_batch_wafers * dies_per_wafer
+    print(
+        f"batch run with Parquet: {n_dies / batch_s:10.0f} dies/s ({n_dies} dies, "
+        f"{batch_s:.1f} s, includes reading the result back)"
+    )
+    print(f"peak memory growth    : {rss_growth / 2**20:10.0f} MiB")
+    return 0
+
+
+def _peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
