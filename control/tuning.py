@@ -476,7 +476,8 @@ def _prepare(
     def per_ring(name, value):
         array = check_range(name, value, low=0.0, low_inclusive=False)
         try:
-            return np.ascontiguousarray(np.broadcast_to(array, shape))
+            # Writable C copies: read-only broadcast views would be a second kernel signature.
+            return np.require(np.broadcast_to(array, shape), np.float64, ["C", "W"])
         except ValueError:
             raise ValueError(
                 f"{name} has shape {array.shape}, which does not broadcast with "

@@ -520,8 +520,11 @@ def evaluate_lanes(
             f"the last axis of the per-lane inputs must be n_channels = {n}; "
             f"broadcast shape is {shape}"
         )
+    # np.require copies read-only broadcast views into writable C arrays, so the kernel always
+    # sees one array type and Numba compiles (and caches) a single specialisation.
     flat = {
-        k: np.ascontiguousarray(np.broadcast_to(v, shape).reshape(-1, n)) for k, v in values.items()
+        k: np.require(np.broadcast_to(v, shape).reshape(-1, n), np.float64, ["C", "W"])
+        for k, v in values.items()
     }
     check_choice("engine", engine, ("numba", "numpy"))
     if engine == "numpy":

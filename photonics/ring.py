@@ -472,8 +472,10 @@ class Ring:
         q = (np.asarray(self.ng) - np.asarray(self.neff)) * length / np.asarray(self.wavelength0_m)
         shape = np.broadcast_shapes(np.shape(p), np.shape(q), self.shape)
         terms = (p, q, *self._coefficients())
+        # Writable C arrays whatever the input: one kernel specialisation (read-only broadcast
+        # views would make Numba compile and cache a second one).
         flat = [
-            np.ascontiguousarray(np.broadcast_to(t, shape), dtype=np.float64).ravel() for t in terms
+            np.require(np.broadcast_to(t, shape), np.float64, ["C", "W"]).ravel() for t in terms
         ]
         return shape, flat
 
