@@ -82,22 +82,6 @@ def _cos_poly(theta):
 
 
 @jit(inline="always")
-def cos_2pi(cycles):
-    """``cos(2π·cycles)`` for a float64 scalar, vectorisable inside Numba loops.
-
-    Parameters
-    ----------
-    cycles : float
-        Angle in cycles (turns), any finite value.
-    """
-    quadrant, theta = _reduce(cycles)
-    s = _sin_poly(theta)
-    c = _cos_poly(theta)
-    magnitude = s if quadrant == 1.0 or quadrant == 3.0 else c
-    return -magnitude if quadrant == 1.0 or quadrant == 2.0 else magnitude
-
-
-@jit(inline="always")
 def cos_sin_2pi(cycles):
     """``(cos(2π·cycles), sin(2π·cycles))`` for a float64 scalar, vectorisable in Numba loops.
 
@@ -118,6 +102,18 @@ def cos_sin_2pi(cycles):
 
 
 @jit(inline="always")
+def cos_2pi(cycles):
+    """``cos(2π·cycles)`` for a float64 scalar, vectorisable inside Numba loops.
+
+    Parameters
+    ----------
+    cycles : float
+        Angle in cycles (turns), any finite value.
+    """
+    return cos_sin_2pi(cycles)[0]  # inlined: LLVM drops the unused sine select
+
+
+@jit(inline="always")
 def sin_2pi(cycles):
     """``sin(2π·cycles)`` for a float64 scalar, vectorisable inside Numba loops.
 
@@ -126,11 +122,7 @@ def sin_2pi(cycles):
     cycles : float
         Angle in cycles (turns), any finite value.
     """
-    quadrant, theta = _reduce(cycles)
-    s = _sin_poly(theta)
-    c = _cos_poly(theta)
-    magnitude = c if quadrant == 1.0 or quadrant == 3.0 else s
-    return -magnitude if quadrant >= 2.0 else magnitude
+    return cos_sin_2pi(cycles)[1]
 
 
 @jit(inline="always")
