@@ -35,7 +35,19 @@ TIA_NOISE_DENSITY_A_PER_RTHZ = 17e-12
 
 
 @dataclass(frozen=True, kw_only=True)
-class IdealDetector:
+class _ErrorNoise:
+    """White noise and quantisation on a detuning-referred error (shared by two detectors)."""
+
+    noise_m: float = 0.0
+    quantisation_step_m: float = 0.0
+
+    def __post_init__(self):
+        check_range("noise_m", self.noise_m, low=0.0)
+        check_range("quantisation_step_m", self.quantisation_step_m, low=0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdealDetector(_ErrorNoise):
     """Linear detuning detector, ``e = δ`` plus optional white noise and quantisation.
 
     Parameters
@@ -48,16 +60,10 @@ class IdealDetector:
     """
 
     kind: ClassVar[int] = 0
-    noise_m: float = 0.0
-    quantisation_step_m: float = 0.0
-
-    def __post_init__(self):
-        check_range("noise_m", self.noise_m, low=0.0)
-        check_range("quantisation_step_m", self.quantisation_step_m, low=0.0)
 
 
 @dataclass(frozen=True, kw_only=True)
-class LorentzianSlopeDetector:
+class LorentzianSlopeDetector(_ErrorNoise):
     """Normalised Lorentzian drop-power slope, ``e = δ/(1 + (2δ/FWHM)²)²``.
 
     Parameters
@@ -69,12 +75,6 @@ class LorentzianSlopeDetector:
     """
 
     kind: ClassVar[int] = 1
-    noise_m: float = 0.0
-    quantisation_step_m: float = 0.0
-
-    def __post_init__(self):
-        check_range("noise_m", self.noise_m, low=0.0)
-        check_range("quantisation_step_m", self.quantisation_step_m, low=0.0)
 
 
 @dataclass(frozen=True, kw_only=True)
