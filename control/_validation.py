@@ -85,6 +85,23 @@ def describe_interval(
     return " and ".join(parts) if parts else "any finite number"
 
 
+def check_integer(name: str, value, *, low: int) -> int:
+    """Check that ``value`` is a whole number (int or NumPy integer, not bool) ≥ ``low``.
+
+    Parameters
+    ----------
+    name : str
+        Field name used in the error message.
+    value : int
+        The value to check.
+    low : int
+        Smallest allowed value.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ValueError(f"{name} = {value!r} must be an integer >= {low}")
+    return int(value)
+
+
 def check_choice(name: str, value, allowed) -> str:
     """Check that ``value`` is one of ``allowed`` (strings) and return it.
 

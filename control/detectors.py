@@ -27,7 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from cposim.control._validation import check_range
+from cposim.control._validation import check_integer, check_range
 
 TIA_NOISE_DENSITY_A_PER_RTHZ = 17e-12
 """Input-referred TIA noise density, A/√Hz: 16.9 pA/√Hz of a published 16 nm FinFET TIA
@@ -153,7 +153,7 @@ class DitherLockInDetector:
 
     def __post_init__(self):
         check_range("dither_amplitude_w", self.dither_amplitude_w, low=0.0, low_inclusive=False)
-        _check_integer("dither_period_steps", self.dither_period_steps, low=4)
+        check_integer("dither_period_steps", self.dither_period_steps, low=4)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,7 +183,7 @@ class PowerMaximumTracker:
 
     def __post_init__(self):
         check_range("step_power_w", self.step_power_w, low=0.0, low_inclusive=False)
-        _check_integer("update_period_steps", self.update_period_steps, low=1)
+        check_integer("update_period_steps", self.update_period_steps, low=1)
 
 
 Detector = IdealDetector | LorentzianSlopeDetector | DitherLockInDetector | PowerMaximumTracker
@@ -217,8 +217,3 @@ def lorentzian_slope_error_m(detuning_m, fwhm_m):
     detuning = np.asarray(detuning_m, dtype=np.float64)
     drop = lorentzian_drop(detuning, fwhm_m)
     return detuning * drop * drop
-
-
-def _check_integer(name: str, value, *, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} = {value!r} must be an integer >= {low}")

@@ -36,7 +36,7 @@ import numpy as np
 from cposim.control import _loop_kernels as K
 from cposim.control import _loop_reference
 from cposim.control import _tuning_kernels as tuning_kernels
-from cposim.control._validation import broadcast_fields, check_choice, check_range
+from cposim.control._validation import broadcast_fields, check_choice, check_integer, check_range
 from cposim.control.controllers import PIDController
 from cposim.control.detectors import (
     Detector,
@@ -423,8 +423,7 @@ def _setup(
     )
     check_choice("engine", engine, ENGINES)
     check_choice("strategy", strategy, STRATEGIES)
-    if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 1:
-        raise ValueError(f"n_steps = {n_steps!r} must be an integer >= 1")
+    check_integer("n_steps", n_steps, low=1)
     heater = heater or HeaterDriver()
     disturbance = disturbance or Disturbance(laser_drift_m_per_k=0.0)
     lock_criteria = lock_criteria or LockCriteria()
@@ -536,13 +535,7 @@ def _setup(
         n_records = int(np.clip(_TRACE_BUDGET // (n_banks * n_rings), 10, 2000))
         decimation = max(1, -(-n_steps // n_records))
     else:
-        if (
-            isinstance(trace_decimation, bool)
-            or not isinstance(trace_decimation, int | np.integer)
-            or trace_decimation < 1
-        ):
-            raise ValueError(f"trace_decimation = {trace_decimation!r} must be an integer >= 1")
-        decimation = int(trace_decimation)
+        decimation = check_integer("trace_decimation", trace_decimation, low=1)
     scalars[K.S_DECIMATION] = decimation
     traces = np.full((n_banks, 3, -(-n_steps // decimation), n_rings), np.nan)
     return _Setup(

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.linalg
 import scipy.signal
 
-from cposim.control._validation import as_float_array, check_range
+from cposim.control._validation import as_float_array, check_integer, check_range
 
 DEFAULT_SELF_RESISTANCE_K_PER_W = 0.2e-9 / 1e-3 / 63e-12
 """Self thermal resistance, K/W (≈ 3175): the REFERENCE.md default heater efficiency 0.2 nm/mW
@@ -190,7 +190,7 @@ class ThermalNetwork:
         time_constant_s, second_time_constant_s : float
             Poles of the self path, s (see the class parameters).
         """
-        _check_count("n_rings", n_rings)
+        check_integer("n_rings", n_rings, low=1)
         diagonal = np.broadcast_to(
             check_range(
                 "self_resistance_k_per_w", self_resistance_k_per_w, low=0.0, low_inclusive=False
@@ -275,7 +275,7 @@ class ThermalNetwork:
         time_constant_s, second_time_constant_s : float
             Path poles, s (see the class parameters).
         """
-        _check_count("n_rings", n_rings)
+        check_integer("n_rings", n_rings, low=1)
         fractions = check_range(
             "neighbour_fractions", neighbour_fractions, low=0.0, high=1.0, high_inclusive=False
         ).reshape(-1)
@@ -590,7 +590,7 @@ class Disturbance:
         sample_period_s : float
             Sample period, s (> 0).
         """
-        _check_count("n_steps", n_steps)
+        check_integer("n_steps", n_steps, low=1)
         h = float(check_range("sample_period_s", sample_period_s, low=0.0, low_inclusive=False))
         time = np.arange(n_steps) * h
         ambient = self.ambient_k(time)
@@ -627,9 +627,3 @@ class SampledDisturbance:
     ambient_k: np.ndarray
     asic_heat_w: np.ndarray
     laser_shift_m: np.ndarray
-
-
-def _check_count(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} = {value!r} must be an integer >= 1")
-    return int(value)

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from cposim.control._validation import as_float_array, check_choice, check_range
+from cposim.control._validation import as_float_array, check_choice, check_integer, check_range
 from cposim.photonics import _link_kernels
 from cposim.photonics._link_kernels import PENALTY_NAMES
 from cposim.photonics.energy import ElectricalPowerParameters, LanePower
@@ -338,10 +338,7 @@ class LinkParameters:
             "symbol_rate_baud", self.symbol_rate_baud, low=0.0, high=1e13, low_inclusive=False
         )
         check_range("laser_power_dbm", self.laser_power_dbm, low=-100.0, high=40.0)
-        if not isinstance(self.laser_split_ways, int | np.integer) or self.laser_split_ways < 1:
-            raise ValueError(
-                f"laser_split_ways = {self.laser_split_ways!r} must be an integer >= 1"
-            )
+        check_integer("laser_split_ways", self.laser_split_ways, low=1)
         for name in (
             "splitter_excess_loss_db",
             "laser_coupler_loss_db",

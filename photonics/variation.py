@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.fft
 
-from cposim.control._validation import check_choice, check_range
+from cposim.control._validation import check_choice, check_integer, check_range
 from cposim.photonics import _variation_kernels as _k
 from cposim.photonics.coupler import EvanescentCoupler
 from cposim.photonics.ring import Ring
@@ -293,8 +293,7 @@ class VariationModel:
                 raise ValueError(
                     f"{name} must be a ParameterVariation; got {type(getattr(self, name)).__name__}"
                 )
-        if not isinstance(self.wafers_per_lot, int | np.integer) or self.wafers_per_lot < 1:
-            raise ValueError(f"wafers_per_lot = {self.wafers_per_lot!r} must be an integer >= 1")
+        check_integer("wafers_per_lot", self.wafers_per_lot, low=1)
         check_range("dlambda_dwidth", self.dlambda_dwidth, low=-10.0, high=10.0)
         check_range("dlambda_dthickness", self.dlambda_dthickness, low=-10.0, high=10.0)
         for name in (
@@ -455,8 +454,7 @@ def sample(
     root = _root_seed(rng)
     if workers is None:
         workers = os.cpu_count() or 1
-    if not isinstance(workers, int | np.integer) or workers < 1:
-        raise ValueError(f"workers = {workers!r} must be an integer >= 1")
+    check_integer("workers", workers, low=1)
     plan = _Plan(model, layout)
     shape = (indices.size, layout.n_dies, layout.n_rings_per_die)
     outputs = [np.empty(shape) for _ in range(4)]

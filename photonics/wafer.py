@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from cposim.control._validation import check_range
+from cposim.control._validation import check_integer, check_range
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,8 +156,7 @@ class DieLayout:
             "rings_per_bank": rings_per_bank,
         }
         for name, value in counts.items():
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} = {value!r} must be an integer >= 1")
+            check_integer(name, value, low=1)
         for name, value in (
             ("ring_pitch_m", ring_pitch_m),
             ("bank_pitch_m", bank_pitch_m),

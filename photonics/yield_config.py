@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from cposim.control._validation import check_range
+from cposim.control._validation import check_integer, check_range
 from cposim.photonics.config import from_mapping, load_toml, to_toml
 from cposim.photonics.link import LinkParameters
 from cposim.photonics.modulator import RingModulator
@@ -54,9 +54,7 @@ class RunSettings:
 
     def __post_init__(self):
         for name, low in (("seed", 0), ("n_wafers", 1), ("wafers_per_chunk", 1)):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} = {value!r} must be a whole number >= {low}")
+            check_integer(name, getattr(self, name), low=low)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,9 +95,7 @@ class DieSettings:
 
     def __post_init__(self):
         for name in ("engines_x", "engines_y", "links_per_engine"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} = {value!r} must be a whole number >= 1")
+            check_integer(name, getattr(self, name), low=1)
 
     @property
     def n_engines(self) -> int:
