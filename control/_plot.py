@@ -58,6 +58,40 @@ def label(ax, *, x: str, y: str, title: str | None = None):
     return ax
 
 
+_UNIT_SYMBOLS = {
+    "w": "W",
+    "m": "m",
+    "s": "s",
+    "k": "K",
+    "v": "V",
+    "j": "J",
+    "hz": "Hz",
+    "db": "dB",
+    "dbm": "dBm",
+    "bps": "b/s",
+}
+
+
+def quantity_label(key: str) -> str:
+    """Axis label for a field name with a unit suffix: ``"tuning.max_heater_power_w"`` →
+    ``"max heater power (W)"``, ``"tuning_efficiency_m_per_w"`` → ``"tuning efficiency (m/W)"``.
+
+    Parameters
+    ----------
+    key : str
+        A field name, optionally dotted (only the last part is used).
+    """
+    words = key.rsplit(".", 1)[-1].split("_")
+    start = len(words)
+    while start > 1 and (words[start - 1] in _UNIT_SYMBOLS or words[start - 1] == "per"):
+        start -= 1
+    while start < len(words) and words[start] == "per":
+        start += 1
+    unit = "".join("/" if w == "per" else _UNIT_SYMBOLS[w] for w in words[start:])
+    text = " ".join(words[:start])
+    return f"{text} ({unit})" if unit else text
+
+
 def to_db(linear, *, floor_db: float = DB_FLOOR):
     """``10·log10`` of a linear power ratio, clipped below at ``floor_db`` (dB).
 

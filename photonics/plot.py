@@ -4,6 +4,6 @@ The helpers live in :mod:`cposim.control._plot` (the lower layer, so ``cposim.co
 them without importing ``cposim.photonics``) and are re-exported here for photonics results.
 """
 
-from cposim.control._plot import DB_FLOOR, axes, label, to_db
+from cposim.control._plot import DB_FLOOR, axes, label, quantity_label, to_db
 
-__all__ = ["DB_FLOOR", "axes", "label", "to_db"]
+__all__ = ["DB_FLOOR", "axes", "label", "quantity_label", "to_db"]

@@ -210,7 +210,13 @@ class PowerComparison:
         bottom = np.zeros(table.shape[1])
         for index, (component, row) in enumerate(table.iterrows()):
             values = row.to_numpy()
-            ax.bar(table.columns, values, bottom=bottom, label=component, color=f"C{index}")
+            ax.bar(
+                table.columns,
+                values,
+                bottom=bottom,
+                label=component.replace("_", " "),
+                color=f"C{index}",
+            )
             bottom += values
         ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         title = " vs ".join(f"{total:.2f}" for total in bottom) + " pJ/bit"

@@ -96,8 +96,7 @@ class SweepResult:
             rows = rows.sort_values(x_key)
             colour = f"C{index % 10}"
             name = ", ".join(
-                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                for k, v in zip(others, np.atleast_1d(label), strict=False)
+                _setting(k, v) for k, v in zip(others, np.atleast_1d(label), strict=False)
             )
             ax.plot(
                 rows[x_key],
@@ -125,13 +124,20 @@ class SweepResult:
             )
             power.set_ylabel("Mean worst-case heater power per die (mW)", color="C1")
         ax.legend(loc="lower right", fontsize="small")
+        x_label = plot.quantity_label(x_key)
         plot.label(
             ax,
-            x=x_key,
+            x=x_label,
             y=f"{level.capitalize()} yield (%)",
-            title=f"{level.capitalize()} yield vs {x_key}",
+            title=f"{level.capitalize()} yield vs {x_label.split(' (')[0]}",
         )
         return ax
+
+
+def _setting(key: str, value) -> str:
+    """Legend text of one swept setting: the last part of its dotted key and its value."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{key.rsplit('.', 1)[-1]}={text}"
 
 
 def sweep(config: YieldConfig, changes: dict) -> SweepResult:

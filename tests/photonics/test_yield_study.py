@@ -33,7 +33,7 @@ def test_two_key_sweep_is_a_cartesian_product():
         {"tuning.max_heater_power_w": [0.03, 0.045], "tuning.strategy": ["ordered", "barrel"]},
     )
     assert len(result.table) == 4
-    assert result.plot(level="lane").get_title() == "Lane yield vs tuning.max_heater_power_w"
+    assert result.plot(level="lane").get_title() == "Lane yield vs max heater power"
 
 
 def test_pareto_front_keeps_only_non_dominated_points():
