@@ -1,11 +1,7 @@
 """Loop analysis against python-control, and the residual-lock-error model against the
 closed-loop simulation (statistical, tolerances stated)."""
 
-import importlib
-import subprocess
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,25 +18,10 @@ from cposim.control.heater import HeaterDriver
 from cposim.control.loop import ResonatorArrays, simulate_locking
 from cposim.control.thermal import CoarseSamplingWarning, Disturbance, ThermalNetwork
 
-ROOT = Path(__file__).resolve().parents[2]
 H = 1e-6
 TAU = 4e-6
 GAIN = 3175.0 * 63e-12
 FWHM = 1300e-9 / 4000
-
-
-def python_control():
-    """Import python-control itself, not the repository's ``control/`` folder."""
-    module = sys.modules.get("control")
-    if module is not None and hasattr(module, "tf"):
-        return module
-    sys.modules.pop("control", None)
-    saved = sys.path[:]
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT]
-    try:
-        return importlib.import_module("control")
-    finally:
-        sys.path[:] = saved
 
 
 def _pi(lam):
@@ -50,8 +31,8 @@ def _pi(lam):
 
 
 @pytest.mark.parametrize("case", ["dither_pi", "two_pole_pid"])
-def test_margins_and_step_metrics_match_python_control(case):
-    ct = python_control()
+def test_margins_and_step_metrics_match_python_control(case, python_control):
+    ct = python_control
     if case == "dither_pi":
         controller, tau2, detector = _pi(50e-6), 0.0, DitherLockInDetector()
     else:
@@ -233,11 +214,3 @@ def test_heater_quantisation_term():
     step = 2 * np.sqrt(4e-3 * 8e-3) / 255
     # Bounded by the open-loop white-noise response K·step/√12 (|G·S| ≤ |G| here).
     assert 0 < model.heater_quantisation_sigma_m < GAIN * step / np.sqrt(12)
-
-
-def test_benchmark_runs_quick():
-    script = ROOT / "benchmarks" / "bench_control.py"
-    out = subprocess.run(
-        [sys.executable, str(script), "--quick"], check=True, capture_output=True, text=True
-    ).stdout
-    assert "ring-steps/s" in out and "banks/s" in out and "ratio" in out

@@ -1,13 +1,5 @@
-"""PI/PID controller: python-control oracle, integral action, anti-windup, input checks.
-
-python-control is a test-only oracle. The repository folder ``control/`` shadows it when the
-repository root is on ``sys.path`` (``python -m pytest``), so it is imported with that entry
-removed.
-"""
-
-import importlib
-import sys
-from pathlib import Path
+"""PI/PID controller: python-control oracle (fixture in conftest.py), integral action,
+anti-windup, input checks."""
 
 import numpy as np
 import pytest
@@ -18,27 +10,12 @@ from cposim.control.heater import HeaterDriver
 from cposim.control.loop import ResonatorArrays, simulate_locking
 from cposim.control.thermal import Disturbance, ThermalNetwork
 
-ROOT = Path(__file__).resolve().parents[2]
 H = 1e-6
 TAU = 4e-6
 R_SELF = 3175.0
 DLDT = 63e-12
 GAIN = R_SELF * DLDT  # m/W
 LAMBDA = 1300e-9
-
-
-def python_control():
-    """Import python-control itself, not the repository's ``control/`` folder."""
-    module = sys.modules.get("control")
-    if module is not None and hasattr(module, "tf"):
-        return module
-    sys.modules.pop("control", None)
-    saved = sys.path[:]
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT]
-    try:
-        return importlib.import_module("control")
-    finally:
-        sys.path[:] = saved
 
 
 def _single_ring(
@@ -66,9 +43,9 @@ def _single_ring(
 
 
 @pytest.mark.parametrize("kind", ["pi", "pid"])
-def test_closed_loop_matches_python_control(kind):
+def test_closed_loop_matches_python_control(kind, python_control):
     """Detuning after a reference step equals python-control's S = 1/(1 + C·G), ≤ 1e-9."""
-    ct = python_control()
+    ct = python_control
     tau2 = 2.5e-6 if kind == "pid" else 0.0
     controller = PIDController.lambda_tuned(
         plant_gain_m_per_w=GAIN,
