@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -16,9 +17,6 @@ from cposim.photonics.yield_cli import add_yield_parser
 
 
 def _ring_demo(args) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import numpy as np
 
     from cposim.photonics.ring import Ring
@@ -112,6 +110,7 @@ def main(argv=None) -> int:
         Arguments without the program name; ``sys.argv[1:]`` when omitted.
     """
     args = build_parser().parse_args(argv)
+    os.environ.setdefault("MPLBACKEND", "Agg")  # plots go to files; no window, no display needed
     try:
         return args.handler(args)
     except (ValueError, FileNotFoundError, PermissionError) as error:

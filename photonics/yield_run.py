@@ -129,9 +129,6 @@ def write_report(result: YieldResult, out_dir) -> list[Path]:
     out_dir : str or pathlib.Path
         Directory to write into (created if missing).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)

@@ -15,7 +15,7 @@ from cposim.photonics.config import to_toml
 from cposim.photonics.wafer import Wafer
 from cposim.photonics.yield_cli import add_yield_parser  # noqa: F401  (CLI wiring is tested)
 from cposim.photonics.yield_config import RunSettings, YieldConfig
-from cposim.photonics.yield_run import load_study, resume_study, run_study, simulate
+from cposim.photonics.yield_run import load_study, resume_study, run_study, simulate, write_report
 
 
 def config(n_wafers=4, wafers_per_chunk=1):
@@ -113,3 +113,19 @@ def test_stop_and_resume_in_process(tmp_path, reference):
 def test_load_study_round_trips_config(tmp_path):
     run_study(config(n_wafers=1), tmp_path, progress=False)
     assert load_study(tmp_path).config == config(n_wafers=1)
+
+
+def test_write_report_leaves_the_matplotlib_backend_alone(tmp_path):
+    """A notebook calling write_report keeps its inline backend (svg stands in for it here)."""
+    import matplotlib
+
+    result = simulate(config(n_wafers=1))
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        written = write_report(result, tmp_path)
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
+    assert {p.name for p in written} >= {"summary.json", "summary.txt", "pareto.png"}
+    assert all(p.stat().st_size > 0 for p in written)
