@@ -218,7 +218,15 @@ class PowerComparison:
                 color=f"C{index}",
             )
             bottom += values
-        ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(  # top to bottom, as stacked
+            handles[::-1],
+            labels[::-1],
+            fontsize="small",
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
         title = " vs ".join(f"{total:.2f}" for total in bottom) + " pJ/bit"
         plot.label(ax, x="Switch", y="Optical I/O energy (pJ/bit)", title=title)
         return ax
