@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cposim.photonics._progress import progress_bar
 from cposim.photonics.config import ConfigError
 
 MANIFEST = "manifest.json"
@@ -330,7 +331,7 @@ def execute(
         todo = todo[:stop_after_chunks]
     total_rows = sum(c.n_wafers for c in chunks) * rows_per_wafer
     finished_rows = sum(r["rows"] for r in manifest["parts"].values())
-    bar = _progress_bar(total_rows, finished_rows, enabled=progress)
+    bar = progress_bar(total_rows, unit="die", initial=finished_rows, enabled=progress)
     try:
         for chunk, columns in _results(todo, compute_chunk, config, workers, scheduler):
             record = run.write_part(chunk, columns)
@@ -407,21 +408,6 @@ def _limit_threads(threads: int) -> None:
     import numba
 
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-
-
-def _progress_bar(total, initial, *, enabled):
-    from tqdm.auto import tqdm
-
-    # disable=None: tqdm hides the bar when the output is not a terminal (CI logs, pipes).
-    return tqdm(
-        total=total,
-        initial=initial,
-        unit="die",
-        unit_scale=True,
-        smoothing=0.1,
-        disable=None if enabled else True,
-        dynamic_ncols=True,
-    )
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

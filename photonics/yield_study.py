@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cposim.control._validation import check_choice
+from cposim.photonics._progress import progress_bar
 from cposim.photonics.variation import PARAMETERS
 from cposim.photonics.yield_config import YieldConfig
 from cposim.photonics.yield_run import simulate
@@ -140,7 +141,7 @@ def _setting(key: str, value) -> str:
     return f"{key.rsplit('.', 1)[-1]}={text}"
 
 
-def sweep(config: YieldConfig, changes: dict) -> SweepResult:
+def sweep(config: YieldConfig, changes: dict, *, progress: bool = True) -> SweepResult:
     """Run the study at every combination of the given values (Cartesian product).
 
     Parameters
@@ -150,16 +151,21 @@ def sweep(config: YieldConfig, changes: dict) -> SweepResult:
     changes : dict of str to sequence
         Dotted configuration key (as in the TOML file, e.g. ``"tuning.max_heater_power_w"``)
         → values to try; the values are validated by the table they land in.
+    progress : bool
+        Show a progress bar counting the studies run.
     """
     import pandas as pd
 
     if not changes:
         raise ValueError("changes must name at least one configuration key to sweep")
     keys = tuple(changes)
+    points = list(itertools.product(*(list(changes[k]) for k in keys)))
     rows = []
-    for values in itertools.product(*(list(changes[k]) for k in keys)):
-        result = simulate(config.with_changes(dict(zip(keys, values, strict=True))))
-        rows.append({**dict(zip(keys, values, strict=True)), **_yield_row(result)})
+    with progress_bar(len(points), unit="study", enabled=progress) as bar:
+        for values in points:
+            result = simulate(config.with_changes(dict(zip(keys, values, strict=True))))
+            rows.append({**dict(zip(keys, values, strict=True)), **_yield_row(result)})
+            bar.update()
     return SweepResult(table=pd.DataFrame(rows), keys=keys)
 
 
@@ -206,29 +212,32 @@ class SensitivityResult:
         return ax
 
 
-def variation_sensitivity(config: YieldConfig) -> SensitivityResult:
+def variation_sensitivity(config: YieldConfig, *, progress: bool = True) -> SensitivityResult:
     """Die yield with each variation component (per parameter) switched off, one at a time.
 
     Parameters
     ----------
     config : YieldConfig
         Base study (its seed is shared by every run).
+    progress : bool
+        Show a progress bar counting the studies run.
     """
     import pandas as pd
 
-    baseline = float(simulate(config).table["passed"].mean())
+    removals = [
+        (parameter, component, dataclasses.replace(current, **dict.fromkeys(fields, 0.0)))
+        for parameter in PARAMETERS
+        for current in (getattr(config.variation, parameter),)
+        for component, fields in VARIATION_COMPONENTS.items()
+        if any(getattr(current, f) != 0.0 for f in fields)
+    ]
     rows = []
-    for parameter in PARAMETERS:
-        current = getattr(config.variation, parameter)
-        for component, fields in VARIATION_COMPONENTS.items():
-            if all(getattr(current, f) == 0.0 for f in fields):
-                continue
-            removed = dataclasses.replace(current, **dict.fromkeys(fields, 0.0))
-            die_yield = float(
-                simulate(config.with_changes({f"variation.{parameter}": removed}))
-                .table["passed"]
-                .mean()
-            )
+    with progress_bar(1 + len(removals), unit="study", enabled=progress) as bar:
+        baseline = float(simulate(config).table["passed"].mean())
+        bar.update()
+        for parameter, component, removed in removals:
+            changed = config.with_changes({f"variation.{parameter}": removed})
+            die_yield = float(simulate(changed).table["passed"].mean())
             rows.append(
                 {
                     "parameter": parameter,
@@ -237,6 +246,7 @@ def variation_sensitivity(config: YieldConfig) -> SensitivityResult:
                     "gain": die_yield - baseline,
                 }
             )
+            bar.update()
     table = pd.DataFrame(rows, columns=["parameter", "component", "die_yield", "gain"])
     return SensitivityResult(
         table=table.sort_values("gain", ascending=False, ignore_index=True), baseline_yield=baseline
