@@ -18,6 +18,7 @@ import numpy as np
 
 from cposim.control._jit import jit, jit_parallel
 from cposim.control._vecmath import cos_sin_2pi
+from cposim.control._vecsqrt import sqrt
 
 # ---------------------------------------------------------------- scalar settings (array ``s``)
 (
@@ -56,8 +57,9 @@ from cposim.control._vecmath import cos_sin_2pi
     S_MA22,
     S_MB1,
     S_MB2,
-) = range(35)
-N_SCALARS = 35
+    S_INV_QUANT,
+) = range(36)
+N_SCALARS = 36
 
 # -------------------------------------------------------- per-ring parameters (array ``p[b]``)
 (
@@ -74,8 +76,11 @@ N_SCALARS = 35
     P_REF_SIN,
     P_ERR_THRESHOLD,
     P_ACTIVE,
-) = range(13)
-N_PARAMS = 13
+    P_INV_FSR,
+    P_INV_HWHM,
+    P_INV_PEAK,
+) = range(16)
+N_PARAMS = 16
 
 # ------------------------------------------------------------- per-ring state (array ``st[b]``)
 (
@@ -111,14 +116,14 @@ TR_DETUNING, TR_HEATER, TR_ERROR = range(3)
 # ------------------------------------------- lane-interleaved groups of banks (lock kernel)
 LANES = 16
 """Banks run side by side in one group of the lock kernel (four AVX2 vectors of float64 per ring
-and field; a group's working set, about 90 kB for 16-ring banks, stays in the L2 cache)."""
-(G_DETUNING, G_DROP, G_ERR, G_MON, G_SIGNAL) = range(5)
+and field; the fields one step touches, about 60 kB for 16-ring banks, stay in the L2 cache)."""
+(G_DETUNING, G_ERR, G_MON) = range(3)
 G_STATE = N_PARAMS  # a ring's block: parameters, then state, then the scratch fields above
 G_SCRATCH = N_PARAMS + N_STATE
-N_FIELDS = G_SCRATCH + 5
+N_FIELDS = G_SCRATCH + 3
+BLOCK = N_FIELDS * LANES  # floats per ring block
 # Offsets (floats) of each field inside a ring's block of ``N_FIELDS·LANES`` floats.
 A_COLD = P_COLD * LANES
-A_FWHM = P_FWHM * LANES
 A_DLDT = P_DLDT * LANES
 A_FSR = P_FSR * LANES
 A_LASER = P_LASER * LANES
@@ -130,6 +135,9 @@ A_REF_COS = P_REF_COS * LANES
 A_REF_SIN = P_REF_SIN * LANES
 A_THRESHOLD = P_ERR_THRESHOLD * LANES
 A_ACTIVE = P_ACTIVE * LANES
+A_INV_FSR = P_INV_FSR * LANES
+A_INV_HWHM = P_INV_HWHM * LANES
+A_INV_PEAK = P_INV_PEAK * LANES
 A_XS1 = (G_STATE + X_S1) * LANES
 A_XS2 = (G_STATE + X_S2) * LANES
 A_XM1 = (G_STATE + X_M1) * LANES
@@ -154,28 +162,47 @@ A_STAT_SUM2 = (G_STATE + STAT_SUM2) * LANES
 A_STAT_MAXABS = (G_STATE + STAT_MAXABS) * LANES
 A_POWER_SUM = (G_STATE + POWER_SUM) * LANES
 A_DETUNING = (G_SCRATCH + G_DETUNING) * LANES
-A_DROP = (G_SCRATCH + G_DROP) * LANES
 A_ERR = (G_SCRATCH + G_ERR) * LANES
 A_MON = (G_SCRATCH + G_MON) * LANES
-A_SIGNAL = (G_SCRATCH + G_SIGNAL) * LANES
+
+
+@jit(inline="always")
+def fmax(a, b):
+    """Larger of two floats, ``b if b > a else a`` (Python's ``max``), as one select.
+
+    Numba compiles the builtin ``max``/``min`` as calls, which LLVM inlines only after its loop
+    vectoriser has run, so a loop calling them stays scalar.
+    """
+    return b if b > a else a
+
+
+@jit(inline="always")
+def fmin(a, b):
+    """Smaller of two floats, ``b if b < a else a`` (Python's ``min``), as one select."""
+    return b if b < a else a
 
 
 @jit(inline="always")
 def quantise_power(power, pmax, levels):
-    """Clip to [0, pmax] and round the drive amplitude to the nearest DAC code (square law)."""
-    power = min(max(power, 0.0), pmax)
-    if levels > 0.0:
-        code = np.floor(np.sqrt(power * (1.0 / pmax)) * levels + 0.5) * (1.0 / levels)
-        power = pmax * code * code
-    return power
+    """Clip to [0, pmax] and round the drive amplitude to the nearest DAC code (square law).
+
+    ``levels == 0`` is an ideal driver (clip only). The rounding is a select, not a branch, so
+    loops calling this vectorise.
+    """
+    power = fmin(fmax(power, 0.0), pmax)
+    code = np.floor(sqrt(power * (1.0 / pmax)) * levels + 0.5) * (1.0 / levels)
+    rounded = pmax * code * code
+    return rounded if levels > 0.0 else power
 
 
 @jit(inline="always")
-def quantise(value, step, full_scale):
-    """Round to the ADC grid ``step`` and clip to [0, full_scale] (no-op when step == 0)."""
-    if step > 0.0:
-        value = min(max(step * np.floor(value / step + 0.5), 0.0), full_scale)
-    return value
+def quantise(value, step, inv_step, full_scale):
+    """Round to the ADC grid ``step`` (``inv_step = 1/step``) and clip to [0, full_scale].
+
+    A no-op when ``step == 0`` (a select, so loops calling this vectorise).
+    """
+    rounded = fmin(fmax(step * np.floor(value * inv_step + 0.5), 0.0), full_scale)
+    return rounded if step > 0.0 else value
 
 
 @jit(inline="always")
@@ -259,6 +286,7 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
     levels = s[S_DAC_LEVELS]
     sigma = s[S_NOISE_SIGMA]
     qstep = s[S_QUANT_STEP]
+    inv_qstep = s[S_INV_QUANT]
     full_scale = s[S_ADC_FULL_SCALE]
     dither_amp = s[S_DITHER_AMP]
     nd = int(s[S_DITHER_N])
@@ -273,7 +301,9 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
     stats_start = int(s[S_STATS_START])
     has_noise = noise.shape[0] > 0 and sigma > 0.0
     cold = p[P_COLD]
-    fwhm = p[P_FWHM]
+    inv_hwhm = p[P_INV_HWHM]
+    inv_fsr = p[P_INV_FSR]
+    inv_peak = p[P_INV_PEAK]
     dldt = p[P_DLDT]
     fsr = p[P_FSR]
     laser = p[P_LASER]
@@ -324,8 +354,8 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
         for i in range(n):
             temperature = xs2[i] + xm2[i] + amb + rasic[i] * heat
             raw = laser[i] + shift - (cold[i] + dldt[i] * temperature)
-            d = raw - fsr[i] * np.floor(raw / fsr[i] + 0.5)
-            x = 2.0 * d / fwhm[i]
+            d = raw - fsr[i] * np.floor(raw * inv_fsr[i] + 0.5)
+            x = d * inv_hwhm[i]
             detuning[i] = d
             drop[i] = 1.0 / (1.0 + x * x)
         # ------------------------------------------------------------------- detector
@@ -342,7 +372,7 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
                     err[i] += sigma * noise[row, i]
             if qstep > 0.0:
                 for i in range(n):
-                    err[i] = qstep * np.floor(err[i] / qstep + 0.5)
+                    err[i] = qstep * np.floor(err[i] * inv_qstep + 0.5)
             for i in range(n):
                 mon[i] = drop[i]
         else:
@@ -353,9 +383,9 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
                     signal[i] += sigma * noise[row, i]
             if qstep > 0.0:
                 for i in range(n):
-                    signal[i] = quantise(signal[i], qstep, full_scale)
+                    signal[i] = quantise(signal[i], qstep, inv_qstep, full_scale)
             for i in range(n):
-                m = alpha * monitor[i] + (1.0 - alpha) * signal[i] / peak[i]
+                m = alpha * monitor[i] + (1.0 - alpha) * signal[i] * inv_peak[i]
                 monitor[i] = m
                 mon[i] = m
             if kind == 2:
@@ -383,7 +413,7 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
                     e = err[i]
                     dterm = deriv_filter * dstate[i] + deriv_gain * (e - eprev[i])
                     v = kp * e + integ[i] + dterm
-                    u = min(max(v, 0.0), pmax)
+                    u = fmin(fmax(v, 0.0), pmax)
                     increment = kih * e
                     if anti_windup == 1:
                         clamp = ((v > pmax) & (e > 0.0)) | ((v < 0.0) & (e < 0.0))
@@ -401,7 +431,7 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
                     pm_dir[i] = direction
                     pm_prev[i] = average
                     pm_acc[i] = 0.0
-                    ucmd[i] = min(max(ucmd[i] + direction * pm_step, 0.0), pmax)
+                    ucmd[i] = fmin(fmax(ucmd[i] + direction * pm_step, 0.0), pmax)
         elif kind == 3:
             for i in range(n):
                 pm_acc[i] = 0.0
@@ -411,14 +441,14 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
                 applied[i] = quantise_power(ucmd[i] + dither, pmax, levels) * active[i]
         else:
             for i in range(n):
-                applied[i] = min(max(ucmd[i] + dither, 0.0), pmax) * active[i]
+                applied[i] = fmin(fmax(ucmd[i] + dither, 0.0), pmax) * active[i]
         # ----------------------------------------------------------- lock bookkeeping
         # ``run`` counts consecutive good (> 0) or bad (< 0) samples.
         for i in range(n):
             ok = (active[i] > 0.0) & (mon[i] >= lock_drop) & (abs(err[i]) <= threshold[i])
             ok = ok & (ucmd[i] < pmax)
             previous = run[i]
-            current = (max(previous, 0.0) + 1.0) if ok else (min(previous, 0.0) - 1.0)
+            current = (fmax(previous, 0.0) + 1.0) if ok else (fmin(previous, 0.0) - 1.0)
             run[i] = current
             was = locked[i]
             gained = (was == 0.0) & (current >= hold)
@@ -433,7 +463,7 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
                 stat_n[i] += w
                 stat_sum[i] += w * d
                 stat_sum2[i] += w * d * d
-                stat_maxabs[i] = max(stat_maxabs[i], w * abs(d))
+                stat_maxabs[i] = fmax(stat_maxabs[i], w * abs(d))
         for i in range(n):
             power_sum[i] += applied[i]
         if k % decimation == 0:
@@ -449,16 +479,16 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
 def pack_group(p, st, buf, b0, w, lb):
     """Copy banks ``b0 …`` (one per lane) into a group's lane-interleaved arrays.
 
-    ``w[(i·N_FIELDS + f)·LANES + b]`` is field ``f`` (parameters, then state, then scratch) of
-    ring ``i`` in lane ``b``; ``lb[(slot·n + i)·LANES + b]`` is the lock-in history.
+    ``w[i·BLOCK + f·LANES + b]`` is field ``f`` (parameters, then state, then scratch) of ring
+    ``i`` in lane ``b``; ``lb[(slot·n + i)·LANES + b]`` is the lock-in history.
     """
     n = p.shape[2]
     for b in range(min(LANES, p.shape[0] - b0)):
         for i in range(n):
             for f in range(N_PARAMS):
-                w[(i * N_FIELDS + f) * LANES + b] = p[b0 + b, f, i]
+                w[i * BLOCK + f * LANES + b] = p[b0 + b, f, i]
             for f in range(N_STATE):
-                w[(i * N_FIELDS + G_STATE + f) * LANES + b] = st[b0 + b, f, i]
+                w[i * BLOCK + (G_STATE + f) * LANES + b] = st[b0 + b, f, i]
             for slot in range(buf.shape[1]):
                 lb[(slot * n + i) * LANES + b] = buf[b0 + b, slot, i]
 
@@ -470,9 +500,130 @@ def unpack_group(w, lb, b0, st, buf):
     for b in range(min(LANES, st.shape[0] - b0)):
         for i in range(n):
             for f in range(N_STATE):
-                st[b0 + b, f, i] = w[(i * N_FIELDS + G_STATE + f) * LANES + b]
+                st[b0 + b, f, i] = w[i * BLOCK + (G_STATE + f) * LANES + b]
             for slot in range(buf.shape[1]):
                 buf[b0 + b, slot, i] = lb[(slot * n + i) * LANES + b]
+
+
+@jit(inline="always")
+def measure(w, o, b, amb, heat, shift):
+    """Detuning laser − ring (nearest order), m, and normalised drop response of one lane."""
+    temperature = w[o + A_XS2 + b] + w[o + A_XM2 + b] + amb + w[o + A_RASIC + b] * heat
+    raw = w[o + A_LASER + b] + shift - (w[o + A_COLD + b] + w[o + A_DLDT + b] * temperature)
+    d = raw - w[o + A_FSR + b] * np.floor(raw * w[o + A_INV_FSR + b] + 0.5)
+    x = d * w[o + A_INV_HWHM + b]
+    return d, 1.0 / (1.0 + x * x)
+
+
+@jit(inline="always")
+def photodiode(w, o, b, drop, noise, adc):
+    """Monitor photocurrent (noise added, ADC-quantised), A; updates the smoothed monitor."""
+    sigma, qstep, inv_qstep, full_scale, alpha = adc
+    signal = quantise(w[o + A_PEAK + b] * drop + sigma * noise, qstep, inv_qstep, full_scale)
+    m = alpha * w[o + A_MONITOR + b] + (1.0 - alpha) * signal * w[o + A_INV_PEAK + b]
+    w[o + A_MONITOR + b] = m
+    return signal, m
+
+
+@jit(inline="always")
+def control_ring(w, o, b, time, e, d, mon, dither, step, c):
+    """Controller, heater, lock bookkeeping, statistics and the self thermal path of one lane.
+
+    ``time`` is the step index (float), ``step = (first, pi_on, stats_on)`` this step's phase
+    flags and ``c`` the run-wide constants (:func:`run_constants`). Every choice is a select
+    between values already computed (no load or arithmetic inside a conditional), so LLVM
+    emits no branch and the lane loop vectorises. Same arithmetic, in the same order, as the
+    NumPy reference.
+    """
+    first, pi_on, stats_on = step
+    kp, kih, deriv_filter, deriv_gain, back_calc, clamping, back_calculation, bumpless = c[0]
+    pmax, levels, lock_drop, hold = c[1]
+    sa11, sa12, sa21, sa22, sb1, sb2 = c[2]
+    command = w[o + A_UCMD + b]
+    integ_old = w[o + A_INTEG + b]
+    dstate_old = w[o + A_DSTATE + b]
+    eprev_old = w[o + A_EPREV + b]
+    start_integ = command - kp * e
+    start_integ = start_integ if bumpless else 0.0
+    start_eprev = e if bumpless else 0.0
+    integ = start_integ if first else integ_old
+    eprev = start_eprev if first else eprev_old
+    dstate = 0.0 if first else dstate_old
+    dterm = deriv_filter * dstate + deriv_gain * (e - eprev)
+    v = kp * e + integ + dterm
+    u = fmin(fmax(v, 0.0), pmax)
+    increment = kih * e
+    clamp = ((v > pmax) & (e > 0.0)) | ((v < 0.0) & (e < 0.0))
+    clamped = 0.0 if clamp else increment
+    back = increment + back_calc * (u - v)
+    increment = clamped if clamping else increment
+    increment = back if back_calculation else increment
+    integrated = integ + increment
+    w[o + A_INTEG + b] = integrated if pi_on else integ_old
+    w[o + A_DSTATE + b] = dterm if pi_on else dstate_old
+    w[o + A_EPREV + b] = e if pi_on else eprev_old
+    command = u if pi_on else command
+    w[o + A_UCMD + b] = command
+    active = w[o + A_ACTIVE + b]
+    power = quantise_power(command + dither, pmax, levels) * active
+    w[o + A_APPLIED + b] = power
+    # ``run`` counts consecutive good (> 0) or bad (< 0) samples.
+    ok = (active > 0.0) & (mon >= lock_drop)
+    ok = ok & (abs(e) <= w[o + A_THRESHOLD + b])
+    ok = ok & (command < pmax)
+    previous = w[o + A_RUN + b]
+    good = fmax(previous, 0.0) + 1.0
+    bad = fmin(previous, 0.0) - 1.0
+    current = good if ok else bad
+    w[o + A_RUN + b] = current
+    was = w[o + A_LOCKED + b]
+    gained = (was == 0.0) & (current >= hold)
+    lost = (was == 1.0) & (-current >= hold)
+    kept = 0.0 if lost else was
+    locked = 1.0 if gained else kept
+    w[o + A_LOCKED + b] = locked
+    t_lock = w[o + A_TLOCK + b]
+    w[o + A_TLOCK + b] = time if gained & (t_lock < 0.0) else t_lock
+    w[o + A_NLOSS + b] += 1.0 if lost else 0.0
+    count = w[o + A_STAT_N + b]
+    total = w[o + A_STAT_SUM + b]
+    total2 = w[o + A_STAT_SUM2 + b]
+    largest = w[o + A_STAT_MAXABS + b]
+    count_on = count + locked
+    total_on = total + locked * d
+    total2_on = total2 + locked * d * d
+    largest_on = fmax(largest, locked * abs(d))
+    w[o + A_STAT_N + b] = count_on if stats_on else count
+    w[o + A_STAT_SUM + b] = total_on if stats_on else total
+    w[o + A_STAT_SUM2 + b] = total2_on if stats_on else total2
+    w[o + A_STAT_MAXABS + b] = largest_on if stats_on else largest
+    w[o + A_POWER_SUM + b] += power
+    w[o + A_DETUNING + b] = d
+    w[o + A_ERR + b] = e
+    # Self path of the exact-ZOH thermal step (it needs only this ring's power).
+    own = w[o + A_RSELF + b] * power
+    a1 = w[o + A_XS1 + b]
+    a2 = w[o + A_XS2 + b]
+    w[o + A_XS1 + b] = sa11 * a1 + sa12 * a2 + sb1 * own
+    w[o + A_XS2 + b] = sa21 * a1 + sa22 * a2 + sb2 * own
+
+
+@jit
+def run_constants(s):
+    """Run-wide scalars of :func:`control_ring`, as tuples (kept in registers by the loops)."""
+    pid = (
+        s[S_KP],
+        s[S_KIH],
+        s[S_DERIV_FILTER],
+        s[S_DERIV_GAIN],
+        s[S_BACK_CALC],
+        s[S_ANTI_WINDUP] == 1.0,
+        s[S_ANTI_WINDUP] == 2.0,
+        s[S_BUMPLESS] > 0.0,
+    )
+    limits = (s[S_PMAX], s[S_DAC_LEVELS], s[S_LOCK_DROP], s[S_LOCK_HOLD])
+    path = (s[S_SA11], s[S_SA12], s[S_SA21], s[S_SA22], s[S_SB1], s[S_SB2])
+    return pid, limits, path
 
 
 @jit
@@ -481,53 +632,48 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
 
     The group's banks are packed lane-interleaved into one local array ``w``
     (:func:`pack_group`). Every field of a ring sits at a fixed offset from the ring's block,
-    so the compiler proves that the loads and stores of a ``for b in range(nl)`` loop never
-    overlap and turns it into packed vector operations across the banks. The lane count
-    ``nl`` is a run-time value on purpose: a loop with a small constant trip count is fully
-    unrolled before the loop vectoriser runs, and Numba does not run LLVM's SLP vectoriser,
-    so it would stay scalar. Per step and ring, one loop measures (and forms the
-    Lorentzian/ideal error), optional loops add noise, quantise or run the photodiode
-    detectors, and one branch-free loop runs the controller, heater, lock bookkeeping and
-    statistics (run-wide and per-step choices are selects there); then the banded crosstalk
-    sum runs over dense (ring, lane) arrays, one long loop per offset, and one loop per ring
-    does the exact-ZOH thermal update. The arithmetic is that of the NumPy reference, in
-    the same order, so results are bit-for-bit those of the bank-by-bank kernel.
+    so the compiler proves that the loads and stores of a ``for b in range(LANES)`` loop never
+    overlap and turns it into packed vector operations across the banks (the trip count is
+    a run-time value on purpose: a loop with a small constant trip count is fully unrolled
+    before the loop vectoriser runs, and Numba does not run LLVM's SLP vectoriser).
+
+    Per step and ring, ONE fused lane loop measures, forms the detector's error (noise from
+    the group's block of ``noise``, contiguous across lanes, or zeros), runs the controller,
+    heater, lock bookkeeping, statistics and the self thermal path (:func:`control_ring`);
+    the detector kind selects which fused loop runs (outside the lane loops). The
+    power-maximum tracker,
+    whose update is a per-step branch, runs in three loops instead. Then the banded
+    crosstalk sum runs over dense (ring, lane) arrays, one long loop per offset, and one loop
+    per ring advances the mutual path. Choices
+    fixed for the run (noise, quantisation, anti-windup) are selects, so every lane loop is
+    branch-free. The arithmetic is that of the NumPy reference, in the same order.
     """
     n_banks = p.shape[0]
     n = p.shape[2]
     nl = min(LANES, n_banks - b0)
-    w = np.empty(n * N_FIELDS * LANES)
+    w = np.empty(n * BLOCK)
     lb = np.empty(buf.shape[1] * n * LANES)
     pack_group(p, st, buf, b0, w, lb)
+    c = run_constants(s)
     kind = int(s[S_KIND])
-    kp = s[S_KP]
-    kih = s[S_KIH]
-    deriv_filter = s[S_DERIV_FILTER]
-    deriv_gain = s[S_DERIV_GAIN]
-    back_calc = s[S_BACK_CALC]
-    anti_windup = int(s[S_ANTI_WINDUP])
-    pmax = s[S_PMAX]
-    levels = s[S_DAC_LEVELS]
     sigma = s[S_NOISE_SIGMA]
+    has_noise = noise.shape[0] > 0 and sigma > 0.0
+    adc = (sigma, s[S_QUANT_STEP], s[S_INV_QUANT], s[S_ADC_FULL_SCALE], s[S_MONITOR_ALPHA])
     qstep = s[S_QUANT_STEP]
-    full_scale = s[S_ADC_FULL_SCALE]
+    inv_qstep = s[S_INV_QUANT]
+    quantised = qstep > 0.0
+    ideal = kind == 0
     dither_amp = s[S_DITHER_AMP]
     nd = int(s[S_DITHER_N])
     pm_step = s[S_PM_STEP]
     pm_period = int(s[S_PM_PERIOD])
-    alpha = s[S_MONITOR_ALPHA]
-    lock_drop = s[S_LOCK_DROP]
-    hold = s[S_LOCK_HOLD]
-    bumpless = s[S_BUMPLESS] > 0.0
+    pmax = s[S_PMAX]
     decimation = int(s[S_DECIMATION])
     control_start = int(s[S_CONTROL_START])
     stats_start = int(s[S_STATS_START])
-    sa11, sa12, sa21, sa22 = s[S_SA11], s[S_SA12], s[S_SA21], s[S_SA22]
-    sb1, sb2 = s[S_SB1], s[S_SB2]
     ma11, ma12, ma21, ma22 = s[S_MA11], s[S_MA12], s[S_MA21], s[S_MA22]
     mb1, mb2 = s[S_MB1], s[S_MB2]
-    has_noise = noise.shape[0] > 0 and sigma > 0.0
-    # Banded crosstalk on dense (ring, lane) arrays: one long loop per offset.
+    quiet = np.zeros((n, nl))
     applied = np.zeros(n * nl)
     mutual = np.empty(n * nl)
     spread = np.zeros((offsets.shape[0], n * nl))
@@ -539,148 +685,75 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
         amb = ambient[k]
         heat = asic[k]
         shift = laser_shift[k]
-        row = k - k0
+        nz = noise[k - k0] if has_noise else quiet
         slot = k % nd
         cos_t, sin_t = cos_sin_2pi(slot / nd) if kind == 2 else (1.0, 0.0)
         dither = dither_amp * sin_t
         control = k >= control_start
-        first = k == control_start
-        pi_on = control and kind <= 2
-        stats_on = k >= stats_start
+        step = (k == control_start, control and kind <= 2, k >= stats_start)
+        time = float(k)
         for i in range(n):
-            o = i * N_FIELDS * LANES
-            # ------------------------------------------------ measurement (+ detector e = δ…)
-            for b in range(nl):
-                temperature = w[o + A_XS2 + b] + w[o + A_XM2 + b] + amb + w[o + A_RASIC + b] * heat
-                raw = (
-                    w[o + A_LASER + b]
-                    + shift
-                    - (w[o + A_COLD + b] + w[o + A_DLDT + b] * temperature)
-                )
-                fsr = w[o + A_FSR + b]
-                d = raw - fsr * np.floor(raw / fsr + 0.5)
-                x = 2.0 * d / w[o + A_FWHM + b]
-                drop = 1.0 / (1.0 + x * x)
-                w[o + A_DETUNING + b] = d
-                w[o + A_DROP + b] = drop
-                w[o + A_ERR + b] = d if kind == 0 else d * drop * drop
-                w[o + A_MON + b] = drop
-            # ----------------------------------------------------------------- detector
+            o = i * BLOCK
             if kind <= 1:
-                if has_noise:
-                    for b in range(nl):
-                        w[o + A_ERR + b] += sigma * noise[row, b0 + b, i]
-                if qstep > 0.0:
-                    for b in range(nl):
-                        w[o + A_ERR + b] = qstep * np.floor(w[o + A_ERR + b] / qstep + 0.5)
+                # Ideal (e = δ) or Lorentzian-slope (e = δ·D²) error, noise, ADC rounding.
+                for b in range(nl):
+                    d, drop = measure(w, o, b, amb, heat, shift)
+                    slope = d * drop * drop
+                    e = (d if ideal else slope) + sigma * nz[i, b]
+                    rounded = qstep * np.floor(e * inv_qstep + 0.5)
+                    e = rounded if quantised else e
+                    control_ring(w, o, b, time, e, d, drop, dither, step, c)
+            elif kind == 2:
+                # Dither + lock-in: moving sum of signal × reference over one dither period.
+                q = (slot * n + i) * LANES
+                history = lb[q : q + nl]  # a view from 0: provably non-negative indices
+                for b in range(nl):
+                    d, drop = measure(w, o, b, amb, heat, shift)
+                    signal, m = photodiode(w, o, b, drop, nz[i, b], adc)
+                    product = signal * (sin_t * w[o + A_REF_COS + b] + cos_t * w[o + A_REF_SIN + b])
+                    total = w[o + A_LOCKIN + b] + product - history[b]
+                    w[o + A_LOCKIN + b] = total
+                    history[b] = product
+                    control_ring(w, o, b, time, total * w[o + A_NORM + b], d, m, dither, step, c)
             else:
+                # Power-maximum tracker: accumulate, step the heater every period, apply.
                 for b in range(nl):
-                    w[o + A_SIGNAL + b] = w[o + A_PEAK + b] * w[o + A_DROP + b]
-                if has_noise:
-                    for b in range(nl):
-                        w[o + A_SIGNAL + b] += sigma * noise[row, b0 + b, i]
-                for b in range(nl):
-                    signal = quantise(w[o + A_SIGNAL + b], qstep, full_scale)
-                    w[o + A_SIGNAL + b] = signal
-                    m = alpha * w[o + A_MONITOR + b] + (1.0 - alpha) * signal / w[o + A_PEAK + b]
-                    w[o + A_MONITOR + b] = m
+                    d, drop = measure(w, o, b, amb, heat, shift)
+                    signal, m = photodiode(w, o, b, drop, nz[i, b], adc)
+                    w[o + A_PM_ACC + b] = (w[o + A_PM_ACC + b] + signal) if control else 0.0
+                    w[o + A_DETUNING + b] = d
                     w[o + A_MON + b] = m
-                if kind == 2:
-                    q = (slot * n + i) * LANES
+                if control and (k + 1 - control_start) % pm_period == 0:
                     for b in range(nl):
-                        product = w[o + A_SIGNAL + b] * (
-                            sin_t * w[o + A_REF_COS + b] + cos_t * w[o + A_REF_SIN + b]
-                        )
-                        total = w[o + A_LOCKIN + b] + product - lb[q + b]
-                        w[o + A_LOCKIN + b] = total
-                        lb[q + b] = product
-                        w[o + A_ERR + b] = total * w[o + A_NORM + b]
-                else:
-                    for b in range(nl):
-                        w[o + A_PM_ACC + b] += w[o + A_SIGNAL + b]
-                        w[o + A_ERR + b] = 0.0
-                    if control and (k + 1 - control_start) % pm_period == 0:
-                        for b in range(nl):
-                            average = w[o + A_PM_ACC + b] / pm_period
-                            direction = w[o + A_PM_DIR + b]
-                            previous = w[o + A_PM_PREV + b]
-                            direction = -direction if average < previous else direction
-                            w[o + A_PM_DIR + b] = direction
-                            w[o + A_PM_PREV + b] = average
-                            w[o + A_PM_ACC + b] = 0.0
-                            command = w[o + A_UCMD + b] + direction * pm_step
-                            w[o + A_UCMD + b] = min(max(command, 0.0), pmax)
-                    elif not control:
-                        for b in range(nl):
-                            w[o + A_PM_ACC + b] = 0.0
-            # ---------------- controller, heater, lock bookkeeping, statistics (one pass)
-            # Run-wide and per-step choices are selects, so this loop stays branch-free.
-            for b in range(nl):
-                e = w[o + A_ERR + b]
-                command = w[o + A_UCMD + b]
-                integ = w[o + A_INTEG + b]
-                dstate = w[o + A_DSTATE + b]
-                eprev = w[o + A_EPREV + b]
-                start_integ = command - kp * e
-                start_integ = start_integ if bumpless else 0.0
-                start_eprev = e if bumpless else 0.0
-                integ = start_integ if first else integ
-                eprev = start_eprev if first else eprev
-                dstate = 0.0 if first else dstate
-                dterm = deriv_filter * dstate + deriv_gain * (e - eprev)
-                v = kp * e + integ + dterm
-                u = min(max(v, 0.0), pmax)
-                increment = kih * e
-                clamp = ((v > pmax) & (e > 0.0)) | ((v < 0.0) & (e < 0.0))
-                clamped = 0.0 if clamp else increment
-                back = increment + back_calc * (u - v)
-                increment = clamped if anti_windup == 1 else increment
-                increment = back if anti_windup == 2 else increment
-                w[o + A_INTEG + b] = integ + increment if pi_on else w[o + A_INTEG + b]
-                w[o + A_DSTATE + b] = dterm if pi_on else w[o + A_DSTATE + b]
-                w[o + A_EPREV + b] = e if pi_on else w[o + A_EPREV + b]
-                command = u if pi_on else command
-                w[o + A_UCMD + b] = command
-                active = w[o + A_ACTIVE + b]
-                power = quantise_power(command + dither, pmax, levels) * active
-                w[o + A_APPLIED + b] = power
-                applied[i * nl + b] = power
-                # ``run`` counts consecutive good (> 0) or bad (< 0) samples.
-                ok = (active > 0.0) & (w[o + A_MON + b] >= lock_drop)
-                ok = ok & (abs(e) <= w[o + A_THRESHOLD + b])
-                ok = ok & (command < pmax)
-                previous = w[o + A_RUN + b]
-                current = (max(previous, 0.0) + 1.0) if ok else (min(previous, 0.0) - 1.0)
-                w[o + A_RUN + b] = current
-                was = w[o + A_LOCKED + b]
-                gained = (was == 0.0) & (current >= hold)
-                lost = (was == 1.0) & (-current >= hold)
-                locked = 1.0 if gained else (0.0 if lost else was)
-                w[o + A_LOCKED + b] = locked
-                t_lock = w[o + A_TLOCK + b]
-                w[o + A_TLOCK + b] = k if gained & (t_lock < 0.0) else t_lock
-                w[o + A_NLOSS + b] += 1.0 if lost else 0.0
-                d = w[o + A_DETUNING + b]
-                count = w[o + A_STAT_N + b]
-                total = w[o + A_STAT_SUM + b]
-                total2 = w[o + A_STAT_SUM2 + b]
-                largest = w[o + A_STAT_MAXABS + b]
-                w[o + A_STAT_N + b] = count + locked if stats_on else count
-                w[o + A_STAT_SUM + b] = total + locked * d if stats_on else total
-                w[o + A_STAT_SUM2 + b] = total2 + locked * d * d if stats_on else total2
-                largest_on = max(largest, locked * abs(d))
-                w[o + A_STAT_MAXABS + b] = largest_on if stats_on else largest
-                w[o + A_POWER_SUM + b] += power
-            if k % decimation == 0:
-                r = k // decimation
+                        average = w[o + A_PM_ACC + b] / pm_period
+                        direction = w[o + A_PM_DIR + b]
+                        previous = w[o + A_PM_PREV + b]
+                        direction = -direction if average < previous else direction
+                        w[o + A_PM_DIR + b] = direction
+                        w[o + A_PM_PREV + b] = average
+                        w[o + A_PM_ACC + b] = 0.0
+                        command = w[o + A_UCMD + b] + direction * pm_step
+                        w[o + A_UCMD + b] = fmin(fmax(command, 0.0), pmax)
                 for b in range(nl):
+                    d = w[o + A_DETUNING + b]
+                    m = w[o + A_MON + b]
+                    control_ring(w, o, b, time, 0.0, d, m, dither, step, c)
+        if k % decimation == 0:
+            r = k // decimation
+            for b in range(nl):
+                for i in range(n):
+                    o = i * BLOCK
                     active = w[o + A_ACTIVE + b] > 0.0
                     tr[b0 + b, TR_DETUNING, r, i] = w[o + A_DETUNING + b] if active else np.nan
                     tr[b0 + b, TR_HEATER, r, i] = w[o + A_APPLIED + b]
                     tr[b0 + b, TR_ERROR, r, i] = w[o + A_ERR + b]
-        # ----------------------------------------------------------- thermal update
-        # Same order of additions as the padded sum of :func:`advance_paths` (its zero
-        # terms leave the sum unchanged).
+        # ------------------------------------- banded crosstalk and the mutual thermal path
+        # On dense (ring, lane) arrays, one long loop per offset, in the reference's order of
+        # additions (its out-of-bank terms are zeros, which leave the sum unchanged).
+        for i in range(n):
+            o = i * BLOCK
+            for b in range(nl):
+                applied[i * nl + b] = w[o + A_APPLIED + b]
         mutual[:] = 0.0
         for j in range(offsets.shape[0]):
             shift_l = offsets[j] * nl
@@ -693,13 +766,8 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
             for t in range(hi - lo):
                 target[t] += weight[t] * source[t]
         for i in range(n):
-            o = i * N_FIELDS * LANES
+            o = i * BLOCK
             for b in range(nl):
-                own = w[o + A_RSELF + b] * w[o + A_APPLIED + b]
-                a1 = w[o + A_XS1 + b]
-                a2 = w[o + A_XS2 + b]
-                w[o + A_XS1 + b] = sa11 * a1 + sa12 * a2 + sb1 * own
-                w[o + A_XS2 + b] = sa21 * a1 + sa22 * a2 + sb2 * own
                 m1 = w[o + A_XM1 + b]
                 m2 = w[o + A_XM2 + b]
                 mutual_i = mutual[i * nl + b]
@@ -716,12 +784,17 @@ def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
     (:func:`lock_group`, vectorised across banks), the groups in parallel; with fewer, each
     bank runs on its own (:func:`lock_bank`, vectorised across its rings), which is faster
     when a group would hold only a few banks. Both give bit-for-bit the same results.
-    ``noise`` has shape (k1 - k0, n_banks, n_rings) of standard normals, or (0, n_banks,
-    n_rings) without noise.
+    ``noise`` holds standard normals in the group layout of :mod:`cposim.control._noise`
+    (flat, (k1 - k0)·n_banks·n_rings numbers; empty without noise); each group receives its
+    block as shape (k1 - k0, n_rings, banks in the group).
     """
     n_banks = p.shape[0]
+    n = p.shape[2]
+    steps = noise.shape[0] // (n_banks * n)
     if n_banks >= LANES:
         for g in numba.prange((n_banks + LANES - 1) // LANES):
+            b0 = g * LANES
+            nl = min(LANES, n_banks - b0)
             lock_group(
                 k0,
                 k1,
@@ -732,13 +805,14 @@ def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
                 ambient,
                 asic,
                 laser_shift,
-                noise,
+                noise[steps * n * b0 : steps * n * (b0 + nl)].reshape((steps, n, nl)),
                 st,
                 buf,
                 tr,
-                g * LANES,
+                b0,
             )
     else:
+        banks_noise = noise.reshape((steps, n, n_banks))  # one group: lanes are the banks
         for b in numba.prange(n_banks):
             lock_bank(
                 k0,
@@ -750,7 +824,7 @@ def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
                 ambient,
                 asic,
                 laser_shift,
-                noise[:, b, :],
+                banks_noise[:, :, b],
                 st[b],
                 buf[b],
                 tr[b],

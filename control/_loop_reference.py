@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from cposim.control import _loop_kernels as K
+from cposim.control._noise import bank_noise
 
 
 def _quantise_power(power, pmax, levels):
@@ -49,15 +50,17 @@ def lock_banks_reference(
     decimation = int(s[K.S_DECIMATION])
     control_start = int(s[K.S_CONTROL_START])
     anti_windup = int(s[K.S_ANTI_WINDUP])
-    has_noise = noise.shape[0] > 0 and sigma > 0.0
+    has_noise = noise.size > 0 and sigma > 0.0
+    noise = bank_noise(noise, p.shape[0], p.shape[2])
+    inv_qstep = s[K.S_INV_QUANT]
     active = p[:, K.P_ACTIVE]
     for k in range(k0, k1):
         row = k - k0
         temperature = st[:, K.X_S2] + st[:, K.X_M2] + ambient[k] + p[:, K.P_RASIC] * asic[k]
         raw = p[:, K.P_LASER] + laser_shift[k] - (p[:, K.P_COLD] + p[:, K.P_DLDT] * temperature)
         fsr = p[:, K.P_FSR]
-        detuning = raw - fsr * np.floor(raw / fsr + 0.5)
-        x = 2.0 * detuning / p[:, K.P_FWHM]
+        detuning = raw - fsr * np.floor(raw * p[:, K.P_INV_FSR] + 0.5)
+        x = detuning * p[:, K.P_INV_HWHM]
         drop = 1.0 / (1.0 + x * x)
         sin_t = 0.0
         if kind <= 1:
@@ -65,7 +68,7 @@ def lock_banks_reference(
             if has_noise:
                 err = err + sigma * noise[row]
             if qstep > 0.0:
-                err = qstep * np.floor(err / qstep + 0.5)
+                err = qstep * np.floor(err * inv_qstep + 0.5)
             mon = drop
         else:
             slot = k % nd
@@ -75,9 +78,9 @@ def lock_banks_reference(
             if has_noise:
                 signal = signal + sigma * noise[row]
             if qstep > 0.0:
-                signal = np.clip(qstep * np.floor(signal / qstep + 0.5), 0.0, full_scale)
+                signal = np.clip(qstep * np.floor(signal * inv_qstep + 0.5), 0.0, full_scale)
             st[:, K.MONITOR] = (
-                alpha * st[:, K.MONITOR] + (1.0 - alpha) * signal / p[:, K.P_PEAK_CURRENT]
+                alpha * st[:, K.MONITOR] + (1.0 - alpha) * signal * p[:, K.P_INV_PEAK]
             )
             mon = st[:, K.MONITOR].copy()
             if kind == 2:

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from cposim.control import _loop_kernels as K
 from cposim.control import _loop_reference
 from cposim.control import _tuning_kernels as tuning_kernels
+from cposim.control._noise import noise_chunks
 from cposim.control._validation import broadcast_fields, check_choice, check_integer, check_range
 from cposim.control.controllers import PIDController
 from cposim.control.detectors import (
@@ -485,6 +487,12 @@ def _setup(
     params[:, K.P_ERR_THRESHOLD] = lock_criteria.max_error_fraction_of_fwhm * resonators.fwhm_m
     params[:, K.P_PEAK_CURRENT] = 1.0
     _detector_setup(detector, resonators, network, discrete, h, scalars, params)
+    # Reciprocals for the per-step loops (multiplications instead of divisions).
+    params[:, K.P_INV_FSR] = 1.0 / resonators.fsr_m
+    params[:, K.P_INV_HWHM] = 2.0 / resonators.fwhm_m
+    params[:, K.P_INV_PEAK] = 1.0 / params[:, K.P_PEAK_CURRENT]
+    quantised = scalars[K.S_QUANT_STEP] > 0.0
+    scalars[K.S_INV_QUANT] = 1.0 / scalars[K.S_QUANT_STEP] if quantised else 0.0
 
     state = np.zeros((n_banks, K.N_STATE, n_rings))
     state[:, K.T_LOCK] = -1.0
@@ -740,15 +748,13 @@ def _run(setup: _Setup, n_steps: int, rng: np.random.Generator, engine: str) -> 
     s, p, st = setup.scalars, setup.params, setup.state
     n_banks, _, n_rings = p.shape
     kernel = K.lock_banks if engine == "numba" else _loop_reference.lock_banks_reference
-    noisy = s[K.S_NOISE_SIGMA] > 0.0
-    chunk = max(1, _NOISE_CHUNK // (n_banks * n_rings)) if noisy else n_steps
-    for k0 in range(0, n_steps, chunk):
-        k1 = min(n_steps, k0 + chunk)
-        noise = (
-            rng.standard_normal((k1 - k0, n_banks, n_rings))
-            if noisy
-            else np.zeros((0, n_banks, n_rings))
-        )
+    if s[K.S_NOISE_SIGMA] > 0.0:
+        chunk = max(1, _NOISE_CHUNK // (n_banks * n_rings))
+        workers = numba.get_num_threads()
+        chunks = noise_chunks(rng, n_banks, n_rings, n_steps, chunk, workers)
+    else:
+        chunks = [(0, n_steps, np.zeros(0))]
+    for k0, k1, noise in chunks:
         kernel(
             k0,
             k1,
