@@ -582,8 +582,11 @@ def control_ring(w, o, b, time, e, d, mon, dither, step, c):
     kept = 0.0 if lost else was
     locked = 1.0 if gained else kept
     w[o + A_LOCKED + b] = locked
+    # Whole numbers, so this is exact; as arithmetic rather than a select, LLVM cannot turn
+    # it into a conditional (masked) store, which is microcoded and slow on AMD Zen.
     t_lock = w[o + A_TLOCK + b]
-    w[o + A_TLOCK + b] = time if gained & (t_lock < 0.0) else t_lock
+    first_lock = 1.0 if gained & (t_lock < 0.0) else 0.0
+    w[o + A_TLOCK + b] = t_lock + (time - t_lock) * first_lock
     w[o + A_NLOSS + b] += 1.0 if lost else 0.0
     count = w[o + A_STAT_N + b]
     total = w[o + A_STAT_SUM + b]
