@@ -7,8 +7,8 @@ second, the ratio against the NumPy reference measured in the same run, and the 
     python benchmarks/bench_link.py            # 10^6 lanes
     python benchmarks/bench_link.py --quick    # 10^4 lanes, for tests
 
-The headline figure is end to end (``evaluate_lanes``: validation, dB conversions, kernel,
-output dBm); the kernel alone is printed beside it.
+The headline figure is end to end (``evaluate_lanes``: input checks, output allocation and
+the kernel, which also does the dB conversions); the kernel alone is printed beside it.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def main(argv=None) -> dict:
     )
     print(
         f"  of which the kernel alone:          {n_lanes / kernel_only_s:.3e} lanes/s "
-        f"({kernel_only_s:.3f} s; the rest is input checks and dB conversions)"
+        f"({kernel_only_s:.3f} s; the rest is input checks and allocating the outputs)"
     )
     print(f"  NumPy reference ({reference_links * n_channels} lanes): {reference_rate:.3e} lanes/s")
     print(f"  ratio kernel / NumPy:               {figures['ratio']:.1f}x")

@@ -37,6 +37,7 @@ against the thermal-noise-only sensitivity). They add up exactly:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -517,45 +518,48 @@ def evaluate_lanes(
             f"the last axis of the per-lane inputs must be n_channels = {n}; "
             f"broadcast shape is {shape}"
         )
-    # np.require copies read-only broadcast views into writable C arrays, so the kernel always
-    # sees one array type and Numba compiles (and caches) a single specialisation.
-    flat = {
-        k: np.require(np.broadcast_to(v, shape).reshape(-1, n), np.float64, ["C", "W"])
-        for k, v in values.items()
-    }
     check_choice("engine", engine, ("numba", "numpy"))
+    n_links = math.prod(shape[:-1])
     if engine == "numpy":
-        out = _link_kernels.reference_lane_budget(**kernel_inputs(params, flat))
+        lanes = {k: np.broadcast_to(v, shape).reshape(n_links, n) for k, v in values.items()}
+        out = _link_kernels.reference_lane_budget(**kernel_inputs(params, lanes))
     else:
-        n_links = flat["laser_power_dbm"].shape[0]
+        lanes = {k: _kernel_rows(v, shape) for k, v in values.items()}
         out = {
             name: np.empty((n_links, n))
-            for name in ("rx_avg", "rx_oma", "ber", "margin", "tx_pass_db", "rx_pass_db")
+            for name in ("rx_avg_dbm", "rx_oma_dbm", "ber", "margin", "tx_pass_db", "rx_pass_db")
         }
         out["penalties"] = np.empty((n_links, n, len(PENALTY_NAMES)))
         out["dominant"] = np.empty((n_links, n), dtype=np.int8)
-        _link_kernels.lane_budget(
-            *kernel_inputs(params, flat).values(),
-            out["rx_avg"],
-            out["rx_oma"],
-            out["ber"],
-            out["margin"],
-            out["tx_pass_db"],
-            out["rx_pass_db"],
-            out["penalties"],
-            out["dominant"],
-        )
-    with np.errstate(divide="ignore"):
-        return LaneBudget(
-            received_average_dbm=10.0 * np.log10(1e3 * out["rx_avg"]).reshape(shape),
-            received_oma_dbm=10.0 * np.log10(1e3 * np.maximum(out["rx_oma"], 0.0)).reshape(shape),
-            ber=out["ber"].reshape(shape),
-            margin_db=out["margin"].reshape(shape),
-            penalties_db=out["penalties"].reshape((*shape, len(PENALTY_NAMES))),
-            dominant_penalty=out["dominant"].reshape(shape),
-            mux_pass_by_db=out["tx_pass_db"].reshape(shape) + 0.0,
-            demux_pass_by_db=out["rx_pass_db"].reshape(shape) + 0.0,
-        )
+        _link_kernels.lane_budget(*kernel_inputs(params, lanes).values(), *out.values())
+    return LaneBudget(
+        received_average_dbm=out["rx_avg_dbm"].reshape(shape),
+        received_oma_dbm=out["rx_oma_dbm"].reshape(shape),
+        ber=out["ber"].reshape(shape),
+        margin_db=out["margin"].reshape(shape),
+        penalties_db=out["penalties"].reshape((*shape, len(PENALTY_NAMES))),
+        dominant_penalty=out["dominant"].reshape(shape),
+        mux_pass_by_db=out["tx_pass_db"].reshape(shape),
+        demux_pass_by_db=out["rx_pass_db"].reshape(shape),
+    )
+
+
+def _kernel_rows(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """One per-lane input as the lane kernel takes it: shape (n_links, n_channels), or
+    (1, n_channels) when every link shares the value (never copied out to full size).
+
+    Always a writable C-contiguous float64 array, so Numba compiles (and caches) a single
+    specialisation of the kernel; arrays that already are one pass through without a copy.
+    """
+    n = shape[-1]
+    padded = (1,) * (len(shape) - value.ndim) + value.shape
+    if all(d == 1 for d in padded[:-1]):
+        return np.array(np.broadcast_to(value.reshape(padded[-1:]), (1, n)))
+    if value.size == math.prod(shape):  # broadcasting only adds unit axes: same layout
+        rows = value.reshape(-1, n)
+    else:
+        rows = np.broadcast_to(value, shape).reshape(-1, n)
+    return np.require(rows, np.float64, ["C", "W"])
 
 
 def kernel_inputs(params: LinkParameters, lanes: dict[str, np.ndarray]) -> dict:
@@ -566,24 +570,25 @@ def kernel_inputs(params: LinkParameters, lanes: dict[str, np.ndarray]) -> dict:
     params : LinkParameters
         The link.
     lanes : dict of str to ndarray
-        Per-lane values named as in :func:`evaluate_lanes`, each shape (n_links, n_channels).
+        Per-lane values named (and in the units) as in :func:`evaluate_lanes`, each of shape
+        (n_links, n_channels); the kernel (not the reference) also takes (1, n_channels).
     """
     mod = params.modulator
     demux = params.demux if params.demux is not None else DemuxRingSpec()
 
     def linear(db):
-        return np.exp(np.asarray(db) * (-np.log(10.0) / 10.0))  # 10^(-dB/10); exp is faster
+        return 10.0 ** (-db / 10.0)
 
     bandwidth = params.receiver_bandwidth_hz
     return {
         "mod_err": lanes["modulator_detuning_m"],
         "mod_fwhm": lanes["modulator_fwhm_m"],
-        "mod_tmin": linear(lanes["modulator_extinction_db"]),
+        "mod_ext_db": lanes["modulator_extinction_db"],
         "dmx_det": lanes["demux_detuning_m"],
         "dmx_fwhm": lanes["demux_fwhm_m"],
-        "dmx_drop": linear(lanes["demux_drop_loss_db"]),
-        "dmx_tmin": linear(lanes["demux_extinction_db"]),
-        "laser_w": 1e-3 * linear(-lanes["laser_power_dbm"]),
+        "dmx_drop_db": lanes["demux_drop_loss_db"],
+        "dmx_ext_db": lanes["demux_extinction_db"],
+        "laser_dbm": lanes["laser_power_dbm"],
         "lam": params.grid.wavelengths_m,
         "shifts": np.asarray(mod.level_shifts_m),
         "bias": mod.bias_detuning_m,

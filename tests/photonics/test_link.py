@@ -306,7 +306,10 @@ def test_kernel_matches_numpy_reference(modulation):
     np.testing.assert_allclose(result.penalties_db, reference["penalties"], atol=1e-6)
     np.testing.assert_array_equal(result.dominant_penalty, reference["dominant"])
     np.testing.assert_allclose(
-        10 ** (result.received_average_dbm / 10) * 1e-3, reference["rx_avg"], rtol=1e-12
+        10 ** (result.received_average_dbm / 10), 10 ** (reference["rx_avg_dbm"] / 10), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        10 ** (result.received_oma_dbm / 10), 10 ** (reference["rx_oma_dbm"] / 10), rtol=1e-9
     )
     np.testing.assert_allclose(result.demux_pass_by_db, reference["rx_pass_db"], atol=1e-12)
 
