@@ -33,6 +33,7 @@ PENALTY_NAMES = (
 """Itemised penalties, in the order of the ``penalties_db`` axis."""
 
 _N_PEN = len(PENALTY_NAMES)
+_N_INPUTS = 8  # per-lane inputs of lane_budget
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _TEN_OVER_LN10 = 10.0 / math.log(10.0)
 _LN2 = math.log(2.0)
@@ -399,13 +400,18 @@ def _halley_rows(log_erfcx, erfcx_value, target, x, step):
 
 
 @jit(inline="always")
-def _row(x, r):
-    """Row of a per-lane input for link ``r``: inputs with one row hold the same value for
-    every link (a broadcast scalar or per-channel value, never copied to full size)."""
-    return r if x.shape[0] > 1 else 0
+def _take(x, r, i, extremes, field):
+    """Input ``x`` of link ``r``, channel ``i``, recorded in ``extremes[field]`` = (min, max,
+    NaN-or-inf flag). An input with one row holds the same value for every link (a broadcast
+    scalar or per-channel value, never copied out to full size)."""
+    v = x[r if x.shape[0] > 1 else 0, i]
+    extremes[field, 0] = v if v < extremes[field, 0] else extremes[field, 0]
+    extremes[field, 1] = v if v > extremes[field, 1] else extremes[field, 1]
+    extremes[field, 2] += v - v  # 0, or NaN for NaN and ±inf
+    return v
 
 
-@jit
+@jit(fastmath={"contract"})  # fused multiply-add only; tested against the strict kernel
 def _block(
     r0,
     nb,
@@ -442,8 +448,10 @@ def _block(
     q,
     logs,
     pen,
+    extremes,
 ):
-    """Fill the outputs of links ``r0 … r0+nb-1`` (one block; rows past ``nb`` repeat ``r0``)."""
+    """Fill the outputs of links ``r0 … r0+nb-1`` (one block; rows past ``nb`` repeat ``r0``)
+    and update ``extremes`` (per input: min, max, NaN-or-inf flag)."""
     n = mod_err.shape[1]
     m = lev.shape[0]
     nl = n * B
@@ -468,19 +476,20 @@ def _block(
         log_q_target,
         pen_impl,
     ) = consts
-    # --- gather the block, channel-major (dB values as natural-log arguments), then convert
+    # --- gather the block, channel-major (dB values as natural-log arguments), then convert;
+    # the inputs' extremes are recorded on the way, so validating them costs no extra pass
     for b in range(B):
         r = r0 + b if b < nb else r0
         for i in range(n):
             t = i * B + b
-            W[_ERR, t] = mod_err[_row(mod_err, r), i]
-            W[_FWHM, t] = mod_fwhm[_row(mod_fwhm, r), i]
-            W[_DEP, t] = -_LN10_OVER_10 * mod_ext_db[_row(mod_ext_db, r), i]
-            W[_LASER, t] = _LN10_OVER_10 * laser_dbm[_row(laser_dbm, r), i]
-            W[_DET, t] = dmx_det[_row(dmx_det, r), i]
-            W[_FD, t] = dmx_fwhm[_row(dmx_fwhm, r), i]
-            W[_DTM, t] = -_LN10_OVER_10 * dmx_ext_db[_row(dmx_ext_db, r), i]
-            W[_DROP, t] = -_LN10_OVER_10 * dmx_drop_db[_row(dmx_drop_db, r), i]
+            W[_ERR, t] = _take(mod_err, r, i, extremes, 0)
+            W[_FWHM, t] = _take(mod_fwhm, r, i, extremes, 1)
+            W[_DEP, t] = -_LN10_OVER_10 * _take(mod_ext_db, r, i, extremes, 2)
+            W[_DET, t] = _take(dmx_det, r, i, extremes, 3)
+            W[_FD, t] = _take(dmx_fwhm, r, i, extremes, 4)
+            W[_DROP, t] = -_LN10_OVER_10 * _take(dmx_drop_db, r, i, extremes, 5)
+            W[_DTM, t] = -_LN10_OVER_10 * _take(dmx_ext_db, r, i, extremes, 6)
+            W[_LASER, t] = _LN10_OVER_10 * _take(laser_dbm, r, i, extremes, 7)
     for row in (_DEP, _LASER, _DTM, _DROP):
         _exp_rows(W[row], W[row], W[_T1])
     for t in range(nl):
@@ -722,6 +731,10 @@ def lane_budget(
     thermal noise, ``shot_coeff = 2qB`` (A), ``rin_coeff = RIN·B`` (1),
     ``ber_scale = 2/(M·log2 M)``.
 
+    Returns, per per-lane input (in argument order), its smallest and largest value and a flag
+    that is NaN if any value is NaN or infinite (0 otherwise), so the caller can validate
+    10^6-lane inputs without another pass over them.
+
     Layout: blocks of ``B`` links (``B·n_channels ≈`` :data:`_BLOCK_LANES` lanes) are gathered
     channel-major into scratch rows, so every inner loop runs over contiguous lanes and
     vectorises. Every ring's phase ``π·error/FSR`` is evaluated once (sine and cosine); the
@@ -787,7 +800,15 @@ def lane_budget(
     )
     n_blocks = (n_links + B - 1) // B
     n_chunks = min(n_blocks, _CHUNKS)
+    chunk_extremes = np.empty((max(n_chunks, 1), _N_INPUTS, 3))
+    chunk_extremes[0, :, 0] = np.inf  # no links: nothing recorded
+    chunk_extremes[0, :, 1] = -np.inf
+    chunk_extremes[0, :, 2] = 0.0
     for c in numba.prange(n_chunks):
+        extremes = np.empty((_N_INPUTS, 3))
+        extremes[:, 0] = np.inf
+        extremes[:, 1] = -np.inf
+        extremes[:, 2] = 0.0
         W = np.empty((_N_ROWS, n * B))
         lev = np.empty((m, n * B))
         nom = np.empty((m, n * B))
@@ -833,7 +854,16 @@ def lane_budget(
                 q,
                 logs,
                 pen,
+                extremes,
             )
+        chunk_extremes[c] = extremes
+    result = chunk_extremes[0].copy()
+    for c in range(1, n_chunks):
+        for f in range(_N_INPUTS):
+            result[f, 0] = min(result[f, 0], chunk_extremes[c, f, 0])
+            result[f, 1] = max(result[f, 1], chunk_extremes[c, f, 1])
+            result[f, 2] += chunk_extremes[c, f, 2]
+    return result
 
 
 def reference_lane_budget(

@@ -407,16 +407,17 @@ class LinkParameters:
         return 10.0 * np.log10(self.laser_split_ways) + self.splitter_excess_loss_db
 
 
-_LANE_FIELDS = (
-    "modulator_detuning_m",
-    "modulator_fwhm_m",
-    "modulator_extinction_db",
-    "demux_detuning_m",
-    "demux_fwhm_m",
-    "demux_drop_loss_db",
-    "demux_extinction_db",
-    "laser_power_dbm",
-)
+_LANE_RANGES = {
+    "modulator_detuning_m": {"low": -1e-6, "high": 1e-6},
+    "modulator_fwhm_m": {"low": 0.0, "high": 1e-7, "low_inclusive": False},
+    "modulator_extinction_db": {"low": 0.0, "high": 100.0, "low_inclusive": False},
+    "demux_detuning_m": {"low": -1e-6, "high": 1e-6},
+    "demux_fwhm_m": {"low": 0.0, "high": 1e-7, "low_inclusive": False},
+    "demux_drop_loss_db": {"low": 0.0, "high": 100.0},
+    "demux_extinction_db": {"low": 0.0, "high": 100.0, "low_inclusive": False},
+    "laser_power_dbm": {"low": -100.0, "high": 40.0},
+}
+"""Allowed range of each per-lane input of :func:`evaluate_lanes`, in the lane kernel's order."""
 
 
 def evaluate_lanes(
@@ -470,42 +471,21 @@ def evaluate_lanes(
     mod = params.modulator
     demux = params.demux if params.demux is not None else DemuxRingSpec()
     n = params.grid.n_channels
-    values = {
-        "modulator_detuning_m": check_range(
-            "modulator_detuning_m", modulator_detuning_m, low=-1e-6, high=1e-6
-        ),
-        "modulator_fwhm_m": check_range(
-            "modulator_fwhm_m",
-            _or(modulator_fwhm_m, mod.fwhm_m),
-            low=0.0,
-            high=1e-7,
-            low_inclusive=False,
-        ),
-        "modulator_extinction_db": check_range(
-            "modulator_extinction_db",
-            _or(modulator_extinction_db, mod.extinction_db),
-            low=0.0,
-            high=100.0,
-            low_inclusive=False,
-        ),
-        "demux_detuning_m": check_range("demux_detuning_m", demux_detuning_m, low=-1e-6, high=1e-6),
-        "demux_fwhm_m": check_range(
-            "demux_fwhm_m", _or(demux_fwhm_m, demux.fwhm_m), low=0.0, high=1e-7, low_inclusive=False
-        ),
-        "demux_drop_loss_db": check_range(
-            "demux_drop_loss_db", _or(demux_drop_loss_db, demux.drop_loss_db), low=0.0, high=100.0
-        ),
-        "demux_extinction_db": check_range(
-            "demux_extinction_db",
-            _or(demux_extinction_db, demux.extinction_db),
-            low=0.0,
-            high=100.0,
-            low_inclusive=False,
-        ),
-        "laser_power_dbm": check_range(
-            "laser_power_dbm", _or(laser_power_dbm, params.laser_power_dbm), low=-100.0, high=40.0
-        ),
+    given = {
+        "modulator_detuning_m": modulator_detuning_m,
+        "modulator_fwhm_m": _or(modulator_fwhm_m, mod.fwhm_m),
+        "modulator_extinction_db": _or(modulator_extinction_db, mod.extinction_db),
+        "demux_detuning_m": demux_detuning_m,
+        "demux_fwhm_m": _or(demux_fwhm_m, demux.fwhm_m),
+        "demux_drop_loss_db": _or(demux_drop_loss_db, demux.drop_loss_db),
+        "demux_extinction_db": _or(demux_extinction_db, demux.extinction_db),
+        "laser_power_dbm": _or(laser_power_dbm, params.laser_power_dbm),
     }
+    check_choice("engine", engine, ("numba", "numpy"))
+    if engine == "numpy":
+        values = {k: check_range(k, v, **_LANE_RANGES[k]) for k, v in given.items()}
+    else:  # the kernel records each input's extremes; they are checked after it
+        values = {k: _float_array(k, v) for k, v in given.items()}
     try:
         shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()), (n,))
     except ValueError:
@@ -518,7 +498,6 @@ def evaluate_lanes(
             f"the last axis of the per-lane inputs must be n_channels = {n}; "
             f"broadcast shape is {shape}"
         )
-    check_choice("engine", engine, ("numba", "numpy"))
     n_links = math.prod(shape[:-1])
     if engine == "numpy":
         lanes = {k: np.broadcast_to(v, shape).reshape(n_links, n) for k, v in values.items()}
@@ -531,7 +510,8 @@ def evaluate_lanes(
         }
         out["penalties"] = np.empty((n_links, n, len(PENALTY_NAMES)))
         out["dominant"] = np.empty((n_links, n), dtype=np.int8)
-        _link_kernels.lane_budget(*kernel_inputs(params, lanes).values(), *out.values())
+        extremes = _link_kernels.lane_budget(*kernel_inputs(params, lanes).values(), *out.values())
+        _check_extremes(values, extremes)
     return LaneBudget(
         received_average_dbm=out["rx_avg_dbm"].reshape(shape),
         received_oma_dbm=out["rx_oma_dbm"].reshape(shape),
@@ -542,6 +522,27 @@ def evaluate_lanes(
         mux_pass_by_db=out["tx_pass_db"].reshape(shape),
         demux_pass_by_db=out["rx_pass_db"].reshape(shape),
     )
+
+
+def _float_array(name: str, value) -> np.ndarray:
+    """``value`` as float64 without a pass over it (no copy if it already is one); non-numeric
+    input raises the usual ValueError naming the field."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return as_float_array(name, value)
+
+
+def _check_extremes(values: dict[str, np.ndarray], extremes: np.ndarray) -> None:
+    """Validate the per-lane inputs from the kernel's (min, max, NaN-or-inf flag) per input; only
+    a suspect input gets the full :func:`check_range`, which raises naming the first offender."""
+    for (name, bounds), (low, high, flag) in zip(_LANE_RANGES.items(), extremes, strict=True):
+        low_ok = low > bounds["low"] or (low == bounds["low"] and bounds.get("low_inclusive", True))
+        high_ok = high < bounds["high"] or (
+            high == bounds["high"] and bounds.get("high_inclusive", True)
+        )
+        if not (flag == 0.0 and low_ok and high_ok):
+            check_range(name, values[name], **bounds)
 
 
 def _kernel_rows(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

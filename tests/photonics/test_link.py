@@ -338,27 +338,58 @@ def test_kernel_vectorised_exp_log_erfcx_match_numpy_and_scipy():
     np.testing.assert_allclose(erfcx, special.erfcx(z), rtol=1e-13)
 
 
-def test_kernel_without_jit_matches_reference():
+def test_kernel_without_jit_matches_reference_and_the_compiled_kernel(tmp_path):
+    """Under NUMBA_DISABLE_JIT (strict IEEE arithmetic) the kernel matches the reference to the
+    tolerances above, and the compiled kernel, whose block function may fuse multiply-adds
+    (fastmath "contract" only), matches that strict run: BER rtol 1e-12, dB atol 1e-10."""
     code = (
+        "import sys\n"
         "import numpy as np\n"
         "from cposim.photonics import _link_kernels\n"
         "from cposim.photonics.link import LinkParameters, evaluate_lanes, kernel_inputs\n"
         "import test_link as t\n"
-        "p = LinkParameters()\n"
+        "p = LinkParameters(rin_db_per_hz=-135.0)\n"
         "lanes = t._random_lanes(p, 4, seed=5)\n"
         "r = evaluate_lanes(p, **lanes)\n"
         "ref = _link_kernels.reference_lane_budget(**kernel_inputs(p, lanes))\n"
         "np.testing.assert_allclose(r.ber, ref['ber'], rtol=1e-9, atol=1e-300)\n"
         "np.testing.assert_allclose(r.margin_db, ref['margin'], atol=1e-6)\n"
+        "np.savez(sys.argv[1], **{k: getattr(r, k) for k in t.LANE_OUTPUTS})\n"
     )
     env = dict(
         os.environ,
         NUMBA_DISABLE_JIT="1",
         PYTHONPATH=str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     )
+    strict_file = tmp_path / "strict.npz"
     subprocess.run(
-        [sys.executable, "-W", "error", "-c", code], check=True, env=env, cwd=ROOT, timeout=300
+        [sys.executable, "-W", "error", "-c", code, str(strict_file)],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
     )
+    strict = np.load(strict_file)
+    params = LinkParameters(rin_db_per_hz=-135.0)
+    compiled = evaluate_lanes(params, **_random_lanes(params, 4, seed=5))
+    assert 0.0 < compiled.passed.mean() < 1.0
+    for name in LANE_OUTPUTS:
+        if name == "ber":
+            np.testing.assert_allclose(compiled.ber, strict["ber"], rtol=1e-12, atol=1e-300)
+        else:
+            np.testing.assert_allclose(getattr(compiled, name), strict[name], atol=1e-10)
+
+
+LANE_OUTPUTS = (
+    "received_average_dbm",
+    "received_oma_dbm",
+    "ber",
+    "margin_db",
+    "penalties_db",
+    "dominant_penalty",
+    "mux_pass_by_db",
+    "demux_pass_by_db",
+)
 
 
 def test_benchmark_quick_runs():
@@ -421,3 +452,28 @@ def test_bad_inputs_rejected():
         LinkParameters(laser_power_w=1.0)  # unknown keyword
     with pytest.raises(ValueError, match="not a budget line"):
         evaluate_link().value("nonsense")
+
+
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_lane_inputs_checked_like_check_range(engine):
+    """The kernel validates per-lane inputs from the extremes it records while gathering them;
+    the messages are check_range's, naming the field and the first offending lane."""
+    params = LinkParameters()
+    lanes = _random_lanes(params, 50, seed=1)
+    for field, bad, message in [
+        ("modulator_fwhm_m", 0.0, r"modulator_fwhm_m = 0.0 \(first at index \(20, 3\)\)"),
+        ("demux_extinction_db", np.nan, r"demux_extinction_db contains NaN \(first at index \(20"),
+        ("laser_power_dbm", np.inf, r"laser_power_dbm contains an infinite value"),
+        ("demux_detuning_m", -2e-6, r"demux_detuning_m = -2e-06 .* must be >= -1e-06"),
+    ]:
+        values = lanes[field].copy()
+        values[20, 3] = bad
+        with pytest.raises(ValueError, match=message):
+            evaluate_lanes(params, engine=engine, **{**lanes, field: values})
+    with pytest.raises(ValueError, match="not a number"):
+        evaluate_lanes(params, engine=engine, laser_power_dbm="loud")
+    # inclusive bounds pass, and an empty batch evaluates to empty arrays
+    edge = {**lanes, "demux_drop_loss_db": np.where(lanes["demux_drop_loss_db"] > 1.0, 0.0, 1.0)}
+    assert evaluate_lanes(params, engine=engine, **edge).ber.shape == (50, 8)
+    empty = evaluate_lanes(params, engine=engine, modulator_detuning_m=np.zeros((0, 8)))
+    assert empty.ber.shape == (0, 8)
