@@ -260,8 +260,9 @@ def _log_qfunc_positive(x):
     _T5,
     _MARGIN,
     _WORST,
-) = range(42)
-_N_ROWS = 42
+    _ERFCX_X,
+) = range(43)
+_N_ROWS = 43
 # log rows: received average, nominal OMA, smallest eye nominal / actual / after ISI / after
 # crosstalk, q_eq, received OMA, mux and demux pass-by; penalties are differences of these logs
 _N_LOGS = 10
@@ -588,6 +589,8 @@ def _block(
         _exp_rows(W[_T1], W[_T3], W[_T2])
         _erfcx_rows(qk, W[_T5], W[_T2])
         _qfunc_sum_rows(qk, W[_T5], W[_T3], W[_QSUM])
+        for t in range(nl):  # erfcx at the worst eye, where the q_eq solve starts
+            W[_ERFCX_X, t] = W[_T5, t] if k == 0 or qk[t] == W[_QMIN, t] else W[_ERFCX_X, t]
     # --- equivalent q: Q(q_eq) = mean Q(q_k), Halley on log Q from the worst eye
     n_eyes = m - 1
     x_eq = W[_X]
@@ -608,10 +611,11 @@ def _block(
                     qk = q[k, t]
                     scaled += 0.5 * _erfcx(qk * _SQRT1_2) * math.exp(0.5 * (x0 - qk) * (x0 + qk))
                 W[_TARGET, t] = math.log(scaled / n_eyes) - 0.5 * x0 * x0
-        for _ in range(_HALLEY_FIXED):
-            _erfcx_rows(x_eq, W[_T4], W[_T1])
-            _log_rows(W[_T4], W[_T5], W[_T2], W[_T3])
-            _halley_rows(W[_T5], W[_T4], W[_TARGET], x_eq, W[_STEP])
+        for iteration in range(_HALLEY_FIXED):
+            if iteration > 0:  # the first starts from the worst eye's erfcx (valid lanes)
+                _erfcx_rows(x_eq, W[_ERFCX_X], W[_T1])
+            _log_rows(W[_ERFCX_X], W[_T5], W[_T2], W[_T3])
+            _halley_rows(W[_T5], W[_ERFCX_X], W[_TARGET], x_eq, W[_STEP])
         for t in range(nl):
             if W[_MIN_XT, t] > 0.0:
                 x = x_eq[t]
