@@ -14,6 +14,7 @@ the kernel, which also does the dB conversions); the kernel alone is printed bes
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numba
@@ -52,14 +53,16 @@ def main(argv=None) -> dict:
     """Run the benchmark and print the figures; returns them as a dict."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10^4 lanes, one repeat")
+    parser.add_argument("--repeats", type=int, default=None, help="timed calls (default 5)")
     parser.add_argument("--lanes", type=int, default=None, help="number of lanes (default 1e6)")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]  # others' work on the machine, before ours starts
     params = LinkParameters()
     n_channels = params.grid.n_channels
     n_lanes = args.lanes or (10_000 if args.quick else 1_000_000)
     n_links = max(n_lanes // n_channels, 1)
     n_lanes = n_links * n_channels
-    repeats = 1 if args.quick else 3
+    repeats = args.repeats or (1 if args.quick else 5)
     lanes = random_lanes(params, n_links, np.random.default_rng(2024))
 
     start = time.perf_counter()
@@ -87,6 +90,7 @@ def main(argv=None) -> dict:
     figures = {
         "lanes": n_lanes,
         "threads": numba.get_num_threads(),
+        "load_average_1min": load_before,
         "compile_or_cache_load_s": compile_s,
         "kernel_lanes_per_s": kernel_rate,
         "kernel_only_lanes_per_s": n_lanes / kernel_only_s,
@@ -95,7 +99,8 @@ def main(argv=None) -> dict:
     }
     print(
         f"link budget, {n_lanes} lanes ({n_links} links × {n_channels} λ), "
-        f"{figures['threads']} Numba threads"
+        f"{figures['threads']} Numba threads, load average {figures['load_average_1min']:.2f} "
+        f"on {os.cpu_count()} CPUs before the run"
     )
     print(f"  first call (compile or cache load): {compile_s:.2f} s")
     print(
