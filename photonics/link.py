@@ -954,7 +954,7 @@ class LinkBudget:
             spec, color="0.5", linestyle="--", linewidth=1.0, label=f"DR4 spec {spec:.1f} dBm OMA"
         )
         ax.set_xticks(x, labels, rotation=60, ha="right", fontsize="small")
-        ax.set_ylim(bottom=bottom)
+        ax.set_ylim(bottom, max(highs) + 1.5)  # room above the laser bar
         plot.label(
             ax,
             x="Budget line",

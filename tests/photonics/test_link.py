@@ -224,6 +224,9 @@ def test_default_link_evaluates_with_itemised_waterfall():
     )
     ax = budget.plot()
     assert ax.get_ylabel() == "Power (dBm)"
+    low, high = ax.get_ylim()  # every bar inside the axes, the laser bar not touching the top
+    assert low < budget.value("receiver sensitivity (thermal-noise OMA)")[0]
+    assert high > budget.value("laser output per wavelength")[0] + 1.0
 
 
 def test_dr_link_has_no_demux_or_crosstalk():
