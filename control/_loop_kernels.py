@@ -2,9 +2,9 @@
 
 Layout: banks are independent (crosstalk stays inside a bank), so the outer loop runs groups
 of ``LANES`` banks in parallel, and each group runs all its time steps serially with its state
-packed lane-interleaved (bank fastest) in one local array, so the loops over the lanes vectorise
-across banks without aliasing checks (:func:`lock_group`); fewer than ``LANES`` banks run one
-by one with loops over the rings (:func:`lock_bank`). Per step: measurement → detector →
+packed (ring, bank) pair by pair, bank fastest, in blocks of one local array, so the loops over
+the pairs vectorise without aliasing checks (:func:`lock_group`); fewer than ``LANES`` banks run
+one by one with loops over the rings (:func:`lock_bank`). Per step: measurement → detector →
 controller → lock bookkeeping → exact-ZOH thermal update (self path, and the mutual path driven
 by the banded crosstalk sum). Every constant arrives packed in arrays whose row indices are the
 module constants below; random numbers arrive drawn beforehand. The plain NumPy reference of
@@ -113,57 +113,67 @@ N_STATE = 23
 # trace rows (array ``tr[b]``)
 TR_DETUNING, TR_HEATER, TR_ERROR = range(3)
 
-# ------------------------------------------- lane-interleaved groups of banks (lock kernel)
-LANES = 16
-"""Banks run side by side in one group of the lock kernel (four AVX2 vectors of float64 per ring
-and field; the fields one step touches, about 60 kB for 16-ring banks, stay in the L2 cache)."""
+# ------------------------------------------- groups of banks, packed pair by pair (lock kernel)
+LANES = 4
+"""Banks per group of the lock kernel. A group's (ring, bank) pairs, ring-major and bank-minor,
+run as loops of ``n_rings·LANES`` iterations (one AVX2 vector of float64 per ring); the fields
+one step touches, about 20 kB for 16-ring banks, stay in the 32 kB L1 cache (16 banks per group
+touched about 86 kB; the smaller group measured ~5 % faster)."""
+CHUNK = 64
+"""(ring, bank) pairs per block of the group's local array: every field of a block sits at a
+compile-time offset from the block, so the compiler proves the loops' loads and stores
+never overlap and vectorises them without run-time alias checks."""
 (G_DETUNING, G_ERR, G_MON) = range(3)
-G_STATE = N_PARAMS  # a ring's block: parameters, then state, then the scratch fields above
+G_STATE = N_PARAMS  # a block's fields: parameters, then state, then the scratch fields above
 G_SCRATCH = N_PARAMS + N_STATE
 N_FIELDS = G_SCRATCH + 3
-BLOCK = N_FIELDS * LANES  # floats per ring block
-# Offsets (floats) of each field inside a ring's block of ``N_FIELDS·LANES`` floats.
-A_COLD = P_COLD * LANES
-A_DLDT = P_DLDT * LANES
-A_FSR = P_FSR * LANES
-A_LASER = P_LASER * LANES
-A_RSELF = P_RSELF * LANES
-A_RASIC = P_RASIC * LANES
-A_PEAK = P_PEAK_CURRENT * LANES
-A_NORM = P_NORM * LANES
-A_REF_COS = P_REF_COS * LANES
-A_REF_SIN = P_REF_SIN * LANES
-A_THRESHOLD = P_ERR_THRESHOLD * LANES
-A_ACTIVE = P_ACTIVE * LANES
-A_INV_FSR = P_INV_FSR * LANES
-A_INV_HWHM = P_INV_HWHM * LANES
-A_INV_PEAK = P_INV_PEAK * LANES
-A_XS1 = (G_STATE + X_S1) * LANES
-A_XS2 = (G_STATE + X_S2) * LANES
-A_XM1 = (G_STATE + X_M1) * LANES
-A_XM2 = (G_STATE + X_M2) * LANES
-A_APPLIED = (G_STATE + U_APPLIED) * LANES
-A_UCMD = (G_STATE + U_CMD) * LANES
-A_INTEG = (G_STATE + INTEG) * LANES
-A_DSTATE = (G_STATE + DSTATE) * LANES
-A_EPREV = (G_STATE + EPREV) * LANES
-A_LOCKIN = (G_STATE + LOCKIN_SUM) * LANES
-A_MONITOR = (G_STATE + MONITOR) * LANES
-A_PM_DIR = (G_STATE + PM_DIR) * LANES
-A_PM_ACC = (G_STATE + PM_ACC) * LANES
-A_PM_PREV = (G_STATE + PM_PREV) * LANES
-A_RUN = (G_STATE + RUN) * LANES
-A_LOCKED = (G_STATE + LOCKED) * LANES
-A_TLOCK = (G_STATE + T_LOCK) * LANES
-A_NLOSS = (G_STATE + N_LOSS) * LANES
-A_STAT_N = (G_STATE + STAT_N) * LANES
-A_STAT_SUM = (G_STATE + STAT_SUM) * LANES
-A_STAT_SUM2 = (G_STATE + STAT_SUM2) * LANES
-A_STAT_MAXABS = (G_STATE + STAT_MAXABS) * LANES
-A_POWER_SUM = (G_STATE + POWER_SUM) * LANES
-A_DETUNING = (G_SCRATCH + G_DETUNING) * LANES
-A_ERR = (G_SCRATCH + G_ERR) * LANES
-A_MON = (G_SCRATCH + G_MON) * LANES
+STRIDE = CHUNK + 8
+"""Floats from one field of a block to the next: one cache line more than ``CHUNK``, so that
+the fields of a pair fall in different sets of the L1 cache (with a power-of-two stride they
+share a few sets and evict each other)."""
+BLOCK = N_FIELDS * STRIDE  # floats per block
+# Offsets (floats) of each field inside a block.
+A_COLD = P_COLD * STRIDE
+A_DLDT = P_DLDT * STRIDE
+A_FSR = P_FSR * STRIDE
+A_LASER = P_LASER * STRIDE
+A_RSELF = P_RSELF * STRIDE
+A_RASIC = P_RASIC * STRIDE
+A_PEAK = P_PEAK_CURRENT * STRIDE
+A_NORM = P_NORM * STRIDE
+A_REF_COS = P_REF_COS * STRIDE
+A_REF_SIN = P_REF_SIN * STRIDE
+A_THRESHOLD = P_ERR_THRESHOLD * STRIDE
+A_ACTIVE = P_ACTIVE * STRIDE
+A_INV_FSR = P_INV_FSR * STRIDE
+A_INV_HWHM = P_INV_HWHM * STRIDE
+A_INV_PEAK = P_INV_PEAK * STRIDE
+A_XS1 = (G_STATE + X_S1) * STRIDE
+A_XS2 = (G_STATE + X_S2) * STRIDE
+A_XM1 = (G_STATE + X_M1) * STRIDE
+A_XM2 = (G_STATE + X_M2) * STRIDE
+A_APPLIED = (G_STATE + U_APPLIED) * STRIDE
+A_UCMD = (G_STATE + U_CMD) * STRIDE
+A_INTEG = (G_STATE + INTEG) * STRIDE
+A_DSTATE = (G_STATE + DSTATE) * STRIDE
+A_EPREV = (G_STATE + EPREV) * STRIDE
+A_LOCKIN = (G_STATE + LOCKIN_SUM) * STRIDE
+A_MONITOR = (G_STATE + MONITOR) * STRIDE
+A_PM_DIR = (G_STATE + PM_DIR) * STRIDE
+A_PM_ACC = (G_STATE + PM_ACC) * STRIDE
+A_PM_PREV = (G_STATE + PM_PREV) * STRIDE
+A_RUN = (G_STATE + RUN) * STRIDE
+A_LOCKED = (G_STATE + LOCKED) * STRIDE
+A_TLOCK = (G_STATE + T_LOCK) * STRIDE
+A_NLOSS = (G_STATE + N_LOSS) * STRIDE
+A_STAT_N = (G_STATE + STAT_N) * STRIDE
+A_STAT_SUM = (G_STATE + STAT_SUM) * STRIDE
+A_STAT_SUM2 = (G_STATE + STAT_SUM2) * STRIDE
+A_STAT_MAXABS = (G_STATE + STAT_MAXABS) * STRIDE
+A_POWER_SUM = (G_STATE + POWER_SUM) * STRIDE
+A_DETUNING = (G_SCRATCH + G_DETUNING) * STRIDE
+A_ERR = (G_SCRATCH + G_ERR) * STRIDE
+A_MON = (G_SCRATCH + G_MON) * STRIDE
 
 
 @jit(inline="always")
@@ -476,33 +486,40 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
 
 
 @jit
-def pack_group(p, st, buf, b0, w, lb):
-    """Copy banks ``b0 …`` (one per lane) into a group's lane-interleaved arrays.
+def pack_group(p, st, buf, b0, nl, w, lb):
+    """Copy banks ``b0 … b0 + nl - 1`` into a group's local arrays.
 
-    ``w[i·BLOCK + f·LANES + b]`` is field ``f`` (parameters, then state, then scratch) of ring
-    ``i`` in lane ``b``; ``lb[(slot·n + i)·LANES + b]`` is the lock-in history.
+    Pair ``t = i·nl + b`` (ring ``i``, lane ``b``) lives in block ``t // CHUNK`` at position
+    ``u = t % CHUNK``: ``w[(t // CHUNK)·BLOCK + f·CHUNK + u]`` is its field ``f`` (parameters,
+    then state, then scratch); ``lb[slot·n·nl + t]`` is its lock-in history.
     """
     n = p.shape[2]
-    for b in range(min(LANES, p.shape[0] - b0)):
+    pairs = n * nl
+    for b in range(nl):
         for i in range(n):
+            t = i * nl + b
+            o = (t // CHUNK) * BLOCK + t % CHUNK
             for f in range(N_PARAMS):
-                w[i * BLOCK + f * LANES + b] = p[b0 + b, f, i]
+                w[o + f * STRIDE] = p[b0 + b, f, i]
             for f in range(N_STATE):
-                w[i * BLOCK + (G_STATE + f) * LANES + b] = st[b0 + b, f, i]
+                w[o + (G_STATE + f) * STRIDE] = st[b0 + b, f, i]
             for slot in range(buf.shape[1]):
-                lb[(slot * n + i) * LANES + b] = buf[b0 + b, slot, i]
+                lb[slot * pairs + t] = buf[b0 + b, slot, i]
 
 
 @jit
-def unpack_group(w, lb, b0, st, buf):
-    """Copy a group's state and lock-in history back to banks ``b0 …`` (real lanes only)."""
+def unpack_group(w, lb, b0, nl, st, buf):
+    """Copy a group's state and lock-in history back to banks ``b0 … b0 + nl - 1``."""
     n = st.shape[2]
-    for b in range(min(LANES, st.shape[0] - b0)):
+    pairs = n * nl
+    for b in range(nl):
         for i in range(n):
+            t = i * nl + b
+            o = (t // CHUNK) * BLOCK + t % CHUNK
             for f in range(N_STATE):
-                st[b0 + b, f, i] = w[i * BLOCK + (G_STATE + f) * LANES + b]
+                st[b0 + b, f, i] = w[o + (G_STATE + f) * STRIDE]
             for slot in range(buf.shape[1]):
-                buf[b0 + b, slot, i] = lb[(slot * n + i) * LANES + b]
+                buf[b0 + b, slot, i] = lb[slot * pairs + t]
 
 
 @jit(inline="always")
@@ -526,19 +543,18 @@ def photodiode(w, o, b, drop, noise, adc):
 
 
 @jit(inline="always")
-def control_ring(w, o, b, time, e, d, mon, dither, step, c):
-    """Controller, heater, lock bookkeeping, statistics and the self thermal path of one lane.
+def pi_update(w, o, b, step, c):
+    """Controller and heater DAC of one pair: error ``A_ERR`` → command and applied power.
 
-    ``time`` is the step index (float), ``step = (first, pi_on, stats_on)`` this step's phase
-    flags and ``c`` the run-wide constants (:func:`run_constants`). Every choice is a select
-    between values already computed (no load or arithmetic inside a conditional), so LLVM
-    emits no branch and the lane loop vectorises. Same arithmetic, in the same order, as the
-    NumPy reference.
+    ``step = (first, pi_on, stats_on)`` are this step's phase flags and ``c`` the run-wide
+    constants (:func:`run_constants`). Every choice is a select between values already
+    computed (no load or arithmetic inside a conditional), so LLVM emits no branch and the loop
+    vectorises. Same arithmetic, in the same order, as the NumPy reference.
     """
-    first, pi_on, stats_on = step
+    first, pi_on, _ = step
     kp, kih, deriv_filter, deriv_gain, back_calc, clamping, back_calculation, bumpless = c[0]
-    pmax, levels, lock_drop, hold = c[1]
-    sa11, sa12, sa21, sa22, sb1, sb2 = c[2]
+    pmax = c[1][0]
+    e = w[o + A_ERR + b]
     command = w[o + A_UCMD + b]
     integ_old = w[o + A_INTEG + b]
     dstate_old = w[o + A_DSTATE + b]
@@ -562,15 +578,26 @@ def control_ring(w, o, b, time, e, d, mon, dither, step, c):
     w[o + A_INTEG + b] = integrated if pi_on else integ_old
     w[o + A_DSTATE + b] = dterm if pi_on else dstate_old
     w[o + A_EPREV + b] = e if pi_on else eprev_old
-    command = u if pi_on else command
-    w[o + A_UCMD + b] = command
-    active = w[o + A_ACTIVE + b]
-    power = quantise_power(command + dither, pmax, levels) * active
-    w[o + A_APPLIED + b] = power
+    w[o + A_UCMD + b] = u if pi_on else command
+
+
+@jit(inline="always")
+def book_ring(w, o, b, time, step, c):
+    """Lock bookkeeping, statistics and the self thermal path of one pair (after the heater).
+
+    Reads the step's detuning, error, monitor, command and applied power from the block.
+    Branch-free like :func:`pi_update`.
+    """
+    stats_on = step[2]
+    pmax, _, lock_drop, hold = c[1]
+    sa11, sa12, sa21, sa22, sb1, sb2 = c[2]
+    d = w[o + A_DETUNING + b]
+    e = w[o + A_ERR + b]
+    power = w[o + A_APPLIED + b]
     # ``run`` counts consecutive good (> 0) or bad (< 0) samples.
-    ok = (active > 0.0) & (mon >= lock_drop)
+    ok = (w[o + A_ACTIVE + b] > 0.0) & (w[o + A_MON + b] >= lock_drop)
     ok = ok & (abs(e) <= w[o + A_THRESHOLD + b])
-    ok = ok & (command < pmax)
+    ok = ok & (w[o + A_UCMD + b] < pmax)
     previous = w[o + A_RUN + b]
     good = fmax(previous, 0.0) + 1.0
     bad = fmin(previous, 0.0) - 1.0
@@ -601,8 +628,6 @@ def control_ring(w, o, b, time, e, d, mon, dither, step, c):
     w[o + A_STAT_SUM2 + b] = total2_on if stats_on else total2
     w[o + A_STAT_MAXABS + b] = largest_on if stats_on else largest
     w[o + A_POWER_SUM + b] += power
-    w[o + A_DETUNING + b] = d
-    w[o + A_ERR + b] = e
     # Self path of the exact-ZOH thermal step (it needs only this ring's power).
     own = w[o + A_RSELF + b] * power
     a1 = w[o + A_XS1 + b]
@@ -613,7 +638,7 @@ def control_ring(w, o, b, time, e, d, mon, dither, step, c):
 
 @jit
 def run_constants(s):
-    """Run-wide scalars of :func:`control_ring`, as tuples (kept in registers by the loops)."""
+    """Run-wide scalars of :func:`pi_update` and :func:`book_ring`, as tuples (in registers)."""
     pid = (
         s[S_KP],
         s[S_KIH],
@@ -633,30 +658,34 @@ def run_constants(s):
 def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr, b0):
     """Run the banks ``b0 … b0 + LANES - 1`` (fewer in the last group) from step ``k0`` to ``k1``.
 
-    The group's banks are packed lane-interleaved into one local array ``w``
-    (:func:`pack_group`). Every field of a ring sits at a fixed offset from the ring's block,
-    so the compiler proves that the loads and stores of a ``for b in range(LANES)`` loop never
-    overlap and turns it into packed vector operations across the banks (the trip count is
-    a run-time value on purpose: a loop with a small constant trip count is fully unrolled
-    before the loop vectoriser runs, and Numba does not run LLVM's SLP vectoriser).
+    The group's (ring, bank) pairs, ring-major and bank-minor, are packed into blocks of
+    ``CHUNK`` pairs of one local array ``w`` (:func:`pack_group`). Every field sits at a fixed
+    offset from its block, so the compiler proves that the loads and stores of a
+    ``for t in range(count)`` loop over a block never overlap and turns it into packed vector
+    operations (the trip count is a run-time value on purpose: a loop with a small constant
+    trip count is fully unrolled before the loop vectoriser runs, and Numba does not run LLVM's
+    SLP vectoriser). ``noise`` has shape (k1 - k0, pairs), or is empty.
 
-    Per step and ring, ONE fused lane loop measures, forms the detector's error (noise from
-    the group's block of ``noise``, contiguous across lanes, or zeros), runs the controller,
-    heater, lock bookkeeping, statistics and the self thermal path (:func:`control_ring`);
-    the detector kind selects which fused loop runs (outside the lane loops). The
-    power-maximum tracker,
-    whose update is a per-step branch, runs in three loops instead. Then the banded
-    crosstalk sum runs over dense (ring, lane) arrays, one long loop per offset, and one loop
-    per ring advances the mutual path. Choices
-    fixed for the run (noise, quantisation, anti-windup) are selects, so every lane loop is
-    branch-free. The arithmetic is that of the NumPy reference, in the same order.
+    Per step and block, a few branch-free loops run in stages that pass values through the
+    block's scratch fields: the detector's loop (measure, error with noise and ADC rounding,
+    monitor; the kind selects which one runs), then the controller (:func:`pi_update`), the
+    heater DAC, and the lock bookkeeping, statistics and self thermal path
+    (:func:`book_ring`). One fused loop was slower: its dependency chain, about 150 cycles
+    from the loads to the thermal state, outgrew the core's out-of-order window, so the loop
+    ran at the latency of the chain instead of the throughput of its instructions. Then the
+    banded crosstalk sum runs over dense pair arrays, one loop over all pairs per offset (ring
+    ``i ± o`` is pair ``t ± o·nl``), and one loop per block advances the mutual path. Choices
+    fixed for the run (noise, quantisation, anti-windup) are selects. The arithmetic is that of
+    the NumPy reference, in the same order.
     """
     n_banks = p.shape[0]
     n = p.shape[2]
     nl = min(LANES, n_banks - b0)
-    w = np.empty(n * BLOCK)
-    lb = np.empty(buf.shape[1] * n * LANES)
-    pack_group(p, st, buf, b0, w, lb)
+    pairs = n * nl
+    n_blocks = (pairs + CHUNK - 1) // CHUNK
+    w = np.empty(n_blocks * BLOCK)
+    lb = np.empty(buf.shape[1] * pairs)
+    pack_group(p, st, buf, b0, nl, w, lb)
     c = run_constants(s)
     kind = int(s[S_KIND])
     sigma = s[S_NOISE_SIGMA]
@@ -671,15 +700,23 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
     pm_step = s[S_PM_STEP]
     pm_period = int(s[S_PM_PERIOD])
     pmax = s[S_PMAX]
+    levels = s[S_DAC_LEVELS]
     decimation = int(s[S_DECIMATION])
     control_start = int(s[S_CONTROL_START])
     stats_start = int(s[S_STATS_START])
     ma11, ma12, ma21, ma22 = s[S_MA11], s[S_MA12], s[S_MA21], s[S_MA22]
     mb1, mb2 = s[S_MB1], s[S_MB2]
-    quiet = np.zeros((n, nl))
-    applied = np.zeros(n * nl)
-    mutual = np.empty(n * nl)
-    spread = np.zeros((offsets.shape[0], n * nl))
+    quiet = np.zeros(pairs)
+    # Applied powers with ``reach`` rings of zeros on both sides, so that every offset's loop
+    # of the banded crosstalk sum runs over all pairs (whole vectors, no scalar remainder
+    # whose narrow stores would stall the next loop's vector loads).
+    reach = 0
+    for j in range(offsets.shape[0]):
+        reach = max(reach, abs(offsets[j]))
+    margin = reach * nl
+    padded = np.zeros(pairs + 2 * margin)
+    mutual = np.empty(pairs)
+    spread = np.zeros((offsets.shape[0], pairs))
     for j in range(offsets.shape[0]):
         for i in range(n):
             for b in range(nl):
@@ -695,101 +732,112 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
         control = k >= control_start
         step = (k == control_start, control and kind <= 2, k >= stats_start)
         time = float(k)
-        for i in range(n):
-            o = i * BLOCK
+        for g in range(n_blocks):
+            o = g * BLOCK
+            first = g * CHUNK
+            count = min(CHUNK, pairs - first)
+            z = nz[first : first + count]  # views from 0: provably non-negative indices
             if kind <= 1:
                 # Ideal (e = δ) or Lorentzian-slope (e = δ·D²) error, noise, ADC rounding.
-                for b in range(nl):
-                    d, drop = measure(w, o, b, amb, heat, shift)
+                for t in range(count):
+                    d, drop = measure(w, o, t, amb, heat, shift)
                     slope = d * drop * drop
-                    e = (d if ideal else slope) + sigma * nz[i, b]
+                    e = (d if ideal else slope) + sigma * z[t]
                     rounded = qstep * np.floor(e * inv_qstep + 0.5)
-                    e = rounded if quantised else e
-                    control_ring(w, o, b, time, e, d, drop, dither, step, c)
+                    w[o + A_DETUNING + t] = d
+                    w[o + A_ERR + t] = rounded if quantised else e
+                    w[o + A_MON + t] = drop
             elif kind == 2:
                 # Dither + lock-in: moving sum of signal × reference over one dither period.
-                q = (slot * n + i) * LANES
-                history = lb[q : q + nl]  # a view from 0: provably non-negative indices
-                for b in range(nl):
-                    d, drop = measure(w, o, b, amb, heat, shift)
-                    signal, m = photodiode(w, o, b, drop, nz[i, b], adc)
-                    product = signal * (sin_t * w[o + A_REF_COS + b] + cos_t * w[o + A_REF_SIN + b])
-                    total = w[o + A_LOCKIN + b] + product - history[b]
-                    w[o + A_LOCKIN + b] = total
-                    history[b] = product
-                    control_ring(w, o, b, time, total * w[o + A_NORM + b], d, m, dither, step, c)
+                q = slot * pairs + first
+                history = lb[q : q + count]
+                for t in range(count):
+                    d, drop = measure(w, o, t, amb, heat, shift)
+                    signal, m = photodiode(w, o, t, drop, z[t], adc)
+                    product = signal * (sin_t * w[o + A_REF_COS + t] + cos_t * w[o + A_REF_SIN + t])
+                    total = w[o + A_LOCKIN + t] + product - history[t]
+                    w[o + A_LOCKIN + t] = total
+                    history[t] = product
+                    w[o + A_DETUNING + t] = d
+                    w[o + A_ERR + t] = total * w[o + A_NORM + t]
+                    w[o + A_MON + t] = m
             else:
                 # Power-maximum tracker: accumulate, step the heater every period, apply.
-                for b in range(nl):
-                    d, drop = measure(w, o, b, amb, heat, shift)
-                    signal, m = photodiode(w, o, b, drop, nz[i, b], adc)
-                    w[o + A_PM_ACC + b] = (w[o + A_PM_ACC + b] + signal) if control else 0.0
-                    w[o + A_DETUNING + b] = d
-                    w[o + A_MON + b] = m
+                for t in range(count):
+                    d, drop = measure(w, o, t, amb, heat, shift)
+                    signal, m = photodiode(w, o, t, drop, z[t], adc)
+                    w[o + A_PM_ACC + t] = (w[o + A_PM_ACC + t] + signal) if control else 0.0
+                    w[o + A_DETUNING + t] = d
+                    w[o + A_ERR + t] = 0.0
+                    w[o + A_MON + t] = m
                 if control and (k + 1 - control_start) % pm_period == 0:
-                    for b in range(nl):
-                        average = w[o + A_PM_ACC + b] / pm_period
-                        direction = w[o + A_PM_DIR + b]
-                        previous = w[o + A_PM_PREV + b]
+                    for t in range(count):
+                        average = w[o + A_PM_ACC + t] / pm_period
+                        direction = w[o + A_PM_DIR + t]
+                        previous = w[o + A_PM_PREV + t]
                         direction = -direction if average < previous else direction
-                        w[o + A_PM_DIR + b] = direction
-                        w[o + A_PM_PREV + b] = average
-                        w[o + A_PM_ACC + b] = 0.0
-                        command = w[o + A_UCMD + b] + direction * pm_step
-                        w[o + A_UCMD + b] = fmin(fmax(command, 0.0), pmax)
-                for b in range(nl):
-                    d = w[o + A_DETUNING + b]
-                    m = w[o + A_MON + b]
-                    control_ring(w, o, b, time, 0.0, d, m, dither, step, c)
+                        w[o + A_PM_DIR + t] = direction
+                        w[o + A_PM_PREV + t] = average
+                        w[o + A_PM_ACC + t] = 0.0
+                        command = w[o + A_UCMD + t] + direction * pm_step
+                        w[o + A_UCMD + t] = fmin(fmax(command, 0.0), pmax)
+            # Stages common to every detector, as separate loops: a fused loop's dependency
+            # chain (measure → error → controller → square-root DAC → bookkeeping → thermal
+            # path) outgrew the out-of-order window, which then bounded the loop by latency.
+            for t in range(count):
+                pi_update(w, o, t, step, c)
+            for t in range(count):
+                power = quantise_power(w[o + A_UCMD + t] + dither, pmax, levels)
+                w[o + A_APPLIED + t] = power * w[o + A_ACTIVE + t]
+            for t in range(count):
+                book_ring(w, o, t, time, step, c)
+            powers = padded[margin + first : margin + first + count]
+            for t in range(count):
+                powers[t] = w[o + A_APPLIED + t]
         if k % decimation == 0:
             r = k // decimation
-            for b in range(nl):
-                for i in range(n):
-                    o = i * BLOCK
-                    active = w[o + A_ACTIVE + b] > 0.0
-                    tr[b0 + b, TR_DETUNING, r, i] = w[o + A_DETUNING + b] if active else np.nan
-                    tr[b0 + b, TR_HEATER, r, i] = w[o + A_APPLIED + b]
-                    tr[b0 + b, TR_ERROR, r, i] = w[o + A_ERR + b]
+            for i in range(n):
+                for b in range(nl):
+                    t = i * nl + b
+                    o = (t // CHUNK) * BLOCK + t % CHUNK  # shifts: CHUNK is a power of two
+                    active = w[o + A_ACTIVE] > 0.0
+                    tr[b0 + b, TR_DETUNING, r, i] = w[o + A_DETUNING] if active else np.nan
+                    tr[b0 + b, TR_HEATER, r, i] = w[o + A_APPLIED]
+                    tr[b0 + b, TR_ERROR, r, i] = w[o + A_ERR]
         # ------------------------------------- banded crosstalk and the mutual thermal path
-        # On dense (ring, lane) arrays, one long loop per offset, in the reference's order of
+        # On dense pair arrays, one loop over all pairs per offset, in the reference's order of
         # additions (its out-of-bank terms are zeros, which leave the sum unchanged).
-        for i in range(n):
-            o = i * BLOCK
-            for b in range(nl):
-                applied[i * nl + b] = w[o + A_APPLIED + b]
         mutual[:] = 0.0
         for j in range(offsets.shape[0]):
-            shift_l = offsets[j] * nl
-            lo = max(0, -shift_l)
-            hi = min(n * nl, n * nl - shift_l)
-            # Views starting at 0, so the indices are provably non-negative (vectorises).
-            target = mutual[lo:hi]
-            weight = spread[j, lo:hi]
-            source = applied[lo + shift_l : hi + shift_l]
-            for t in range(hi - lo):
-                target[t] += weight[t] * source[t]
-        for i in range(n):
-            o = i * BLOCK
-            for b in range(nl):
-                m1 = w[o + A_XM1 + b]
-                m2 = w[o + A_XM2 + b]
-                mutual_i = mutual[i * nl + b]
-                w[o + A_XM1 + b] = ma11 * m1 + ma12 * m2 + mb1 * mutual_i
-                w[o + A_XM2 + b] = ma21 * m1 + ma22 * m2 + mb2 * mutual_i
-    unpack_group(w, lb, b0, st, buf)
+            start = margin + offsets[j] * nl
+            source = padded[start : start + pairs]  # views from 0: no negative indices
+            weight = spread[j]
+            for t in range(pairs):
+                mutual[t] += weight[t] * source[t]
+        for g in range(n_blocks):
+            o = g * BLOCK
+            first = g * CHUNK
+            count = min(CHUNK, pairs - first)
+            inputs = mutual[first : first + count]
+            for t in range(count):
+                m1 = w[o + A_XM1 + t]
+                m2 = w[o + A_XM2 + t]
+                w[o + A_XM1 + t] = ma11 * m1 + ma12 * m2 + mb1 * inputs[t]
+                w[o + A_XM2 + t] = ma21 * m1 + ma22 * m2 + mb2 * inputs[t]
+    unpack_group(w, lb, b0, nl, st, buf)
 
 
 @jit_parallel
 def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr):
     """Run every bank from global step ``k0`` to ``k1`` in parallel (state and traces in place).
 
-    With at least ``LANES`` banks, banks run in lane-interleaved groups of ``LANES``
+    With at least ``LANES`` banks, banks run in groups of ``LANES``
     (:func:`lock_group`, vectorised across banks), the groups in parallel; with fewer, each
     bank runs on its own (:func:`lock_bank`, vectorised across its rings), which is faster
     when a group would hold only a few banks. Both give bit-for-bit the same results.
     ``noise`` holds standard normals in the group layout of :mod:`cposim.control._noise`
     (flat, (k1 - k0)·n_banks·n_rings numbers; empty without noise); each group receives its
-    block as shape (k1 - k0, n_rings, banks in the group).
+    block as shape (k1 - k0, n_rings·banks in the group), bank fastest.
     """
     n_banks = p.shape[0]
     n = p.shape[2]
@@ -808,7 +856,7 @@ def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
                 ambient,
                 asic,
                 laser_shift,
-                noise[steps * n * b0 : steps * n * (b0 + nl)].reshape((steps, n, nl)),
+                noise[steps * n * b0 : steps * n * (b0 + nl)].reshape((steps, n * nl)),
                 st,
                 buf,
                 tr,
