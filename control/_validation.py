@@ -87,6 +87,32 @@ def _within(value, low, high, low_inclusive, high_inclusive, allow_inf) -> bool:
     lo, hi = float(value.min()), float(value.max())
     if lo != lo or hi != hi or (not allow_inf and (lo == -np.inf or hi == np.inf)):
         return False
+    return extremes_within(
+        lo, hi, low=low, high=high, low_inclusive=low_inclusive, high_inclusive=high_inclusive
+    )
+
+
+def extremes_within(
+    lo: float,
+    hi: float,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> bool:
+    """Whether values whose smallest is ``lo`` and largest ``hi`` all satisfy the bounds
+    (False when either is NaN); the cheap test before :func:`check_range`'s full check.
+
+    Parameters
+    ----------
+    lo, hi : float
+        Smallest and largest value, in the field's own unit.
+    low, high : float, optional
+        Interval bounds in the same unit; ``None`` means unbounded.
+    low_inclusive, high_inclusive : bool
+        Whether each bound itself is allowed.
+    """
     if low is not None and not (lo >= low if low_inclusive else lo > low):
         return False
     return high is None or (hi <= high if high_inclusive else hi < high)

@@ -43,7 +43,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from cposim.control._validation import as_float_array, check_choice, check_integer, check_range
+from cposim.control._validation import (
+    as_float_array,
+    check_choice,
+    check_integer,
+    check_range,
+    extremes_within,
+)
 from cposim.photonics import _link_kernels
 from cposim.photonics._link_kernels import PENALTY_NAMES
 from cposim.photonics.energy import ElectricalPowerParameters, LanePower
@@ -537,11 +543,7 @@ def _check_extremes(values: dict[str, np.ndarray], extremes: np.ndarray) -> None
     """Validate the per-lane inputs from the kernel's (min, max, NaN-or-inf flag) per input; only
     a suspect input gets the full :func:`check_range`, which raises naming the first offender."""
     for (name, bounds), (low, high, flag) in zip(_LANE_RANGES.items(), extremes, strict=True):
-        low_ok = low > bounds["low"] or (low == bounds["low"] and bounds.get("low_inclusive", True))
-        high_ok = high < bounds["high"] or (
-            high == bounds["high"] and bounds.get("high_inclusive", True)
-        )
-        if not (flag == 0.0 and low_ok and high_ok):
+        if not (flag == 0.0 and extremes_within(low, high, **bounds)):
             check_range(name, values[name], **bounds)
 
 
