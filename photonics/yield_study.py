@@ -224,13 +224,13 @@ def variation_sensitivity(config: YieldConfig, *, progress: bool = True) -> Sens
     """
     import pandas as pd
 
-    removals = [
-        (parameter, component, dataclasses.replace(current, **dict.fromkeys(fields, 0.0)))
-        for parameter in PARAMETERS
-        for current in (getattr(config.variation, parameter),)
-        for component, fields in VARIATION_COMPONENTS.items()
-        if any(getattr(current, f) != 0.0 for f in fields)
-    ]
+    removals = []  # (parameter, component, that parameter's variation without the component)
+    for parameter in PARAMETERS:
+        current = getattr(config.variation, parameter)
+        for component, fields in VARIATION_COMPONENTS.items():
+            if any(getattr(current, f) != 0.0 for f in fields):
+                removed = dataclasses.replace(current, **dict.fromkeys(fields, 0.0))
+                removals.append((parameter, component, removed))
     rows = []
     with progress_bar(1 + len(removals), unit="study", enabled=progress) as bar:
         baseline = float(simulate(config).table["passed"].mean())
