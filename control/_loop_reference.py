@@ -51,7 +51,7 @@ def lock_banks_reference(
     control_start = int(s[K.S_CONTROL_START])
     anti_windup = int(s[K.S_ANTI_WINDUP])
     has_noise = noise.size > 0 and sigma > 0.0
-    noise = bank_noise(noise, p.shape[0], p.shape[2])
+    noise = bank_noise(noise, p.shape[0], p.shape[2], k1 - k0) if has_noise else None
     inv_qstep = s[K.S_INV_QUANT]
     active = p[:, K.P_ACTIVE]
     for k in range(k0, k1):
