@@ -110,7 +110,7 @@ N_PARAMS = 16
 ) = range(23)
 N_STATE = 23
 
-# trace rows (array ``tr[b]``)
+# trace fields (array ``tr[b]``: field, ring, record)
 TR_DETUNING, TR_HEATER, TR_ERROR = range(3)
 
 # ------------------------------------------- groups of banks, packed pair by pair (lock kernel)
@@ -196,8 +196,9 @@ def fmin(a, b):
 def quantise_power(power, pmax, levels):
     """Clip to [0, pmax] and round the drive amplitude to the nearest DAC code (square law).
 
-    ``levels == 0`` is an ideal driver (clip only). The rounding is a select, not a branch, so
-    loops calling this vectorise.
+    The arithmetic of :func:`cposim.control.heater.quantise_power`, bit for bit. ``levels ==
+    0`` is an ideal driver (clip only). The rounding is a select, not a branch, so loops
+    calling this vectorise.
     """
     power = fmin(fmax(power, 0.0), pmax)
     code = np.floor(sqrt(power * (1.0 / pmax)) * levels + 0.5) * (1.0 / levels)
@@ -514,9 +515,9 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
         if k % decimation == 0:
             r = k // decimation
             for i in range(n):
-                tr[TR_DETUNING, r, i] = detuning[i] if active[i] > 0.0 else np.nan
-                tr[TR_HEATER, r, i] = applied[i]
-                tr[TR_ERROR, r, i] = err[i]
+                tr[TR_DETUNING, i, r] = detuning[i] if active[i] > 0.0 else np.nan
+                tr[TR_HEATER, i, r] = applied[i]
+                tr[TR_ERROR, i, r] = err[i]
         advance_paths(s, xs1, xs2, xm1, xm2, applied, rself, offsets, coef, padded, mutual_in)
 
 
@@ -841,9 +842,9 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
                     t = i * nl + b
                     o = (t // CHUNK) * BLOCK + t % CHUNK  # shifts: CHUNK is a power of two
                     active = w[o + A_ACTIVE] > 0.0
-                    tr[b0 + b, TR_DETUNING, r, i] = w[o + A_DETUNING] if active else np.nan
-                    tr[b0 + b, TR_HEATER, r, i] = w[o + A_APPLIED]
-                    tr[b0 + b, TR_ERROR, r, i] = w[o + A_ERR]
+                    tr[b0 + b, TR_DETUNING, i, r] = w[o + A_DETUNING] if active else np.nan
+                    tr[b0 + b, TR_HEATER, i, r] = w[o + A_APPLIED]
+                    tr[b0 + b, TR_ERROR, i, r] = w[o + A_ERR]
         # ------------------------------------- banded crosstalk and the mutual thermal path
         # On dense pair arrays, one loop over all pairs per offset, in the reference's order of
         # additions (its out-of-bank terms are zeros, which leave the sum unchanged).

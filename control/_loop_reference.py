@@ -10,14 +10,13 @@ import numpy as np
 
 from cposim.control import _loop_kernels as K
 from cposim.control._noise import bank_noise
+from cposim.control.heater import quantise_power
 
 
 def _quantise_power(power, pmax, levels):
-    power = np.clip(power, 0.0, pmax)
     if levels > 0.0:
-        code = np.floor(np.sqrt(power * (1.0 / pmax)) * levels + 0.5) * (1.0 / levels)
-        power = pmax * code * code
-    return power
+        return quantise_power(power, pmax, int(levels))
+    return np.clip(power, 0.0, pmax)
 
 
 def _thermal_update(s, p, st, offsets, coef):
@@ -150,9 +149,9 @@ def lock_banks_reference(
         st[:, K.POWER_SUM] += st[:, K.U_APPLIED]
         if k % decimation == 0:
             r = k // decimation
-            tr[:, K.TR_DETUNING, r] = np.where(active > 0.0, detuning, np.nan)
-            tr[:, K.TR_HEATER, r] = st[:, K.U_APPLIED]
-            tr[:, K.TR_ERROR, r] = err
+            tr[:, K.TR_DETUNING, :, r] = np.where(active > 0.0, detuning, np.nan)
+            tr[:, K.TR_HEATER, :, r] = st[:, K.U_APPLIED]
+            tr[:, K.TR_ERROR, :, r] = err
         _thermal_update(s, p, st, offsets, coef)
 
 

@@ -4,7 +4,8 @@ A microheater of resistance ``R(ΔT) = R0·(1 + α·ΔT)`` is driven either by a
 (``P = V²/R``) or a current DAC (``P = I²·R``). Either way the drive amplitude is quantised to
 ``2^bits`` levels between 0 and the full-scale amplitude, so the achievable powers at the
 reference resistance are ``P_k = P_max·(k/(2^bits - 1))²``: fine steps near zero, coarse steps
-near full scale. The closed-loop kernels use exactly this square-law level set.
+near full scale. A requested power gets the code nearest in amplitude (:func:`quantise_power`);
+the closed-loop kernels use exactly this level set and this rounding.
 """
 
 from __future__ import annotations
@@ -17,6 +18,28 @@ from cposim.control._validation import check_choice, check_range
 
 DRIVE_MODES = ("voltage", "current")
 """Allowed :attr:`HeaterDriver.drive` values."""
+
+
+def quantise_power(power_w, max_power_w: float, levels: int) -> np.ndarray:
+    """Nearest square-law DAC level to each power, W: the arithmetic the lock kernel follows.
+
+    The power is clipped to ``[0, P_max]`` and its amplitude ``√(P/P_max)`` rounded to the
+    nearest of ``L`` steps (ties up): ``c = ⌊L·√(P·(1/P_max)) + ½⌋``, level
+    ``P_max·(c·(1/L))²``. Written exactly as in the kernel (reciprocals, the correctly rounded
+    square root), so both give the same level bit for bit.
+
+    Parameters
+    ----------
+    power_w : float or array_like
+        Requested power, W.
+    max_power_w : float
+        Full-scale power, W (> 0).
+    levels : int
+        Nonzero codes ``L = 2^bits - 1`` (≥ 1).
+    """
+    power = np.clip(np.asarray(power_w, dtype=np.float64), 0.0, max_power_w)
+    code = np.floor(np.sqrt(power * (1.0 / max_power_w)) * levels + 0.5) * (1.0 / levels)
+    return max_power_w * code * code
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,19 +110,16 @@ class HeaterDriver:
         return self.max_power_w * (codes / self.dac_levels) ** 2
 
     def quantise_power_w(self, heater_power_w) -> np.ndarray:
-        """Nearest achievable power (nearest drive code) to a requested power, W.
+        """Nearest achievable power (drive code nearest in amplitude) to a requested power, W.
 
         Parameters
         ----------
         heater_power_w : float or array_like
             Requested heater power, W; clipped to ``[0, max_power_w]`` first.
         """
-        power = np.clip(np.asarray(heater_power_w, dtype=np.float64), 0.0, self.max_power_w)
         if not self.dac_bits:
-            return power
-        levels = self.dac_levels
-        amplitude = np.round(np.sqrt(power / self.max_power_w) * levels) / levels
-        return self.max_power_w * amplitude * amplitude
+            return np.clip(np.asarray(heater_power_w, dtype=np.float64), 0.0, self.max_power_w)
+        return quantise_power(heater_power_w, self.max_power_w, self.dac_levels)
 
     def resistance_at_ohm(self, temperature_rise_k) -> np.ndarray:
         """Heater resistance at a temperature rise above the reference, Ω.

@@ -545,7 +545,8 @@ def _setup(
     else:
         decimation = check_integer("trace_decimation", trace_decimation, low=1)
     scalars[K.S_DECIMATION] = decimation
-    traces = np.full((n_banks, 3, -(-n_steps // decimation), n_rings), np.nan)
+    # Every record of every ring is written by the kernel (bank, field, ring, record).
+    traces = np.empty((n_banks, 3, n_rings, -(-n_steps // decimation)))
     return _Setup(
         scalars=scalars,
         params=params,
@@ -778,10 +779,10 @@ def _run(setup: _Setup, n_steps: int, rng: np.random.Generator, engine: str) -> 
     t_lock = st[:, K.T_LOCK]
     traces = setup.traces
     return LockingResult(
-        time_s=np.arange(traces.shape[2]) * setup.decimation * h,
-        detuning_m=traces[:, K.TR_DETUNING].transpose(0, 2, 1).copy(),
-        heater_power_w=traces[:, K.TR_HEATER].transpose(0, 2, 1).copy(),
-        error_m=traces[:, K.TR_ERROR].transpose(0, 2, 1).copy(),
+        time_s=np.arange(traces.shape[3]) * setup.decimation * h,
+        detuning_m=traces[:, K.TR_DETUNING],  # views: each ring's trace is contiguous
+        heater_power_w=traces[:, K.TR_HEATER],
+        error_m=traces[:, K.TR_ERROR],
         assignment=setup.assignment,
         locked=st[:, K.LOCKED] == 1.0,
         time_to_lock_s=np.where(t_lock >= 0.0, t_lock * h, np.nan),

@@ -2,10 +2,13 @@
 
 import warnings
 
+import mpmath
+import numba
 import numpy as np
 import pytest
 
-from cposim.control.heater import HeaterDriver
+from cposim.control import _loop_kernels as lock_kernels
+from cposim.control.heater import HeaterDriver, quantise_power
 from cposim.control.loop import ResonatorArrays
 from cposim.control.thermal import (
     CoarseSamplingWarning,
@@ -106,6 +109,43 @@ def test_disturbance_profiles():
         state = a @ state + b * p
     np.testing.assert_allclose(sampled.asic_heat_w, expected, rtol=1e-12, atol=1e-12)
     assert sampled.asic_heat_w[-1] == pytest.approx(10.0, rel=1e-9)
+
+
+@numba.njit
+def _kernel_quantise(powers, pmax, levels):
+    out = np.empty_like(powers)
+    for i in range(powers.size):
+        out[i] = lock_kernels.quantise_power(powers[i], pmax, levels)
+    return out
+
+
+@pytest.mark.parametrize("bits", [1, 3, 12, 16, 24])
+def test_dac_level_is_the_same_in_kernel_and_numpy_and_the_nearest_in_amplitude(bits):
+    """Kernel and NumPy give the same level bit for bit, on random powers and on the rounding
+    boundaries (c ± ½)/L of the amplitude and their float neighbours; away from boundaries the
+    code equals floor(L·√(P/P_max) + ½) in 50-digit mpmath."""
+    pmax, levels = 7.3e-3, 2**bits - 1
+    rng = np.random.default_rng(bits)
+    random = rng.uniform(-0.1, 1.1, 400) * pmax
+    boundaries = pmax * ((rng.integers(0, levels + 1, 60) + 0.5) / levels) ** 2
+    powers = np.concatenate(
+        [
+            random,
+            [0.0, pmax, 1e-300],
+            boundaries,
+            np.nextafter(boundaries, 0.0),
+            np.nextafter(boundaries, 1.0),
+        ]
+    )
+    expected = quantise_power(powers, pmax, levels)
+    np.testing.assert_array_equal(_kernel_quantise(powers, pmax, float(levels)), expected)
+    with mpmath.workdps(50):
+        exact = [
+            int(mpmath.floor(levels * mpmath.sqrt(mpmath.mpf(p) / pmax) + 0.5))
+            for p in np.clip(random, 0.0, pmax)
+        ]
+    amplitude = np.array(exact) * (1.0 / levels)
+    np.testing.assert_array_equal(expected[: random.size], pmax * amplitude * amplitude)
 
 
 def test_heater_driver_levels_quantisation_and_temperature_coefficient():
