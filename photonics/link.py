@@ -942,6 +942,13 @@ class LinkBudget:
                 highs.append(value)
                 colours.append("C0")
                 level = value
+        # The DR4 specification is a received-OMA sensitivity, so it is drawn across a column
+        # of its own, the received OMA (before penalties), not across the whole budget.
+        received = self.value("received OMA")[ch]
+        labels.append("received OMA (vs DR4 spec)")
+        lows.append(np.nan)
+        highs.append(received)
+        colours.append("C2")
         x = np.arange(len(labels))
         finite = np.array([v for v in lows + highs if np.isfinite(v)])
         sensitivity = self.value("receiver sensitivity (thermal-noise OMA)")[ch]
@@ -950,10 +957,19 @@ class LinkBudget:
         lows = [bottom if np.isnan(lo) else lo for lo in lows]
         ax.bar(x, np.array(highs) - np.array(lows), bottom=lows, color=colours, width=0.7)
         ax.axhline(
-            sensitivity, color="k", linewidth=1.0, label=f"sensitivity {sensitivity:.1f} dBm"
+            sensitivity,
+            color="k",
+            linewidth=1.0,
+            label=f"sensitivity {sensitivity:.1f} dBm (vs effective OMA)",
         )
-        ax.axhline(
-            spec, color="0.5", linestyle="--", linewidth=1.0, label=f"DR4 spec {spec:.1f} dBm OMA"
+        ax.hlines(
+            spec,
+            x[-1] - 0.5,
+            x[-1] + 0.5,
+            color="k",
+            linestyle="--",
+            linewidth=1.5,
+            label=f"DR4 spec {spec:.1f} dBm (vs received OMA)",
         )
         ax.set_xticks(x, labels, rotation=60, ha="right", fontsize="small")
         ax.set_ylim(bottom, max(highs) + 1.5)  # room above the laser bar
