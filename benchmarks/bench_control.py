@@ -4,7 +4,11 @@ Prints ring-steps per second of the Numba kernel and of the NumPy reference of t
 (measured in this run, on fewer steps), their ratio, and the compile time, for:
 
 1. 10,000 rings (625 banks × 16) with 3-neighbour crosstalk under PI control, 10,000 steps,
-   with the Lorentzian-slope detector and with the dither + lock-in detector;
+   with the Lorentzian-slope detector and with the dither + lock-in detector; with JAX
+   installed (``pip install cposim[bench]``) also the same loop as a ``jax.lax.scan``
+   (``_jax_lock.py``) and the Numba/JAX ratio, on the next line. JAX runs the whole workload
+   once untimed first, which compiles every chunk shape of the run (noise arrives in chunks of
+   steps, and a shorter last chunk would compile again), then once timed;
 2. one 16-ring bank, 10^6 steps (per-step overhead dominates);
 3. batched tuning plans of 8-ring banks (banks per second, each strategy), against the
    per-bank scipy reference.
@@ -15,9 +19,17 @@ Run: ``python benchmarks/bench_control.py`` (``--quick`` for a smoke run).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+try:
+    import _jax_lock
+except ImportError:  # JAX not installed: Numba and NumPy only
+    _jax_lock = None
 
 from cposim.control.controllers import PIDController
 from cposim.control.detectors import DitherLockInDetector, LorentzianSlopeDetector
@@ -63,7 +75,14 @@ def _run(problem, detector, n_steps, engine):
     return time.perf_counter() - start
 
 
-def bench_loop(name, n_banks, n_rings, n_steps, n_reference_steps, detector):
+def _jax_timing(problem, detector, n_steps):
+    """(first run incl. compile, second run) in seconds of the JAX loop on the same workload."""
+    with _jax_lock.numpy_engine_runs_jax():
+        first_s = _run(problem, detector, n_steps, "numpy")
+        return first_s, _run(problem, detector, n_steps, "numpy")
+
+
+def bench_loop(name, n_banks, n_rings, n_steps, n_reference_steps, detector, *, with_jax=False):
     problem = _bank_problem(n_banks, n_rings)
     start = time.perf_counter()
     _run(problem, detector, 2, "numba")
@@ -77,6 +96,13 @@ def bench_loop(name, n_banks, n_rings, n_steps, n_reference_steps, detector):
         f"{name:<44s} numba {numba_rate:9.3e} ring-steps/s   numpy {numpy_rate:9.3e}   "
         f"ratio {numba_rate / numpy_rate:7.1f}x   (first call incl. compile {compile_s:.2f} s)"
     )
+    if with_jax and _jax_lock is not None:
+        first_s, jax_s = _jax_timing(problem, detector, n_steps)
+        jax_rate = rings * n_steps / jax_s
+        print(
+            f"{'':<44s} jax   {jax_rate:9.3e} ring-steps/s   numba/jax ratio "
+            f"{numba_rate / jax_rate:7.1f}x   (first run incl. compile {first_s:.2f} s)"
+        )
 
 
 def bench_tuning(n_banks: int, n_rings: int, n_reference: int):
@@ -130,7 +156,11 @@ def main(argv=None):
     ):
         rings = big["n_banks"] * 16
         bench_loop(
-            f"{rings} rings, 3-nbr crosstalk, PI, {label}", n_rings=16, detector=detector, **big
+            f"{rings} rings, 3-nbr crosstalk, PI, {label}",
+            n_rings=16,
+            detector=detector,
+            with_jax=True,
+            **big,
         )
     bench_loop(
         "one 16-ring bank, Lorentzian slope",
