@@ -748,8 +748,8 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
     stats_start = int(s[S_STATS_START])
     ma11, ma12, ma21, ma22 = s[S_MA11], s[S_MA12], s[S_MA21], s[S_MA22]
     mb1, mb2 = s[S_MB1], s[S_MB2]
-    # Applied powers with ``reach`` rings of zeros on both sides, so that every offset's loop
-    # of the banded crosstalk sum runs over all pairs (whole vectors, no scalar remainder
+    # Applied powers with ``reach`` rings of zeros on both sides, so that every loop of the
+    # banded crosstalk sum runs over all pairs (whole vectors, no scalar remainder
     # whose narrow stores would stall the next loop's vector loads).
     reach = 0
     for j in range(offsets.shape[0]):
