@@ -197,6 +197,11 @@ def _quantise_power(plan: Plan, power, pmax, levels):
     return pmax * code * code
 
 
+def _flush(x):
+    """Subnormal thermal states to zero, as the kernel's ``flush``."""
+    return jnp.where(jnp.abs(x) < K.DBL_MIN, 0.0, x)
+
+
 def _thermal_update(plan: Plan, s, p, state, coef):
     """Exact-ZOH step of the self and mutual paths (banded crosstalk), in place in ``state``."""
     applied = state[K.U_APPLIED]
@@ -208,11 +213,11 @@ def _thermal_update(plan: Plan, s, p, state, coef):
         mutual_in = mutual_in + coef[o] * padded[reach + off : reach + off + n]
     own = p[K.P_RSELF] * applied
     a1, a2 = state[K.X_S1], state[K.X_S2]
-    state[K.X_S1] = s[K.S_SA11] * a1 + s[K.S_SA12] * a2 + s[K.S_SB1] * own
-    state[K.X_S2] = s[K.S_SA21] * a1 + s[K.S_SA22] * a2 + s[K.S_SB2] * own
+    state[K.X_S1] = _flush(s[K.S_SA11] * a1 + s[K.S_SA12] * a2 + s[K.S_SB1] * own)
+    state[K.X_S2] = _flush(s[K.S_SA21] * a1 + s[K.S_SA22] * a2 + s[K.S_SB2] * own)
     m1, m2 = state[K.X_M1], state[K.X_M2]
-    state[K.X_M1] = s[K.S_MA11] * m1 + s[K.S_MA12] * m2 + s[K.S_MB1] * mutual_in
-    state[K.X_M2] = s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in
+    state[K.X_M1] = _flush(s[K.S_MA11] * m1 + s[K.S_MA12] * m2 + s[K.S_MB1] * mutual_in)
+    state[K.X_M2] = _flush(s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in)
 
 
 def _slope_error(plan: Plan, s, detuning, drop, z):

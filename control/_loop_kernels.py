@@ -192,6 +192,22 @@ def fmin(a, b):
     return b if b < a else a
 
 
+DBL_MIN = 2.2250738585072014e-308
+"""Smallest normal float64; thermal states below it are flushed to zero (:func:`flush`)."""
+
+
+@jit(inline="always")
+def flush(x):
+    """``x``, or 0 if it is subnormal (NaN passes): the thermal states' exact-ZOH update.
+
+    A path whose input stays at zero decays into the subnormal range and stays there: near
+    the smallest subnormal ``a·x`` rounds back to ``x`` for a pole factor ``a > ½``. Every
+    vector operation touching such a value then takes a microcode assist; with 8 % of heaters
+    at 0 W for a few milliseconds the whole lock loop ran 1.6× slower. 2.2e-308 K is zero.
+    """
+    return 0.0 if abs(x) < DBL_MIN else x
+
+
 @jit(inline="always")
 def quantise_power(power, pmax, levels):
     """Clip to [0, pmax] and round the drive amplitude to the nearest DAC code (square law).
@@ -241,12 +257,12 @@ def advance_paths(s, xs1, xs2, xm1, xm2, applied, rself, offsets, coef, padded, 
         own = rself[i] * applied[i]
         a1 = xs1[i]
         a2 = xs2[i]
-        xs1[i] = sa11 * a1 + sa12 * a2 + sb1 * own
-        xs2[i] = sa21 * a1 + sa22 * a2 + sb2 * own
+        xs1[i] = flush(sa11 * a1 + sa12 * a2 + sb1 * own)
+        xs2[i] = flush(sa21 * a1 + sa22 * a2 + sb2 * own)
         m1 = xm1[i]
         m2 = xm2[i]
-        xm1[i] = ma11 * m1 + ma12 * m2 + mb1 * mutual_in[i]
-        xm2[i] = ma21 * m1 + ma22 * m2 + mb2 * mutual_in[i]
+        xm1[i] = flush(ma11 * m1 + ma12 * m2 + mb1 * mutual_in[i])
+        xm2[i] = flush(ma21 * m1 + ma22 * m2 + mb2 * mutual_in[i])
 
 
 @jit(inline="always")
@@ -668,8 +684,8 @@ def book_ring(w, o, b, time, step, c):
     own = w[o + A_RSELF + b] * power
     a1 = w[o + A_XS1 + b]
     a2 = w[o + A_XS2 + b]
-    w[o + A_XS1 + b] = sa11 * a1 + sa12 * a2 + sb1 * own
-    w[o + A_XS2 + b] = sa21 * a1 + sa22 * a2 + sb2 * own
+    w[o + A_XS1 + b] = flush(sa11 * a1 + sa12 * a2 + sb1 * own)
+    w[o + A_XS2 + b] = flush(sa21 * a1 + sa22 * a2 + sb2 * own)
 
 
 @jit
@@ -873,8 +889,8 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
             for t in range(count):
                 m1 = w[o + A_XM1 + t]
                 m2 = w[o + A_XM2 + t]
-                w[o + A_XM1 + t] = ma11 * m1 + ma12 * m2 + mb1 * inputs[t]
-                w[o + A_XM2 + t] = ma21 * m1 + ma22 * m2 + mb2 * inputs[t]
+                w[o + A_XM1 + t] = flush(ma11 * m1 + ma12 * m2 + mb1 * inputs[t])
+                w[o + A_XM2 + t] = flush(ma21 * m1 + ma22 * m2 + mb2 * inputs[t])
     unpack_group(w, lb, b0, nl, st, buf)
 
 

@@ -19,6 +19,10 @@ def _quantise_power(power, pmax, levels):
     return np.clip(power, 0.0, pmax)
 
 
+def _flush(x):
+    return np.where(np.abs(x) < K.DBL_MIN, 0.0, x)  # as the kernel's ``flush``
+
+
 def _thermal_update(s, p, st, offsets, coef):
     applied = st[:, K.U_APPLIED]
     n = applied.shape[1]
@@ -28,11 +32,11 @@ def _thermal_update(s, p, st, offsets, coef):
         mutual_in[:, lo:hi] += coef[o, lo:hi] * applied[:, lo + off : hi + off]
     own = p[:, K.P_RSELF] * applied
     a1, a2 = st[:, K.X_S1].copy(), st[:, K.X_S2].copy()
-    st[:, K.X_S1] = s[K.S_SA11] * a1 + s[K.S_SA12] * a2 + s[K.S_SB1] * own
-    st[:, K.X_S2] = s[K.S_SA21] * a1 + s[K.S_SA22] * a2 + s[K.S_SB2] * own
+    st[:, K.X_S1] = _flush(s[K.S_SA11] * a1 + s[K.S_SA12] * a2 + s[K.S_SB1] * own)
+    st[:, K.X_S2] = _flush(s[K.S_SA21] * a1 + s[K.S_SA22] * a2 + s[K.S_SB2] * own)
     m1, m2 = st[:, K.X_M1].copy(), st[:, K.X_M2].copy()
-    st[:, K.X_M1] = s[K.S_MA11] * m1 + s[K.S_MA12] * m2 + s[K.S_MB1] * mutual_in
-    st[:, K.X_M2] = s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in
+    st[:, K.X_M1] = _flush(s[K.S_MA11] * m1 + s[K.S_MA12] * m2 + s[K.S_MB1] * mutual_in)
+    st[:, K.X_M2] = _flush(s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in)
 
 
 def lock_banks_reference(
