@@ -239,7 +239,7 @@ def _lock_in_error(plan: Plan, s, p, state, buf, drop, z, slot, cos_t, sin_t):
         rounded = s[K.S_QUANT_STEP] * jnp.floor(signal * s[K.S_INV_QUANT] + 0.5)
         signal = jnp.clip(rounded, 0.0, s[K.S_ADC_FULL_SCALE])
     alpha = s[K.S_MONITOR_ALPHA]
-    state[K.MONITOR] = alpha * state[K.MONITOR] + (1.0 - alpha) * signal * p[K.P_INV_PEAK]
+    state[K.MONITOR] = _flush(alpha * state[K.MONITOR] + (1.0 - alpha) * signal * p[K.P_INV_PEAK])
     product = signal * (sin_t * p[K.P_REF_COS] + cos_t * p[K.P_REF_SIN])
     oldest = jax.lax.dynamic_index_in_dim(buf, slot, keepdims=False)
     state[K.LOCKIN_SUM] = state[K.LOCKIN_SUM] + (product - oldest)

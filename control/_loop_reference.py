@@ -82,7 +82,7 @@ def lock_banks_reference(
                 signal = signal + sigma * noise[row]
             if qstep > 0.0:
                 signal = np.clip(qstep * np.floor(signal * inv_qstep + 0.5), 0.0, full_scale)
-            st[:, K.MONITOR] = (
+            st[:, K.MONITOR] = _flush(
                 alpha * st[:, K.MONITOR] + (1.0 - alpha) * signal * p[:, K.P_INV_PEAK]
             )
             mon = st[:, K.MONITOR].copy()
