@@ -205,7 +205,9 @@ def flush(x):
     vector operation touching such a value then takes a microcode assist; with 8 % of heaters
     at 0 W for a few milliseconds the whole lock loop ran 1.6× slower. 2.2e-308 K is zero.
     The smoothed monitor, fed zeros by an ADC that rounds a far-detuned ring's photocurrent
-    to 0, decays the same way.
+    to 0, decays the same way. The derivative filter is left alone: under PI control it is
+    exactly 0, under PID it decays only once the error stops changing to the last bit, and a
+    flush in the controller's loop cost 4 % of the lock loop's throughput.
     """
     return 0.0 if abs(x) < DBL_MIN else x
 
