@@ -197,9 +197,11 @@ def _quantise_power(plan: Plan, power, pmax, levels):
     return pmax * code * code
 
 
-def _flush(x):
-    """Subnormal thermal states to zero, as the kernel's ``flush``."""
-    return jnp.where(jnp.abs(x) < K.DBL_MIN, 0.0, x)
+def _flush(state, k):
+    """Every ``FLUSH_PERIOD`` steps, subnormal ``FLUSHED`` states to zero (kernel's ``flush``)."""
+    due = k % K.FLUSH_PERIOD == 0
+    for f in K.FLUSHED:
+        state[f] = jnp.where(due & (jnp.abs(state[f]) < K.DBL_MIN), 0.0, state[f])
 
 
 def _thermal_update(plan: Plan, s, p, state, coef):
@@ -213,11 +215,11 @@ def _thermal_update(plan: Plan, s, p, state, coef):
         mutual_in = mutual_in + coef[o] * padded[reach + off : reach + off + n]
     own = p[K.P_RSELF] * applied
     a1, a2 = state[K.X_S1], state[K.X_S2]
-    state[K.X_S1] = _flush(s[K.S_SA11] * a1 + s[K.S_SA12] * a2 + s[K.S_SB1] * own)
-    state[K.X_S2] = _flush(s[K.S_SA21] * a1 + s[K.S_SA22] * a2 + s[K.S_SB2] * own)
+    state[K.X_S1] = s[K.S_SA11] * a1 + s[K.S_SA12] * a2 + s[K.S_SB1] * own
+    state[K.X_S2] = s[K.S_SA21] * a1 + s[K.S_SA22] * a2 + s[K.S_SB2] * own
     m1, m2 = state[K.X_M1], state[K.X_M2]
-    state[K.X_M1] = _flush(s[K.S_MA11] * m1 + s[K.S_MA12] * m2 + s[K.S_MB1] * mutual_in)
-    state[K.X_M2] = _flush(s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in)
+    state[K.X_M1] = s[K.S_MA11] * m1 + s[K.S_MA12] * m2 + s[K.S_MB1] * mutual_in
+    state[K.X_M2] = s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in
 
 
 def _slope_error(plan: Plan, s, detuning, drop, z):
@@ -239,7 +241,7 @@ def _lock_in_error(plan: Plan, s, p, state, buf, drop, z, slot, cos_t, sin_t):
         rounded = s[K.S_QUANT_STEP] * jnp.floor(signal * s[K.S_INV_QUANT] + 0.5)
         signal = jnp.clip(rounded, 0.0, s[K.S_ADC_FULL_SCALE])
     alpha = s[K.S_MONITOR_ALPHA]
-    state[K.MONITOR] = _flush(alpha * state[K.MONITOR] + (1.0 - alpha) * signal * p[K.P_INV_PEAK])
+    state[K.MONITOR] = alpha * state[K.MONITOR] + (1.0 - alpha) * signal * p[K.P_INV_PEAK]
     product = signal * (sin_t * p[K.P_REF_COS] + cos_t * p[K.P_REF_SIN])
     oldest = jax.lax.dynamic_index_in_dim(buf, slot, keepdims=False)
     state[K.LOCKIN_SUM] = state[K.LOCKIN_SUM] + (product - oldest)
@@ -324,6 +326,7 @@ def _step(plan: Plan, s, p, coef, dither, carry, x):
     _book(s, p, state, detuning, err, mon, k)
     record = (jnp.where(active > 0.0, detuning, jnp.nan), state[K.U_APPLIED], err)
     _thermal_update(plan, s, p, state, coef)
+    _flush(state, k)
     return (tuple(state), buf), record
 
 

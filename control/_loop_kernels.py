@@ -193,21 +193,27 @@ def fmin(a, b):
 
 
 DBL_MIN = 2.2250738585072014e-308
-"""Smallest normal float64; thermal states below it are flushed to zero (:func:`flush`)."""
+"""Smallest normal float64; smaller states are flushed to zero (:func:`flush`)."""
+FLUSH_PERIOD = 64
+"""Steps between flushes: after the thermal update of every step ``k`` with ``k % 64 == 0``,
+the states of :data:`FLUSHED` below :data:`DBL_MIN` in magnitude are set to 0."""
+FLUSHED = (X_S1, X_S2, X_M1, X_M2, MONITOR, DSTATE)
+"""States that decay geometrically when their input is zero: the thermal paths of a heater
+(or of all neighbours) at 0 W, the smoothed monitor fed zeros by an ADC that rounds a
+far-detuned ring's photocurrent to 0, and the derivative filter once the error stops
+changing."""
 
 
 @jit(inline="always")
 def flush(x):
-    """``x``, or 0 if it is subnormal (NaN passes): for states that decay geometrically.
+    """``x``, or 0 if it is subnormal (NaN passes).
 
-    A path whose input stays at zero decays into the subnormal range and stays there: near
-    the smallest subnormal ``a·x`` rounds back to ``x`` for a pole factor ``a > ½``. Every
-    vector operation touching such a value then takes a microcode assist; with 8 % of heaters
-    at 0 W for a few milliseconds the whole lock loop ran 1.6× slower. 2.2e-308 K is zero.
-    The smoothed monitor, fed zeros by an ADC that rounds a far-detuned ring's photocurrent
-    to 0, decays the same way. The derivative filter is left alone: under PI control it is
-    exactly 0, under PID it decays only once the error stops changing to the last bit, and a
-    flush in the controller's loop cost 4 % of the lock loop's throughput.
+    A state that decays with a factor ``a > ½`` per step reaches the smallest subnormal and
+    stays there (``a·x`` rounds back to ``x``), and every vector operation touching it then
+    takes a microcode assist: with 8 % of heaters at 0 W for a few milliseconds the whole lock
+    loop ran 1.6× slower. 2.2e-308 K is zero. Flushing every :data:`FLUSH_PERIOD` steps rather
+    than every step bounds that to 64 slow steps and costs nothing measurable (every step cost
+    5 % of the throughput).
     """
     return 0.0 if abs(x) < DBL_MIN else x
 
@@ -261,12 +267,12 @@ def advance_paths(s, xs1, xs2, xm1, xm2, applied, rself, offsets, coef, padded, 
         own = rself[i] * applied[i]
         a1 = xs1[i]
         a2 = xs2[i]
-        xs1[i] = flush(sa11 * a1 + sa12 * a2 + sb1 * own)
-        xs2[i] = flush(sa21 * a1 + sa22 * a2 + sb2 * own)
+        xs1[i] = sa11 * a1 + sa12 * a2 + sb1 * own
+        xs2[i] = sa21 * a1 + sa22 * a2 + sb2 * own
         m1 = xm1[i]
         m2 = xm2[i]
-        xm1[i] = flush(ma11 * m1 + ma12 * m2 + mb1 * mutual_in[i])
-        xm2[i] = flush(ma21 * m1 + ma22 * m2 + mb2 * mutual_in[i])
+        xm1[i] = ma11 * m1 + ma12 * m2 + mb1 * mutual_in[i]
+        xm2[i] = ma21 * m1 + ma22 * m2 + mb2 * mutual_in[i]
 
 
 @jit(inline="always")
@@ -451,7 +457,7 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
                 for i in range(n):
                     signal[i] = quantise(signal[i], qstep, inv_qstep, full_scale)
             for i in range(n):
-                m = flush(alpha * monitor[i] + (1.0 - alpha) * signal[i] * inv_peak[i])
+                m = alpha * monitor[i] + (1.0 - alpha) * signal[i] * inv_peak[i]
                 monitor[i] = m
                 mon[i] = m
             if kind == 2:
@@ -539,6 +545,11 @@ def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st
                 tr[TR_HEATER, i, r] = applied[i]
                 tr[TR_ERROR, i, r] = err[i]
         advance_paths(s, xs1, xs2, xm1, xm2, applied, rself, offsets, coef, padded, mutual_in)
+        if k % FLUSH_PERIOD == 0:
+            for f in FLUSHED:
+                state = st[f]
+                for i in range(n):
+                    state[i] = flush(state[i])
 
 
 @jit
@@ -593,7 +604,7 @@ def photodiode(w, o, b, drop, noise, adc):
     """Monitor photocurrent (noise added, ADC-quantised), A; updates the smoothed monitor."""
     sigma, qstep, inv_qstep, full_scale, alpha = adc
     signal = quantise(w[o + A_PEAK + b] * drop + sigma * noise, qstep, inv_qstep, full_scale)
-    m = flush(alpha * w[o + A_MONITOR + b] + (1.0 - alpha) * signal * w[o + A_INV_PEAK + b])
+    m = alpha * w[o + A_MONITOR + b] + (1.0 - alpha) * signal * w[o + A_INV_PEAK + b]
     w[o + A_MONITOR + b] = m
     return signal, m
 
@@ -688,8 +699,8 @@ def book_ring(w, o, b, time, step, c):
     own = w[o + A_RSELF + b] * power
     a1 = w[o + A_XS1 + b]
     a2 = w[o + A_XS2 + b]
-    w[o + A_XS1 + b] = flush(sa11 * a1 + sa12 * a2 + sb1 * own)
-    w[o + A_XS2 + b] = flush(sa21 * a1 + sa22 * a2 + sb2 * own)
+    w[o + A_XS1 + b] = sa11 * a1 + sa12 * a2 + sb1 * own
+    w[o + A_XS2 + b] = sa21 * a1 + sa22 * a2 + sb2 * own
 
 
 @jit
@@ -893,8 +904,13 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
             for t in range(count):
                 m1 = w[o + A_XM1 + t]
                 m2 = w[o + A_XM2 + t]
-                w[o + A_XM1 + t] = flush(ma11 * m1 + ma12 * m2 + mb1 * inputs[t])
-                w[o + A_XM2 + t] = flush(ma21 * m1 + ma22 * m2 + mb2 * inputs[t])
+                w[o + A_XM1 + t] = ma11 * m1 + ma12 * m2 + mb1 * inputs[t]
+                w[o + A_XM2 + t] = ma21 * m1 + ma22 * m2 + mb2 * inputs[t]
+            if k % FLUSH_PERIOD == 0:
+                for f in FLUSHED:
+                    a = o + (G_STATE + f) * STRIDE
+                    for t in range(count):
+                        w[a + t] = flush(w[a + t])
     unpack_group(w, lb, b0, nl, st, buf)
 
 

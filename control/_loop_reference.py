@@ -19,10 +19,6 @@ def _quantise_power(power, pmax, levels):
     return np.clip(power, 0.0, pmax)
 
 
-def _flush(x):
-    return np.where(np.abs(x) < K.DBL_MIN, 0.0, x)  # as the kernel's ``flush``
-
-
 def _thermal_update(s, p, st, offsets, coef):
     applied = st[:, K.U_APPLIED]
     n = applied.shape[1]
@@ -32,11 +28,11 @@ def _thermal_update(s, p, st, offsets, coef):
         mutual_in[:, lo:hi] += coef[o, lo:hi] * applied[:, lo + off : hi + off]
     own = p[:, K.P_RSELF] * applied
     a1, a2 = st[:, K.X_S1].copy(), st[:, K.X_S2].copy()
-    st[:, K.X_S1] = _flush(s[K.S_SA11] * a1 + s[K.S_SA12] * a2 + s[K.S_SB1] * own)
-    st[:, K.X_S2] = _flush(s[K.S_SA21] * a1 + s[K.S_SA22] * a2 + s[K.S_SB2] * own)
+    st[:, K.X_S1] = s[K.S_SA11] * a1 + s[K.S_SA12] * a2 + s[K.S_SB1] * own
+    st[:, K.X_S2] = s[K.S_SA21] * a1 + s[K.S_SA22] * a2 + s[K.S_SB2] * own
     m1, m2 = st[:, K.X_M1].copy(), st[:, K.X_M2].copy()
-    st[:, K.X_M1] = _flush(s[K.S_MA11] * m1 + s[K.S_MA12] * m2 + s[K.S_MB1] * mutual_in)
-    st[:, K.X_M2] = _flush(s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in)
+    st[:, K.X_M1] = s[K.S_MA11] * m1 + s[K.S_MA12] * m2 + s[K.S_MB1] * mutual_in
+    st[:, K.X_M2] = s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in
 
 
 def lock_banks_reference(
@@ -82,7 +78,7 @@ def lock_banks_reference(
                 signal = signal + sigma * noise[row]
             if qstep > 0.0:
                 signal = np.clip(qstep * np.floor(signal * inv_qstep + 0.5), 0.0, full_scale)
-            st[:, K.MONITOR] = _flush(
+            st[:, K.MONITOR] = (
                 alpha * st[:, K.MONITOR] + (1.0 - alpha) * signal * p[:, K.P_INV_PEAK]
             )
             mon = st[:, K.MONITOR].copy()
@@ -157,6 +153,9 @@ def lock_banks_reference(
             tr[:, K.TR_HEATER, :, r] = st[:, K.U_APPLIED]
             tr[:, K.TR_ERROR, :, r] = err
         _thermal_update(s, p, st, offsets, coef)
+        if k % K.FLUSH_PERIOD == 0:  # as the kernel's ``flush``
+            flushed = st[:, K.FLUSHED]
+            st[:, K.FLUSHED] = np.where(np.abs(flushed) < K.DBL_MIN, 0.0, flushed)
 
 
 def sweep_banks_reference(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cposim.control import _loop_kernels as K
-from cposim.control import _loop_reference
+from cposim.control import loop
 from cposim.control.controllers import PIDController
 from cposim.control.detectors import (
     DitherLockInDetector,
@@ -25,7 +25,7 @@ from cposim.control.loop import (
     ResonatorArrays,
     simulate_locking,
 )
-from cposim.control.thermal import Disturbance, ThermalNetwork, path_zoh
+from cposim.control.thermal import Disturbance, ThermalNetwork
 
 SPACING = 1.1e-9
 FWHM = 1300e-9 / 4000
@@ -119,32 +119,42 @@ def test_kernel_equals_reference_across_lane_groups(name, n_rings):
         np.testing.assert_array_equal(getattr(fast, field), getattr(slow, field), field)
 
 
-def test_unheated_thermal_paths_reach_zero_not_a_subnormal():
-    """A path whose heater stays at 0 W decays; near the smallest subnormal a·x rounds back to
-    x (a = e^{-h/τ} > ½), so without the flush it would stay subnormal forever (and slow every
-    vector operation that touches it). Kernel and reference both end at exactly 0."""
-    a, b = path_zoh(4e-6, 2e-6, 1e-6)
-    s = np.zeros(K.N_SCALARS)
-    s[[K.S_SA11, K.S_SA12, K.S_SA21, K.S_SA22]] = a.ravel()
-    s[[K.S_MA11, K.S_MA12, K.S_MA21, K.S_MA22]] = a.ravel()
-    s[[K.S_SB1, K.S_SB2]] = s[[K.S_MB1, K.S_MB2]] = b
-    n = 3
-    p = np.zeros((1, K.N_PARAMS, n))
-    p[0, K.P_RSELF] = 3000.0
-    offsets, coef = np.array([-1, 1]), np.full((2, n), 300.0)
-    kernel_state = np.zeros((1, K.N_STATE, n))
-    kernel_state[0, [K.X_S1, K.X_S2, K.X_M1, K.X_M2]] = 10.0  # K, heaters now off
-    reference_state = kernel_state.copy()
-    subnormal = []
-    for _ in range(4000):
-        K.thermal_update(s, p[0], kernel_state[0], offsets, coef, np.empty(n))
-        _loop_reference._thermal_update(s, p, reference_state, offsets, coef)
-        x = kernel_state[0, [K.X_S1, K.X_S2, K.X_M1, K.X_M2]]
-        subnormal.append(np.any((x != 0.0) & (np.abs(x) < K.DBL_MIN)))
-    assert not any(subnormal)
-    np.testing.assert_array_equal(kernel_state, reference_state)
-    assert np.all(kernel_state == 0.0)
-    assert np.isnan(K.flush(np.nan)) and K.flush(-5e-324) == 0.0 and K.flush(-1e-300) == -1e-300
+@pytest.mark.parametrize("n_banks", [2, K.LANES + 1])
+def test_unheated_states_are_flushed_to_zero_not_left_subnormal(n_banks, monkeypatch):
+    """A 20 K ramp outruns the heaters, which drop to 0 W; their thermal paths decay, and near
+    the smallest subnormal a·x rounds back to x (a = e^{-h/τ} > ½), so without the flush they
+    would stay subnormal (and slow every vector operation touching them). Both engines, with
+    fewer banks than a lane group and with a partial group, flush the same states to 0."""
+    setups = []
+    run = loop._run
+    monkeypatch.setattr(
+        loop, "_run", lambda setup, *args: setups.append(setup) or run(setup, *args)
+    )
+    resonators, grid, network, controller = bank(n_banks, 4, seed=2, blue_m=0.5e-9)
+    # 20 K in 1 ms: the rings end ≈ 0.75 nm red of their lasers, beyond what cooling could fix.
+    ramp = Disturbance(ambient_ramp_k_per_s=20e3, ambient_ramp_stop_s=1e-3, laser_drift_m_per_k=0.0)
+    kwargs = {
+        "network": network,
+        "controller": controller,
+        "detector": LorentzianSlopeDetector(),
+        "sample_period_s": 1e-6,
+        "n_steps": 5000,
+        "heater": HeaterDriver(full_scale_voltage_v=3.0),
+        "disturbance": ramp,
+    }
+    results = [simulate_locking(resonators, grid, engine=e, **kwargs) for e in ("numba", "numpy")]
+    assert np.all(results[0].final_heater_power_w == 0.0)
+    for setup in setups:
+        states = setup.state[:, list(K.FLUSHED)]
+        assert not np.any((states != 0.0) & (np.abs(states) < K.DBL_MIN))
+        assert np.all(setup.state[:, [K.X_S1, K.X_S2]] == 0.0)
+    np.testing.assert_array_equal(setups[0].state, setups[1].state)
+
+
+def test_flush_keeps_normal_values_and_nan():
+    assert np.isnan(K.flush(np.nan))
+    assert K.flush(-5e-324) == 0.0 and K.flush(K.DBL_MIN) == K.DBL_MIN
+    assert K.flush(-1e-300) == -1e-300
 
 
 def test_kernel_without_jit_matches(tmp_path):
