@@ -13,12 +13,6 @@ from cposim.control._noise import bank_noise
 from cposim.control.heater import quantise_power
 
 
-def _quantise_power(power, pmax, levels):
-    if levels > 0.0:
-        return quantise_power(power, pmax, int(levels))
-    return np.clip(power, 0.0, pmax)
-
-
 def _thermal_update(s, p, st, offsets, coef):
     applied = st[:, K.U_APPLIED]
     n = applied.shape[1]
@@ -126,7 +120,7 @@ def lock_banks_reference(
         elif kind == 3:
             st[:, K.PM_ACC] = 0.0
         command = st[:, K.U_CMD] + s[K.S_DITHER_AMP] * sin_t if kind == 2 else st[:, K.U_CMD]
-        st[:, K.U_APPLIED] = _quantise_power(command, pmax, levels) * active
+        st[:, K.U_APPLIED] = quantise_power(command, pmax, levels) * active
         ok = (active > 0.0) & (mon >= s[K.S_LOCK_DROP]) & (np.abs(err) <= p[:, K.P_ERR_THRESHOLD])
         ok &= st[:, K.U_CMD] < pmax
         previous = st[:, K.RUN]
@@ -164,7 +158,7 @@ def sweep_banks_reference(
     """NumPy version of :func:`cposim.control._loop_kernels.sweep_banks` (same arguments)."""
     pmax, levels = s[K.S_PMAX], s[K.S_DAC_LEVELS]
     for k in range(n_sweep):
-        power = _quantise_power(pmax * k / max(n_sweep - 1, 1), pmax, levels)
+        power = quantise_power(pmax * k / max(n_sweep - 1, 1), pmax, levels)
         temperature = st[:, K.X_S2] + st[:, K.X_M2] + ambient[k] + p[:, K.P_RASIC] * asic[k]
         resonance = p[:, K.P_COLD] + p[:, K.P_DLDT] * temperature
         fsr = p[:, K.P_FSR][:, :, None]

@@ -26,7 +26,8 @@ def quantise_power(power_w, max_power_w: float, levels: int) -> np.ndarray:
     The power is clipped to ``[0, P_max]`` and its amplitude ``√(P/P_max)`` rounded to the
     nearest of ``L`` steps (ties up): ``c = ⌊L·√(P·(1/P_max)) + ½⌋``, level
     ``P_max·(c·(1/L))²``. Written exactly as in the kernel (reciprocals, the correctly rounded
-    square root), so both give the same level bit for bit.
+    square root), so both give the same level bit for bit. ``L = 0`` is an ideal driver: the
+    clipped power is returned as it is.
 
     Parameters
     ----------
@@ -35,9 +36,11 @@ def quantise_power(power_w, max_power_w: float, levels: int) -> np.ndarray:
     max_power_w : float
         Full-scale power, W (> 0).
     levels : int
-        Nonzero codes ``L = 2^bits - 1`` (≥ 1).
+        Nonzero codes ``L = 2^bits - 1`` (≥ 1), or 0 for an ideal driver.
     """
     power = np.clip(np.asarray(power_w, dtype=np.float64), 0.0, max_power_w)
+    if not levels:
+        return power
     code = np.floor(np.sqrt(power * (1.0 / max_power_w)) * levels + 0.5) * (1.0 / levels)
     return max_power_w * code * code
 
@@ -117,8 +120,6 @@ class HeaterDriver:
         heater_power_w : float or array_like
             Requested heater power, W; clipped to ``[0, max_power_w]`` first.
         """
-        if not self.dac_bits:
-            return np.clip(np.asarray(heater_power_w, dtype=np.float64), 0.0, self.max_power_w)
         return quantise_power(heater_power_w, self.max_power_w, self.dac_levels)
 
     def resistance_at_ohm(self, temperature_rise_k) -> np.ndarray:
