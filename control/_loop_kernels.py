@@ -276,6 +276,13 @@ def advance_paths(s, xs1, xs2, xm1, xm2, applied, rself, offsets, coef, padded, 
 
 
 @jit(inline="always")
+def box_muller_half(pairs):
+    """Box–Muller pairs per step of a group of ``pairs`` (ring, bank) pairs, ``⌈pairs/2⌉``
+    (the noise layout of :mod:`cposim.control._noise`)."""
+    return (pairs + 1) // 2
+
+
+@jit(inline="always")
 def box_muller_row(exponentials, uniforms, out):
     """Standard normals from one step's Box–Muller inputs (layout: :mod:`cposim.control._noise`).
 
@@ -300,7 +307,7 @@ def box_muller_halves(exponentials, uniforms, cosines, sines):
 @jit
 def group_normals(noise, steps, pairs):
     """A group's normals as an array (steps, pairs) (empty rows when ``noise`` is empty)."""
-    h = (pairs + 1) // 2
+    h = box_muller_half(pairs)
     if noise.shape[0] == 0:
         return np.zeros((0, pairs))
     planes = noise.reshape((2, steps, h))
@@ -760,7 +767,7 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
     kind = int(s[S_KIND])
     sigma = s[S_NOISE_SIGMA]
     has_noise = noise.shape[0] > 0 and sigma > 0.0
-    half = (pairs + 1) // 2
+    half = box_muller_half(pairs)
     planes = noise.reshape((2, k1 - k0, half)) if has_noise else np.zeros((2, 1, half))
     nz = np.zeros(2 * half)  # this step's normals (zeros without noise)
     adc = (sigma, s[S_QUANT_STEP], s[S_INV_QUANT], s[S_ADC_FULL_SCALE], s[S_MONITOR_ALPHA])
@@ -943,7 +950,7 @@ def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
                 ambient,
                 asic,
                 laser_shift,
-                noise[steps * n * b0 : steps * n * b0 + 2 * steps * ((n * nl + 1) // 2)],
+                noise[steps * n * b0 : steps * n * b0 + 2 * steps * box_muller_half(n * nl)],
                 st,
                 buf,
                 tr,

@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from cposim.control._loop_kernels import LANES
+from cposim.control._loop_kernels import LANES, box_muller_half
 
 
 def _groups(n_banks: int):
@@ -43,7 +43,7 @@ def _groups(n_banks: int):
 
 def _half(n_rings: int, nl: int) -> int:
     """Box–Muller pairs per step of a group of ``nl`` banks (``⌈n_rings·nl/2⌉``)."""
-    return (n_rings * nl + 1) // 2
+    return box_muller_half(n_rings * nl)
 
 
 def chunk_size(n_banks: int, n_rings: int, steps: int) -> int:
