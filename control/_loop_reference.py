@@ -35,7 +35,7 @@ def lock_banks_reference(
     """NumPy version of :func:`cposim.control._loop_kernels.lock_banks` (same arguments)."""
     kind = int(s[K.S_KIND])
     kp, kih = s[K.S_KP], s[K.S_KIH]
-    pmax, levels = s[K.S_PMAX], s[K.S_DAC_LEVELS]
+    pmax, levels = s[K.S_PMAX], int(s[K.S_DAC_LEVELS])
     sigma, qstep, full_scale = s[K.S_NOISE_SIGMA], s[K.S_QUANT_STEP], s[K.S_ADC_FULL_SCALE]
     nd = int(s[K.S_DITHER_N])
     pm_period = int(s[K.S_PM_PERIOD])
@@ -156,7 +156,7 @@ def sweep_banks_reference(
     n_sweep, s, p, grid, offsets, coef, ambient, asic, laser_shift, st, best_drop, best_power
 ):
     """NumPy version of :func:`cposim.control._loop_kernels.sweep_banks` (same arguments)."""
-    pmax, levels = s[K.S_PMAX], s[K.S_DAC_LEVELS]
+    pmax, levels = s[K.S_PMAX], int(s[K.S_DAC_LEVELS])
     for k in range(n_sweep):
         power = quantise_power(pmax * k / max(n_sweep - 1, 1), pmax, levels)
         temperature = st[:, K.X_S2] + st[:, K.X_M2] + ambient[k] + p[:, K.P_RASIC] * asic[k]

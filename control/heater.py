@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cposim.control._validation import check_choice, check_range
+from cposim.control._validation import check_choice, check_integer, check_range
 
 DRIVE_MODES = ("voltage", "current")
 """Allowed :attr:`HeaterDriver.drive` values."""
@@ -38,6 +38,8 @@ def quantise_power(power_w, max_power_w: float, levels: int) -> np.ndarray:
     levels : int
         Nonzero codes ``L = 2^bits - 1`` (≥ 1), or 0 for an ideal driver.
     """
+    check_range("max_power_w", max_power_w, low=0.0, low_inclusive=False)
+    levels = check_integer("levels", levels, low=0)
     power = np.clip(np.asarray(power_w, dtype=np.float64), 0.0, max_power_w)
     if not levels:
         return power

@@ -148,6 +148,16 @@ def test_dac_level_is_the_same_in_kernel_and_numpy_and_the_nearest_in_amplitude(
     np.testing.assert_array_equal(expected[: random.size], pmax * amplitude * amplitude)
 
 
+def test_dac_quantisation_input_checks():
+    np.testing.assert_array_equal(quantise_power([-1.0, 0.3, 2.0], 1.0, 0), [0.0, 0.3, 1.0])
+    with pytest.raises(ValueError, match=r"max_power_w = 0\.0"):
+        quantise_power(0.1, 0.0, 7)
+    with pytest.raises(ValueError, match=r"levels = 7\.0 must be an integer >= 0"):
+        quantise_power(0.1, 1.0, 7.0)
+    with pytest.raises(ValueError, match="levels = -1"):
+        quantise_power(0.1, 1.0, -1)
+
+
 def test_heater_driver_levels_quantisation_and_temperature_coefficient():
     heater = HeaterDriver(resistance_ohm=500.0, full_scale_voltage_v=2.0, dac_bits=3)
     assert heater.max_power_w == pytest.approx(8e-3)
