@@ -1,11 +1,12 @@
 """The closed-loop lock kernel in JAX (``jax.lax.scan``), for ``bench_control.py``.
 
-A JAX version of :func:`cposim.control._loop_reference.lock_banks_reference`: the same packed
+A JAX version of :func:`cposim.control.loop._reference.lock_banks_reference`: the same packed
 arrays (``s``, ``p``, ``st``, ``buf``, ``tr``; index constants of
-:mod:`cposim.control._loop_kernels`), the same loop and the same arithmetic in the same order.
+:mod:`cposim.control.loop._kernels`), the same loop and the same arithmetic in the same order.
 :func:`lock_banks_jax` takes the reference's arguments and updates ``st``, ``buf`` and ``tr`` in
-place, so it can stand in for the reference inside :func:`cposim.control.loop.simulate_locking`
-(:func:`numpy_engine_runs_jax`); the jitted work is :func:`lock_chunk`.
+place, so it can stand in for the reference inside
+:func:`cposim.control.loop.locking.simulate_locking` (:func:`numpy_engine_runs_jax`); the
+jitted work is :func:`lock_chunk`.
 
 Mapping to the reference:
 
@@ -20,8 +21,8 @@ Mapping to the reference:
   on the step (control started, the first control step, statistics started, the dither slot)
   are ``jnp.where`` selects and dynamic indices;
 - the noise chunk arrives as the kernel's Box–Muller inputs (layout of
-  :mod:`cposim.control._noise`) and becomes normals inside the jitted function
-  (:func:`_normals`, the arithmetic of :func:`cposim.control._noise.bank_noise`; XLA's cos/sin
+  :mod:`cposim.control.loop._noise`) and becomes normals inside the jitted function
+  (:func:`_normals`, the arithmetic of :func:`cposim.control.loop._noise.bank_noise`; XLA's cos/sin
   may differ from NumPy's in the last bit); the dither's cos/sin table is computed with NumPy
   exactly as the reference does;
 - the banded crosstalk sum adds the offsets in the reference's order (:func:`_thermal_update`)
@@ -73,8 +74,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cposim.control import _loop_kernels as K
-from cposim.control import _loop_reference
+from cposim.control.loop import _kernels as K
+from cposim.control.loop import _reference as _loop_reference
 
 jax.config.update("jax_enable_x64", True)
 
@@ -407,7 +408,7 @@ def _dither_table(n_dither: int) -> np.ndarray:
 
 
 def lock_banks_jax(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr):
-    """Drop-in for :func:`~cposim.control._loop_reference.lock_banks_reference` (same arguments).
+    """Drop-in for :func:`~cposim.control.loop._reference.lock_banks_reference` (same arguments).
 
     Runs steps ``k0 … k1 - 1`` with :func:`lock_chunk` and writes the state, the lock-in
     history and the chunk's trace records back into ``st``, ``buf`` and ``tr`` in place.

@@ -34,9 +34,9 @@ except ImportError:  # JAX not installed: Numba and NumPy only
 from cposim.control.controllers import PIDController
 from cposim.control.detectors import DitherLockInDetector, LorentzianSlopeDetector
 from cposim.control.heater import HeaterDriver
-from cposim.control.loop import ResonatorArrays, simulate_locking
+from cposim.control.loop.locking import ResonatorArrays, simulate_locking
 from cposim.control.thermal import Disturbance, ThermalNetwork
-from cposim.control.tuning import plan_tuning, plan_tuning_reference
+from cposim.control.tuning.plan import plan_tuning, plan_tuning_reference
 
 SPACING_M = 1.1e-9
 SAMPLE_PERIOD_S = 1e-6

@@ -20,8 +20,9 @@ import time
 import numba
 import numpy as np
 
-from cposim.photonics import _link_kernels
-from cposim.photonics.link import LinkParameters, evaluate_lanes, kernel_inputs
+from cposim.photonics.link import _kernels, _reference
+from cposim.photonics.link.lanes import evaluate_lanes, kernel_inputs
+from cposim.photonics.link.parameters import LinkParameters
 
 
 def random_lanes(params: LinkParameters, n_links: int, rng: np.random.Generator) -> dict:
@@ -73,18 +74,18 @@ def main(argv=None) -> dict:
     reference_args = kernel_inputs(params, lanes)
     outputs = [np.empty((n_links, n_channels)) for _ in range(6)]
     outputs += [
-        np.empty((n_links, n_channels, len(_link_kernels.PENALTY_NAMES))),
+        np.empty((n_links, n_channels, len(_kernels.PENALTY_NAMES))),
         np.empty((n_links, n_channels), dtype=np.int8),
     ]
     kernel_only_s = best_time(
-        lambda: _link_kernels.lane_budget(*reference_args.values(), *outputs), repeats
+        lambda: _kernels.lane_budget(*reference_args.values(), *outputs), repeats
     )
     reference_links = min(n_links, 12_500)  # the reference holds (links, 8, 8) temporaries
     subset = {
         k: (v[:reference_links] if isinstance(v, np.ndarray) and v.ndim == 2 else v)
         for k, v in reference_args.items()
     }
-    reference_s = best_time(lambda: _link_kernels.reference_lane_budget(**subset), repeats)
+    reference_s = best_time(lambda: _reference.reference_lane_budget(**subset), repeats)
     reference_rate = reference_links * n_channels / reference_s
     kernel_rate = n_lanes / kernel_s
     figures = {

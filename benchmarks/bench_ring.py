@@ -22,8 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import best_time_s, environment
 
-from cposim.photonics import _ring_kernels
-from cposim.photonics.ring import Ring
+from cposim.photonics.devices import _kernels as _ring_kernels
+from cposim.photonics.devices.ring import Ring
 
 
 def workload(n_rings: int, n_wavelengths: int):

@@ -3,7 +3,7 @@
 Samples whole 300 mm wafers of the default layout (1732 dies × 128 rings) with the "typical"
 preset — wafer-level correlated fields for width, thickness and gap, lot/wafer offsets, bowl and
 tilt, local mismatch and the quadratic resonance mapping — until at least 10^4 dies are drawn,
-and prints rings per second of :func:`cposim.photonics.variation.sample` (Numba assembly,
+and prints rings per second of :func:`cposim.photonics.fab.sampling.sample` (Numba assembly,
 threads over wafers) and of the plain NumPy, single-threaded implementation of the same model
 measured in the same run, their ratio, the first-call time (compilation or cache load) and the
 cost of evaluating the power couplings (NumPy, through the coupler model).
@@ -23,8 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import best_time_s, environment
 
-from cposim.photonics import variation
-from cposim.photonics.wafer import WaferLayout
+from cposim.photonics.fab import sampling, variation
+from cposim.photonics.fab.wafer import WaferLayout
 
 
 def main(argv=None):
@@ -45,14 +45,14 @@ def main(argv=None):
     )
 
     start = time.perf_counter()
-    variation.sample(model, layout, wafer_indices=[0], rng=1)
+    sampling.sample(model, layout, wafer_indices=[0], rng=1)
     first_s = time.perf_counter() - start
 
     def library():
-        return variation.sample(model, layout, wafer_indices=n_wafers, rng=1)
+        return sampling.sample(model, layout, wafer_indices=n_wafers, rng=1)
 
     def reference():
-        return variation.reference_sample(model, layout, wafer_indices=n_wafers, rng=1)
+        return sampling.reference_sample(model, layout, wafer_indices=n_wafers, rng=1)
 
     library_s = best_time_s(library, repeats=repeats)
     reference_s = best_time_s(reference, repeats=1 if args.quick else 2)

@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import best_time_s, environment
 
-from cposim.photonics.yield_config import RunSettings, preset
-from cposim.photonics.yield_engine import simulate_wafers
-from cposim.photonics.yield_run import run_study
+from cposim.photonics.yields.config import RunSettings, preset
+from cposim.photonics.yields.engine import simulate_wafers
+from cposim.photonics.yields.run import run_study
 
 
 def main(argv=None) -> int:

@@ -26,8 +26,8 @@ import scipy.linalg
 import scipy.optimize
 import scipy.signal
 
-from cposim.control._validation import check_range
 from cposim.control.controllers import PIDController
+from cposim.control.core.validation import check_range
 from cposim.control.detectors import (
     Detector,
     DitherLockInDetector,
@@ -165,7 +165,7 @@ class LoopAnalysis:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control._plot import axes, label
+        from cposim.control.core.plotstyle import axes, label
 
         ax = axes(ax)
         ax.semilogx(self.frequency_hz, 20.0 * np.log10(np.abs(self.loop_response)), lw=1.2)
@@ -511,3 +511,14 @@ def _step_metrics(num, den, poles, h):
     settle = time[outside[-1] + 1] if outside.size else 0.0
     overshoot = max(0.0, (step.max() - final) / final * 100.0)
     return float(rise), float(settle), float(overshoot)
+
+
+__all__ = [
+    "LoopAnalysis",
+    "ResidualLockError",
+    "analyze_loop",
+    "detector_filter",
+    "loop_transfer_function",
+    "plant_transfer_function",
+    "residual_lock_error",
+]

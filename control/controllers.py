@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cposim.control._validation import check_choice, check_range
+from cposim.control.core.validation import check_choice, check_range
 
 CONTROLLER_KINDS = ("pi", "pid")
 """Allowed :attr:`PIDController.kind` values."""
@@ -210,3 +210,10 @@ class PIDController:
             num = np.polyadd(np.polymul(num, d_den), d_num)
             den = np.polymul(den, d_den)
         return num, den
+
+
+__all__ = [
+    "ANTI_WINDUP_MODES",
+    "CONTROLLER_KINDS",
+    "PIDController",
+]

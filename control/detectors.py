@@ -27,7 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from cposim.control._validation import check_integer, check_range
+from cposim.control.core.validation import check_integer, check_range
 
 TIA_NOISE_DENSITY_A_PER_RTHZ = 17e-12
 """Input-referred TIA noise density, A/√Hz: 16.9 pA/√Hz of a published 16 nm FinFET TIA
@@ -217,3 +217,16 @@ def lorentzian_slope_error_m(detuning_m, fwhm_m):
     detuning = np.asarray(detuning_m, dtype=np.float64)
     drop = lorentzian_drop(detuning, fwhm_m)
     return detuning * drop * drop
+
+
+__all__ = [
+    "TIA_NOISE_DENSITY_A_PER_RTHZ",
+    "Detector",
+    "DitherLockInDetector",
+    "IdealDetector",
+    "LorentzianSlopeDetector",
+    "MonitorPhotodiode",
+    "PowerMaximumTracker",
+    "lorentzian_drop",
+    "lorentzian_slope_error_m",
+]

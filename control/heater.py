@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cposim.control._validation import check_choice, check_integer, check_range
+from cposim.control.core.validation import check_choice, check_integer, check_range
 
 DRIVE_MODES = ("voltage", "current")
 """Allowed :attr:`HeaterDriver.drive` values."""
@@ -158,3 +158,10 @@ class HeaterDriver:
         if self.drive == "voltage":
             return (fraction * self.full_scale_voltage_v) ** 2 / resistance
         return (fraction * self.full_scale_current_a) ** 2 * resistance
+
+
+__all__ = [
+    "DRIVE_MODES",
+    "HeaterDriver",
+    "quantise_power",
+]

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.linalg
 import scipy.signal
 
-from cposim.control._validation import as_float_array, check_integer, check_range
+from cposim.control.core.validation import as_float_array, check_integer, check_range
 
 DEFAULT_SELF_RESISTANCE_K_PER_W = 0.2e-9 / 1e-3 / 63e-12
 """Self thermal resistance, K/W (≈ 3175): the REFERENCE.md default heater efficiency 0.2 nm/mW
@@ -627,3 +627,17 @@ class SampledDisturbance:
     ambient_k: np.ndarray
     asic_heat_w: np.ndarray
     laser_shift_m: np.ndarray
+
+
+__all__ = [
+    "DEFAULT_DECAY_LENGTH_M",
+    "DEFAULT_SELF_RESISTANCE_K_PER_W",
+    "DEFAULT_TIME_CONSTANT_S",
+    "CoarseSamplingWarning",
+    "DiscreteThermalNetwork",
+    "Disturbance",
+    "SampledDisturbance",
+    "ThermalNetwork",
+    "path_zoh",
+    "warn_if_coarse",
+]

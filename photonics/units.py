@@ -1,4 +1,5 @@
-"""Unit helpers for people typing in notebooks: ``Ring(radius_m=um(3.6))``.
+"""Physical constants (defined once, here) and unit helpers for people typing in notebooks:
+``Ring(radius_m=um(3.6))``.
 
 Every public quantity in cposim is SI with the unit in its name; these helpers only convert
 *into* SI (``nm(1310)`` is 1.31e-6 m) or between linear and logarithmic power.
@@ -10,6 +11,12 @@ import numpy as np
 
 SPEED_OF_LIGHT_M_PER_S = 299_792_458.0
 """Speed of light in vacuum, m/s (exact, SI definition)."""
+
+ELEMENTARY_CHARGE_C = 1.602176634e-19
+"""Elementary charge, coulombs (exact, SI definition)."""
+
+BOLTZMANN_J_PER_K = 1.380649e-23
+"""Boltzmann constant, J/K (exact, SI definition)."""
 
 
 def nm(value):
@@ -102,3 +109,18 @@ def linewidth_m_to_hz(linewidth_m, wavelength_m):
     """
     lam = np.asarray(wavelength_m, dtype=np.float64)
     return SPEED_OF_LIGHT_M_PER_S * np.asarray(linewidth_m, dtype=np.float64) / lam**2
+
+
+__all__ = [
+    "BOLTZMANN_J_PER_K",
+    "ELEMENTARY_CHARGE_C",
+    "SPEED_OF_LIGHT_M_PER_S",
+    "db_to_linear",
+    "dbm_to_w",
+    "linear_to_db",
+    "linewidth_m_to_hz",
+    "nm",
+    "um",
+    "w_to_dbm",
+    "wavelength_to_frequency_hz",
+]

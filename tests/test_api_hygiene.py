@@ -40,10 +40,30 @@ NON_PHYSICAL_TYPES = re.compile(
 
 
 def public_modules():
+    """Every public module of both packages, subpackages included (walked recursively, so a new
+    subpackage is covered without being listed here)."""
     for package in (cposim.photonics, cposim.control):
-        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-            if not info.name.rsplit(".", 1)[1].startswith("_"):
+        yield package
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not any(part.startswith("_") for part in info.name.split(".")):
                 yield importlib.import_module(info.name)
+
+
+def test_walk_reaches_every_subpackage():
+    names = {module.__name__ for module in public_modules()}
+    for expected in (
+        "cposim.photonics.devices.ring",
+        "cposim.photonics.fab.sampling",
+        "cposim.photonics.link.lanes",
+        "cposim.photonics.yields.engine",
+        "cposim.photonics.switch.model",
+        "cposim.photonics.runtime.batch",
+        "cposim.photonics.cli.main",
+        "cposim.control.core.validation",
+        "cposim.control.tuning.plan",
+        "cposim.control.loop.locking",
+    ):
+        assert expected in names
 
 
 def public_callables():

@@ -10,7 +10,6 @@ import pytest
 
 pytest.importorskip("jax")
 
-from cposim.control import _loop_reference, loop
 from cposim.control.controllers import PIDController
 from cposim.control.detectors import (
     DitherLockInDetector,
@@ -20,7 +19,9 @@ from cposim.control.detectors import (
     PowerMaximumTracker,
 )
 from cposim.control.heater import HeaterDriver
-from cposim.control.loop import ResonatorArrays, simulate_locking
+from cposim.control.loop import _reference as _loop_reference
+from cposim.control.loop import locking as loop
+from cposim.control.loop.locking import ResonatorArrays, simulate_locking
 from cposim.control.thermal import Disturbance, ThermalNetwork
 
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"

@@ -40,7 +40,7 @@ def test_sax_matches_ring_through(benchmarks, backend):
 
 def test_sax_keeps_ring_and_wavelength_shapes(benchmarks):
     _, sax_ring = benchmarks
-    from cposim.photonics.ring import Ring
+    from cposim.photonics.devices.ring import Ring
 
     rings = Ring(
         radius_m=[[5e-6], [8e-6]],
@@ -56,7 +56,7 @@ def test_sax_keeps_ring_and_wavelength_shapes(benchmarks):
 
 def test_sax_rejects_add_drop_rings(benchmarks):
     _, sax_ring = benchmarks
-    from cposim.photonics.ring import Ring
+    from cposim.photonics.devices.ring import Ring
 
     with pytest.raises(ValueError, match="power_coupling_drop"):
         sax_ring.sax_all_pass_through(Ring(), np.array([1310e-9]))

@@ -15,7 +15,7 @@ from cposim.control.analysis import (
 from cposim.control.controllers import PIDController
 from cposim.control.detectors import DitherLockInDetector, IdealDetector, PowerMaximumTracker
 from cposim.control.heater import HeaterDriver
-from cposim.control.loop import ResonatorArrays, simulate_locking
+from cposim.control.loop.locking import ResonatorArrays, simulate_locking
 from cposim.control.thermal import CoarseSamplingWarning, Disturbance, ThermalNetwork
 
 H = 1e-6

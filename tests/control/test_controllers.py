@@ -7,7 +7,7 @@ import pytest
 from cposim.control.controllers import PIDController
 from cposim.control.detectors import IdealDetector
 from cposim.control.heater import HeaterDriver
-from cposim.control.loop import ResonatorArrays, simulate_locking
+from cposim.control.loop.locking import ResonatorArrays, simulate_locking
 from cposim.control.thermal import Disturbance, ThermalNetwork
 
 H = 1e-6

@@ -7,15 +7,10 @@ import numba
 import numpy as np
 import pytest
 
-from cposim.control import _loop_kernels as lock_kernels
 from cposim.control.heater import HeaterDriver, quantise_power
-from cposim.control.loop import ResonatorArrays
-from cposim.control.thermal import (
-    CoarseSamplingWarning,
-    Disturbance,
-    ThermalNetwork,
-    path_zoh,
-)
+from cposim.control.loop import _kernels as lock_kernels
+from cposim.control.loop.locking import ResonatorArrays
+from cposim.control.thermal import CoarseSamplingWarning, Disturbance, ThermalNetwork, path_zoh
 
 
 def test_first_order_step_reaches_63_2_percent_at_tau():

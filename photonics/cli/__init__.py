@@ -1,0 +1,13 @@
+"""cposim.photonics.cli: the ``cposim`` command line (``cposim ring``, ``cposim yield``,
+``cposim switch``).
+
+Each sub-command module adds its parser to :func:`~cposim.photonics.cli.main.build_parser`;
+bad input is reported in one line on standard error with exit status 2, without a traceback.
+"""
+
+__all__ = [
+    "main",
+    "ring",
+    "switch",
+    "yields",
+]

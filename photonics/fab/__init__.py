@@ -1,0 +1,44 @@
+"""cposim.photonics.fab: fabrication — wafers, the variation model and its sampler.
+
+- :mod:`~cposim.photonics.fab.wafer`: :class:`Wafer`, :class:`DieLayout` (engines, banks, rings)
+  and :class:`WaferLayout` (the dies on a wafer);
+- :mod:`~cposim.photonics.fab.variation`: :class:`VariationModel`, the hierarchical variation of
+  width, thickness and gap (lot, wafer, systematic, correlated field, local), and cited
+  :func:`preset` models;
+- :mod:`~cposim.photonics.fab.sampling`: :func:`sample` (Numba) and :func:`reference_sample`
+  (NumPy), keyed by ``(seed, wafer)``;
+- :mod:`~cposim.photonics.fab.result`: the result, :class:`VariationSample` (every ring's
+  deviations and resonance shift; rings, wafer maps, variograms).
+
+Data flow: model + layout + seed → :class:`VariationSample` → rings for
+:mod:`cposim.photonics.devices` and resonances for :mod:`cposim.photonics.yields`.
+"""
+
+from cposim.control.core.lazy import lazy_exports
+
+_CATALOGUE = {
+    "wafer": (
+        "DieLayout",
+        "Wafer",
+        "WaferLayout",
+    ),
+    "variation": (
+        "KERNELS",
+        "LEVELS",
+        "PARAMETERS",
+        "PRESETS",
+        "ParameterVariation",
+        "VariationModel",
+        "preset",
+    ),
+    "sampling": (
+        "reference_sample",
+        "sample",
+    ),
+    "sample": (
+        "VariationSample",
+        "Variogram",
+    ),
+}
+
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)

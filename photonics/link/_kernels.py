@@ -1,0 +1,725 @@
+"""Numba kernel of the per-lane link budget, and its plain-NumPy reference (private).
+
+Used by :func:`cposim.photonics.link.lanes.evaluate_lanes`. Inputs are laid out as ``(n_links,
+n_channels)``: the lanes of one link share a bus (modulator bank, fiber, demultiplexer bank), so
+each lane's pass-by loss and crosstalk come from its neighbours' actual resonances. The model is
+documented in :mod:`cposim.photonics.link`; this module only evaluates it.
+
+Rings are periodic Lorentzians (:func:`cposim.photonics.devices.lorentzian.lorentzian_peak`),
+``1/(1 + F·sin²(π·detuning/FSR))``; :func:`lane_budget` explains how the kernel lays the work
+out so that it vectorises.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from cposim.control.core.jit import jit, jit_parallel
+from cposim.control.core.vecmath import (
+    cos_sin_2pi,
+    erfcx,
+    erfcx_of_q_rows,
+    exp_rows,
+    log_rows,
+)
+
+PENALTY_NAMES = (
+    "extinction_ratio",
+    "eye_linearity",
+    "residual_detuning",
+    "isi",
+    "crosstalk",
+    "implementation",
+    "noise",
+)
+"""Itemised penalties, in the order of the ``penalties_db`` axis."""
+
+_N_PEN = len(PENALTY_NAMES)
+_N_INPUTS = 8  # per-lane inputs of lane_budget
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_TEN_OVER_LN10 = 10.0 / math.log(10.0)
+_LN2 = math.log(2.0)
+
+
+# ----------------------------------------------------------------- vectorisable exp, log, erfcx
+# libm's exp/log/erfc are opaque calls that stop LLVM from vectorising a loop, and at ~5-20 ns
+# each they dominated the old per-lane kernel. The helpers below work on whole scratch rows: the
+# integer parts of the argument reduction go through int64 views of float64 rows (a memory
+# bitcast), so every loop is plain arithmetic that vectorises, and the helpers also run unchanged
+# under NUMBA_DISABLE_JIT. Polynomials are evaluated as four interleaved Horner chains
+# (:func:`_polynomial`): without fastmath LLVM fuses no multiply-add, so one Horner chain costs a
+# multiply and an add of latency per degree and a long one left the vector units mostly idle.
+
+
+# ------------------------------------------------------------------------ equivalent q (q_eq)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_HALLEY_FIXED = 3  # vectorised steps; lanes not converged then continue one by one
+_HALLEY_MAX = 30
+
+
+@jit(inline="always")
+def _halley_step(x, log_q, erfcx_value, target):
+    """Halley step for ``log Q(x) = target``, given ``log Q(x)`` and ``erfcx(x/√2)``.
+
+    With ``Q(x) = ½·erfcx(x/√2)·exp(-x²/2)``, ``f = log Q - target`` has ``f' = -h`` and
+    ``f'' = -h·(h - x)`` where ``h = φ/Q = √(2/π)/erfcx(x/√2)``: no exp, no underflow.
+    Falls back to the Newton step if the Halley denominator is not safely positive.
+    """
+    f = log_q - target
+    h = _SQRT_2_OVER_PI / erfcx_value
+    denominator = 2.0 * h + f * (h - x)
+    return 2.0 * f / denominator if denominator > h else f / h
+
+
+@jit(inline="always")
+def _log_qfunc_positive(x):
+    """``log Q(x) = log(½·erfc(x/√2))`` for ``x > 0`` without underflow (scalar, libm log)."""
+    return math.log(0.5 * erfcx(x * _SQRT1_2)) - 0.5 * x * x
+
+
+# -------------------------------------------------------------------------------- the kernel
+# Rows of the per-block scratch W (each row holds one quantity for every lane of the block, lane
+# t = channel·B + link-in-block, so the innermost loops run over contiguous lanes).
+(
+    _ERR,
+    _FWHM,
+    _FM,
+    _DEP,
+    _LASER,
+    _DET,
+    _FD,
+    _DTM,
+    _DROP,
+    _MC,
+    _MS,
+    _DC,
+    _DS,
+    _PASS,
+    _MEAN,
+    _SWING,
+    _SIG,
+    _PASSF,
+    _XTA,
+    _XTO,
+    _BEFORE,
+    _P,
+    _AVG,
+    _OMA_NOM,
+    _OMA_ACT,
+    _NOMGAIN,
+    _MIN_NOM,
+    _MIN_ACT,
+    _MIN_ISI,
+    _MIN_XT,
+    _QMIN,
+    _QSUM,
+    _X,
+    _TARGET,
+    _STEP,
+    _T1,
+    _T2,
+    _T3,
+    _T4,
+    _T5,
+    _MARGIN,
+    _WORST,
+    _ERFCX_X,
+) = range(43)
+_N_ROWS = 43
+# log rows: received average, nominal OMA, smallest eye nominal / actual / after ISI / after
+# crosstalk, q_eq, received OMA, mux and demux pass-by; penalties are differences of these logs
+_N_LOGS = 10
+_LN10_OVER_10 = math.log(10.0) / 10.0
+_LN_1E3 = math.log(1e3)  # W → mW
+_BLOCK_LANES = 512  # lanes per block (B links × n channels)
+_CHUNKS = 64  # parallel work items, each allocating its scratch once (≥ 4 per thread on 16)
+
+
+@jit(inline="always")
+def _ring_rows(error, fwhm, f2_scale, half_inv_fsr, finesse2, cosine, sine):
+    """Ring finesse² ``(2·FSR/(π·FWHM))²`` and ``cos, sin`` of ``π·error/FSR`` (``finesse2``
+    may be ``fwhm``: each element is read before it is written)."""
+    for t in range(fwhm.size):
+        finesse2[t] = f2_scale / (fwhm[t] * fwhm[t])
+    for t in range(error.size):
+        c, s = cos_sin_2pi(error[t] * half_inv_fsr)
+        cosine[t] = c
+        sine[t] = s
+
+
+@jit(inline="always")
+def _tail_rows(sa, ca, cosine, sine, finesse2, depth, passing, oj, oi, count):
+    """``passing[oi+b] *= 1 - depth·L`` for ring j's tail (rows offset ``oj``)."""
+    for b in range(count):
+        s = sa * cosine[oj + b] + ca * sine[oj + b]
+        passing[oi + b] *= 1.0 - depth[oj + b] / (1.0 + finesse2[oj + b] * s * s)
+
+
+@jit(inline="always")
+def _level_rows(sa, ca, scale, cosine, sine, finesse2, depth, out):
+    """``out = scale·(1 - depth·L)`` at the phase ``sa·cos + ca·sin``."""
+    for t in range(out.size):
+        s = sa * cosine[t] + ca * sine[t]
+        out[t] = scale[t] * (1.0 - depth[t] / (1.0 + finesse2[t] * s * s))
+
+
+@jit(inline="always")
+def _nominal_rows(sin2, scale, finesse2, depth, out):
+    """``out = scale·(1 - depth·L)`` on the lock point (``sin2`` = sin² of the level's phase)."""
+    for t in range(out.size):
+        out[t] = scale[t] * (1.0 - depth[t] / (1.0 + finesse2[t] * sin2))
+
+
+@jit(inline="always")
+def _add_rows(acc, x):
+    for t in range(acc.size):
+        acc[t] += x[t]
+
+
+@jit(inline="always")
+def _min_rows(acc, x):
+    for t in range(acc.size):
+        acc[t] = x[t] if x[t] < acc[t] else acc[t]
+
+
+@jit(inline="always")
+def _drop_rows(sa, ca, cosine, sine, finesse2, shape, oi, count):
+    """Drop shape of ring i (rows offset ``oi``) for one channel, into ``shape[:count]``."""
+    for b in range(count):
+        s = sa * cosine[oi + b] + ca * sine[oi + b]
+        shape[b] = 1.0 / (1.0 + finesse2[oi + b] * s * s)
+
+
+@jit(inline="always")
+def _cross_rows(before, drop, shape, cross, oi, count):
+    for b in range(count):
+        cross[b] = before[b] * drop[oi + b] * shape[b]
+
+
+@jit(inline="always")
+def _accumulate_rows(acc, cross, x, oi, oj, count):
+    for b in range(count):
+        acc[oi + b] += cross[b] * x[oj + b]
+
+
+@jit(inline="always")
+def _through_rows(before, through_depth, shape, excess, oi, count):
+    for b in range(count):
+        before[b] *= (1.0 - through_depth[oi + b] * shape[b]) * excess
+
+
+@jit(inline="always")
+def _sigma_rows(responsivity, var_thermal, shot_coeff, rin_coeff, signal, level, xt_avg, out):
+    """Noise σ of one level: thermal, shot (with the crosstalk's current) and RIN."""
+    for t in range(out.size):
+        current = responsivity * signal[t] * level[t]
+        out[t] = math.sqrt(
+            var_thermal
+            + shot_coeff * (current + responsivity * xt_avg[t])
+            + rin_coeff * current * current
+        )
+
+
+@jit(inline="always")
+def _min_step_rows(gain, low, high, acc):
+    for t in range(acc.size):
+        step = gain[t] * (high[t] - low[t])
+        acc[t] = step if step < acc[t] else acc[t]
+
+
+@jit(inline="always")
+def _isi_rows(signal, low, high, p, oma, out):
+    """Eye after worst-case single-pole ISI: ``(1-p)·step - p·|OMA|``."""
+    for t in range(out.size):
+        out[t] = (1.0 - p[t]) * (signal[t] * (high[t] - low[t])) - p[t] * abs(oma[t])
+
+
+@jit(inline="always")
+def _qfunc_sum_rows(q, erfcx_value, gauss, acc):
+    """``acc += Q(q)`` with ``Q = ½·erfcx(|q|/√2)·exp(-q²/2)``, reflected for ``q < 0``."""
+    for t in range(acc.size):
+        tail = 0.5 * erfcx_value[t] * gauss[t]
+        acc[t] += 1.0 - tail if q[t] < 0.0 else tail
+
+
+@jit(inline="always")
+def _halley_rows(log_erfcx, erfcx_value, target, x, step):
+    """One Halley step for every lane, given ``erfcx(x/√2)`` and its log."""
+    for t in range(x.size):
+        xt = x[t]
+        d = _halley_step(xt, log_erfcx[t] - _LN2 - 0.5 * xt * xt, erfcx_value[t], target[t])
+        x[t] = xt + d
+        step[t] = d
+
+
+@jit(inline="always")
+def _take(x, r, i, extremes, field):
+    """Input ``x`` of link ``r``, channel ``i``, recorded in ``extremes[field]`` = (min, max,
+    NaN-or-inf flag). An input with one row holds the same value for every link (a broadcast
+    scalar or per-channel value, never copied out to full size)."""
+    v = x[r if x.shape[0] > 1 else 0, i]
+    extremes[field, 0] = v if v < extremes[field, 0] else extremes[field, 0]
+    extremes[field, 1] = v if v > extremes[field, 1] else extremes[field, 1]
+    extremes[field, 2] += v - v  # 0, or NaN for NaN and ±inf
+    return v
+
+
+@jit(fastmath={"contract"})  # fused multiply-add only; tested against the strict kernel
+def _block(
+    r0,
+    nb,
+    B,
+    mod_err,
+    mod_fwhm,
+    mod_ext_db,
+    dmx_det,
+    dmx_fwhm,
+    dmx_drop_db,
+    dmx_ext_db,
+    laser_dbm,
+    has_demux,
+    consts,
+    sin_tx,
+    cos_tx,
+    sin_lv,
+    cos_lv,
+    sin_rx,
+    cos_rx,
+    inv_lam2,
+    rx_avg_dbm,
+    rx_oma_dbm,
+    ber,
+    margin,
+    tx_pass_db,
+    rx_pass_db,
+    penalties,
+    dominant,
+    W,
+    lev,
+    nom,
+    sigma,
+    q,
+    logs,
+    pen,
+    extremes,
+):
+    """Fill the outputs of links ``r0 … r0+nb-1`` (one block; rows past ``nb`` repeat ``r0``)
+    and update ``extremes`` (per input: min, max, NaN-or-inf flag)."""
+    n = mod_err.shape[1]
+    m = lev.shape[0]
+    nl = n * B
+    (
+        tx_gain_per_mw,
+        link_gain,
+        excess,
+        excess_tx,
+        f2_mod,
+        f2_dmx,
+        half_inv_mod_fsr,
+        half_inv_dmx_fsr,
+        c_light,
+        inv_rc2,
+        isi_rate,
+        responsivity,
+        var_thermal,
+        shot_coeff,
+        rin_coeff,
+        ber_scale,
+        log_noise_ref,
+        log_q_target,
+        pen_impl,
+    ) = consts
+    # --- gather the block, channel-major (dB values as natural-log arguments), then convert;
+    # the inputs' extremes are recorded on the way, so validating them costs no extra pass
+    for b in range(B):
+        r = r0 + b if b < nb else r0
+        for i in range(n):
+            t = i * B + b
+            W[_ERR, t] = _take(mod_err, r, i, extremes, 0)
+            W[_FWHM, t] = _take(mod_fwhm, r, i, extremes, 1)
+            W[_DEP, t] = -_LN10_OVER_10 * _take(mod_ext_db, r, i, extremes, 2)
+            W[_DET, t] = _take(dmx_det, r, i, extremes, 3)
+            W[_FD, t] = _take(dmx_fwhm, r, i, extremes, 4)
+            W[_DROP, t] = -_LN10_OVER_10 * _take(dmx_drop_db, r, i, extremes, 5)
+            W[_DTM, t] = -_LN10_OVER_10 * _take(dmx_ext_db, r, i, extremes, 6)
+            W[_LASER, t] = _LN10_OVER_10 * _take(laser_dbm, r, i, extremes, 7)
+    for row in (_DEP, _LASER, _DTM, _DROP):
+        exp_rows(W[row], W[row], W[_T1])
+    for t in range(nl):
+        W[_DEP, t] = 1.0 - W[_DEP, t]  # dip depth 1 - T_min
+        W[_DTM, t] = 1.0 - W[_DTM, t]
+    _ring_rows(W[_ERR], W[_FWHM], f2_mod, half_inv_mod_fsr, W[_FM], W[_MC], W[_MS])
+    _ring_rows(W[_DET], W[_FD], f2_dmx, half_inv_dmx_fsr, W[_FD], W[_DC], W[_DS])
+    # --- transmitter: Lorentzian tails of the other modulators, sin(a + b) = sa·cb + ca·sb
+    for i in range(n):
+        o = i * B
+        for b in range(B):
+            W[_PASS, o + b] = excess_tx
+        for j in range(n):
+            if j != i:
+                sa = sin_tx[i, j]
+                ca = cos_tx[i, j]
+                _tail_rows(sa, ca, W[_MC], W[_MS], W[_FM], W[_DEP], W[_PASS], j * B, o, B)
+    scale = W[_T1]
+    for t in range(nl):
+        scale[t] = W[_LASER, t] * tx_gain_per_mw * W[_PASS, t]
+    mean = W[_MEAN]
+    mean[:] = 0.0
+    for k in range(m):
+        _level_rows(sin_lv[k], cos_lv[k], scale, W[_MC], W[_MS], W[_FM], W[_DEP], lev[k])
+        _nominal_rows(sin_lv[k] * sin_lv[k], scale, W[_FM], W[_DEP], nom[k])
+        _add_rows(mean, lev[k])
+    swing = W[_SWING]
+    for t in range(nl):
+        mean[t] /= m
+        swing[t] = abs(lev[m - 1, t] - lev[0, t])
+    W[_XTA, :] = 0.0
+    W[_XTO, :] = 0.0
+    # --- receiver bank: channel j through rings 0 … n-1; ring i drops X[i, j]
+    if has_demux:
+        before = W[_BEFORE]
+        shape = W[_T2]
+        cross = W[_T3]
+        for j in range(n):
+            oj = j * B
+            before[:B] = 1.0
+            for i in range(n):
+                oi = i * B
+                _drop_rows(sin_rx[i, j], cos_rx[i, j], W[_DC], W[_DS], W[_FD], shape, oi, B)
+                _cross_rows(before, W[_DROP], shape, cross, oi, B)
+                if i == j:
+                    for b in range(B):
+                        W[_SIG, oi + b] = link_gain * cross[b]
+                        W[_PASSF, oi + b] = before[b]
+                else:
+                    _accumulate_rows(W[_XTA], cross, mean, oi, oj, B)
+                    _accumulate_rows(W[_XTO], cross, swing, oi, oj, B)
+                _through_rows(before, W[_DTM], shape, excess, oi, B)
+        for t in range(nl):
+            W[_XTA, t] *= link_gain
+            W[_XTO, t] *= link_gain
+            W[_NOMGAIN, t] = link_gain * W[_PASSF, t] * W[_DROP, t]
+    else:
+        W[_SIG, :] = link_gain
+        W[_PASSF, :] = 1.0
+        W[_NOMGAIN, :] = link_gain
+    # --- per lane: received powers, ISI factor, noise per level
+    for t in range(nl):
+        f_photon = c_light * W[_FWHM, t] * inv_lam2[t]
+        W[_T1, t] = -isi_rate / math.sqrt(1.0 / (f_photon * f_photon) + inv_rc2)
+    exp_rows(W[_T1], W[_P], W[_T2])
+    avg = W[_AVG]
+    avg[:] = 0.0
+    for k in range(m):
+        _add_rows(avg, nom[k])
+        _sigma_rows(
+            responsivity, var_thermal, shot_coeff, rin_coeff, W[_SIG], lev[k], W[_XTA], sigma[k]
+        )
+    for t in range(nl):
+        avg[t] = W[_NOMGAIN, t] * avg[t] / m
+        W[_OMA_NOM, t] = W[_NOMGAIN, t] * (nom[m - 1, t] - nom[0, t])
+        W[_OMA_ACT, t] = W[_SIG, t] * (lev[m - 1, t] - lev[0, t])
+    for row in (_MIN_NOM, _MIN_ACT, _MIN_ISI, _MIN_XT, _QMIN):
+        W[row, :] = np.inf
+    W[_QSUM, :] = 0.0
+    # --- eyes: worst-case ISI and crosstalk, optimum threshold q = eye/(σ_low + σ_high)
+    for k in range(m - 1):
+        _min_step_rows(W[_NOMGAIN], nom[k], nom[k + 1], W[_MIN_NOM])
+        _min_step_rows(W[_SIG], lev[k], lev[k + 1], W[_MIN_ACT])
+        _isi_rows(W[_SIG], lev[k], lev[k + 1], W[_P], W[_OMA_ACT], W[_T4])
+        _min_rows(W[_MIN_ISI], W[_T4])
+        qk = q[k]
+        for t in range(nl):
+            qk[t] = responsivity * (W[_T4, t] - W[_XTO, t]) / (sigma[k, t] + sigma[k + 1, t])
+        _min_rows(W[_QMIN], qk)
+        for t in range(nl):
+            W[_T4, t] -= W[_XTO, t]  # eye after crosstalk
+        _min_rows(W[_MIN_XT], W[_T4])
+        # Q(q) = ½·erfcx(|q|/√2)·exp(-q²/2), reflected for a closed eye (q < 0)
+        for t in range(nl):
+            W[_T1, t] = -0.5 * qk[t] * qk[t]
+        exp_rows(W[_T1], W[_T3], W[_T2])
+        erfcx_of_q_rows(qk, W[_T5], W[_T2])
+        _qfunc_sum_rows(qk, W[_T5], W[_T3], W[_QSUM])
+        for t in range(nl):  # erfcx at the worst eye, where the q_eq solve starts
+            W[_ERFCX_X, t] = W[_T5, t] if k == 0 or qk[t] == W[_QMIN, t] else W[_ERFCX_X, t]
+    # --- equivalent q: Q(q_eq) = mean Q(q_k), Halley on log Q from the worst eye
+    n_eyes = m - 1
+    x_eq = W[_X]
+    if m == 2:
+        x_eq[:] = W[_QMIN]
+    else:
+        for t in range(nl):
+            valid = W[_MIN_XT, t] > 0.0
+            x_eq[t] = W[_QMIN, t] if valid else 1.0
+            W[_T1, t] = W[_QSUM, t] / n_eyes if valid else 0.5
+        log_rows(W[_T1], W[_TARGET], W[_T2], W[_T3])
+        for t in range(nl):
+            if W[_MIN_XT, t] > 0.0 and not W[_QSUM, t] >= 1e-290:
+                # every eye beyond q ≈ 36: sum relative to the worst eye, in the log domain
+                x0 = W[_QMIN, t]
+                scaled = 0.0
+                for k in range(n_eyes):
+                    qk = q[k, t]
+                    scaled += 0.5 * erfcx(qk * _SQRT1_2) * math.exp(0.5 * (x0 - qk) * (x0 + qk))
+                W[_TARGET, t] = math.log(scaled / n_eyes) - 0.5 * x0 * x0
+        for iteration in range(_HALLEY_FIXED):
+            if iteration > 0:  # the first starts from the worst eye's erfcx (valid lanes)
+                erfcx_of_q_rows(x_eq, W[_ERFCX_X], W[_T1])
+            log_rows(W[_ERFCX_X], W[_T5], W[_T2], W[_T3])
+            _halley_rows(W[_T5], W[_ERFCX_X], W[_TARGET], x_eq, W[_STEP])
+        for t in range(nl):
+            if W[_MIN_XT, t] > 0.0:
+                x = x_eq[t]
+                step = W[_STEP, t]
+                for _ in range(_HALLEY_MAX):
+                    if abs(step) <= 1e-10 * abs(x):
+                        break
+                    step = _halley_step(
+                        x, _log_qfunc_positive(x), erfcx(x * _SQRT1_2), W[_TARGET, t]
+                    )
+                    x += step
+                x_eq[t] = x
+    # --- logarithms; each penalty is a difference of two (a non-positive argument gives -inf
+    # or NaN, and the selects below replace those lanes)
+    for t in range(nl):
+        W[_T4, t] = W[_OMA_ACT, t] if W[_OMA_ACT, t] > 0.0 else 0.0
+    for k, row in enumerate(
+        (_AVG, _OMA_NOM, _MIN_NOM, _MIN_ACT, _MIN_ISI, _MIN_XT, _X, _T4, _PASS, _PASSF)
+    ):
+        log_rows(W[row], logs[k], W[_T2], W[_T3])
+    log_n_eyes = math.log(n_eyes)
+    for t in range(nl):
+        min_xt = W[_MIN_XT, t]
+        x = x_eq[t]
+        pen[0, t] = (
+            _TEN_OVER_LN10 * (_LN2 + logs[0, t] - logs[1, t]) if W[_OMA_NOM, t] > 0.0 else np.inf
+        )
+        pen[1, t] = (
+            _TEN_OVER_LN10 * (logs[1, t] - logs[2, t] - log_n_eyes)
+            if W[_MIN_NOM, t] > 0.0
+            else np.inf
+        )
+        pen[2, t] = _TEN_OVER_LN10 * (logs[2, t] - logs[3, t]) if W[_MIN_ACT, t] > 0.0 else np.inf
+        pen[3, t] = _TEN_OVER_LN10 * (logs[3, t] - logs[4, t]) if W[_MIN_ISI, t] > 0.0 else np.inf
+        pen[4, t] = _TEN_OVER_LN10 * (logs[4, t] - logs[5, t]) if min_xt > 0.0 else np.inf
+        pen[5, t] = pen_impl
+        noise = _TEN_OVER_LN10 * (log_noise_ref + logs[5, t] - logs[6, t]) if x > 0.0 else np.inf
+        pen[6, t] = noise if min_xt > 0.0 else np.nan
+        open_eye = min_xt > 0.0 and x > 0.0
+        W[_MARGIN, t] = _TEN_OVER_LN10 * (logs[6, t] - log_q_target) if open_eye else -np.inf
+    # --- the first infinite penalty closes the eye (NaN after it); the dominant one is that, or
+    # else the largest (first of equals); selects only, so the loop vectorises
+    for t in range(nl):
+        worst_value = pen[0, t]
+        worst = 0.0
+        closed = worst_value == np.inf
+        for k in range(1, _N_PEN):
+            v = np.nan if closed else pen[k, t]
+            pen[k, t] = v
+            take = v > worst_value
+            worst = k if take else worst
+            worst_value = v if take else worst_value
+            closed = closed or v == np.inf
+        W[_WORST, t] = worst
+    # --- scatter to the outputs, link by link
+    for b in range(nb):
+        r = r0 + b
+        for i in range(n):
+            t = i * B + b
+            rx_avg_dbm[r, i] = _TEN_OVER_LN10 * (logs[0, t] + _LN_1E3)
+            rx_oma_dbm[r, i] = _TEN_OVER_LN10 * (logs[7, t] + _LN_1E3)
+            ber[r, i] = ber_scale * W[_QSUM, t]
+            margin[r, i] = W[_MARGIN, t]
+            tx_pass_db[r, i] = 0.0 - _TEN_OVER_LN10 * logs[8, t]  # 0 - x: no -0.0
+            rx_pass_db[r, i] = 0.0 - _TEN_OVER_LN10 * logs[9, t]
+            for k in range(_N_PEN):
+                penalties[r, i, k] = pen[k, t]
+            dominant[r, i] = np.int8(W[_WORST, t])
+
+
+@jit_parallel
+def lane_budget(
+    mod_err,
+    mod_fwhm,
+    mod_ext_db,
+    dmx_det,
+    dmx_fwhm,
+    dmx_drop_db,
+    dmx_ext_db,
+    laser_dbm,
+    lam,
+    shifts,
+    bias,
+    mod_fsr,
+    dmx_fsr,
+    has_demux,
+    tx_gain,
+    link_gain,
+    excess,
+    symbol_rate,
+    rc_bandwidth,
+    responsivity,
+    sigma_thermal,
+    shot_coeff,
+    rin_coeff,
+    q_target,
+    impl_factor,
+    ber_scale,
+    c_light,
+    rx_avg_dbm,
+    rx_oma_dbm,
+    ber,
+    margin,
+    tx_pass_db,
+    rx_pass_db,
+    penalties,
+    dominant,
+):
+    """Fill the per-lane outputs for every link (parallel over chunks of blocks of links).
+
+    Outputs have shape (n_links, n_channels) (``penalties`` has a trailing axis of
+    :data:`PENALTY_NAMES`); each per-lane input has shape (n_links, n_channels), or
+    (1, n_channels) when every link shares it. The extinction ratios, drop loss and laser power
+    are in dB/dBm (converted here, in parallel), received powers come out in dBm, pass-by and
+    penalties in dB. Otherwise powers in W, wavelengths in m, rates in Hz/baud, currents in A;
+    ``tx_gain``/``link_gain``/``excess`` are linear factors, ``impl_factor`` (< 1) divides the
+    thermal noise, ``shot_coeff = 2qB`` (A), ``rin_coeff = RIN·B`` (1),
+    ``ber_scale = 2/(M·log2 M)``.
+
+    Returns, per per-lane input (in argument order), its smallest and largest value and a flag
+    that is NaN if any value is NaN or infinite (0 otherwise), so the caller can validate
+    10^6-lane inputs without another pass over them.
+
+    Layout: blocks of ``B`` links (``B·n_channels ≈`` :data:`_BLOCK_LANES` lanes) are gathered
+    channel-major into scratch rows, so every inner loop runs over contiguous lanes and
+    vectorises. Every ring's phase ``π·error/FSR`` is evaluated once (sine and cosine); the
+    fixed part of each detuning (channel offsets, bias, level shifts) enters through the
+    angle-addition formula with constants hoisted here, so a periodic Lorentzian costs a few
+    multiplications and one division.
+    """
+    n_links, n = ber.shape
+    m = shifts.size
+    mid_shift = 0.0
+    for k in range(m):
+        mid_shift += shifts[k]
+    mid_shift /= m
+    # constant phases: sin/cos of π·(fixed detuning)/FSR
+    sin_tx = np.zeros((n, n))
+    cos_tx = np.ones((n, n))
+    sin_rx = np.zeros((n, n))
+    cos_rx = np.ones((n, n))
+    for i in range(n):
+        offset = bias + mid_shift - lam[i]
+        for j in range(n):
+            phase = math.pi * ((lam[j] + offset) / mod_fsr)
+            sin_tx[i, j] = math.sin(phase)
+            cos_tx[i, j] = math.cos(phase)
+            if j != i:
+                phase = math.pi * ((lam[i] - lam[j]) / dmx_fsr)
+                sin_rx[i, j] = math.sin(phase)
+                cos_rx[i, j] = math.cos(phase)
+    sin_lv = np.empty(m)
+    cos_lv = np.empty(m)
+    for k in range(m):
+        phase = math.pi * ((bias + shifts[k]) / mod_fsr)
+        sin_lv[k] = math.sin(phase)
+        cos_lv[k] = math.cos(phase)
+    B = max(1, _BLOCK_LANES // n)
+    inv_lam2 = np.empty(n * B)
+    for i in range(n):
+        for b in range(B):
+            inv_lam2[i * B + b] = 1.0 / (lam[i] * lam[i])
+    f_mod = 2.0 * mod_fsr / math.pi
+    f_dmx = 2.0 * dmx_fsr / math.pi
+    sigma_impl = sigma_thermal / impl_factor
+    consts = (
+        1e-3 * tx_gain,  # per mW of laser power
+        link_gain,
+        excess,
+        excess ** (n - 1),
+        f_mod * f_mod,
+        f_dmx * f_dmx,
+        0.5 / mod_fsr,
+        0.5 / dmx_fsr,
+        c_light,
+        1.0 / (rc_bandwidth * rc_bandwidth),
+        2.0 * math.pi / symbol_rate,
+        responsivity,
+        sigma_impl * sigma_impl,
+        shot_coeff,
+        rin_coeff,
+        ber_scale,
+        math.log(responsivity / (2.0 * sigma_impl)),
+        math.log(q_target),
+        -_TEN_OVER_LN10 * math.log(impl_factor),
+    )
+    n_blocks = (n_links + B - 1) // B
+    n_chunks = min(n_blocks, _CHUNKS)
+    chunk_extremes = np.empty((max(n_chunks, 1), _N_INPUTS, 3))
+    chunk_extremes[0, :, 0] = np.inf  # no links: nothing recorded
+    chunk_extremes[0, :, 1] = -np.inf
+    chunk_extremes[0, :, 2] = 0.0
+    for c in numba.prange(n_chunks):
+        extremes = np.empty((_N_INPUTS, 3))
+        extremes[:, 0] = np.inf
+        extremes[:, 1] = -np.inf
+        extremes[:, 2] = 0.0
+        W = np.empty((_N_ROWS, n * B))
+        lev = np.empty((m, n * B))
+        nom = np.empty((m, n * B))
+        sigma = np.empty((m, n * B))
+        q = np.empty((m - 1, n * B))
+        logs = np.empty((_N_LOGS, n * B))
+        pen = np.empty((_N_PEN, n * B))
+        for blk in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
+            r0 = blk * B
+            _block(
+                r0,
+                min(B, n_links - r0),
+                B,
+                mod_err,
+                mod_fwhm,
+                mod_ext_db,
+                dmx_det,
+                dmx_fwhm,
+                dmx_drop_db,
+                dmx_ext_db,
+                laser_dbm,
+                has_demux,
+                consts,
+                sin_tx,
+                cos_tx,
+                sin_lv,
+                cos_lv,
+                sin_rx,
+                cos_rx,
+                inv_lam2,
+                rx_avg_dbm,
+                rx_oma_dbm,
+                ber,
+                margin,
+                tx_pass_db,
+                rx_pass_db,
+                penalties,
+                dominant,
+                W,
+                lev,
+                nom,
+                sigma,
+                q,
+                logs,
+                pen,
+                extremes,
+            )
+        chunk_extremes[c] = extremes
+    result = chunk_extremes[0].copy()
+    for c in range(1, n_chunks):
+        for f in range(_N_INPUTS):
+            result[f, 0] = min(result[f, 0], chunk_extremes[c, f, 0])
+            result[f, 1] = max(result[f, 1], chunk_extremes[c, f, 1])
+            result[f, 2] += chunk_extremes[c, f, 2]
+    return result

@@ -1,0 +1,218 @@
+"""Electrical power per optical lane and energy per bit.
+
+:class:`ElectricalPowerParameters` gathers the electrical power components of one lane (one
+wavelength of one fiber, one direction): laser wall-plug, ring heaters, modulator driver,
+TIA/receiver and the host SerDes, whose energy grows with the electrical channel loss it has to
+equalise. The switch model imports it to compare co-packaged optics with pluggables.
+
+Defaults are assumptions checked against the system figures of REFERENCE.md section A: with a
+4 dB co-packaged electrical channel they add up to ≈ 3.9 pJ/bit per 200G lane, under the ≈ 5.6
+pJ/bit of a 9 W 1.6 Tb/s CPO port (the rest is switch-side overhead), and moving to the 22 dB
+pluggable channel adds ≈ 3.6 pJ/bit of SerDes energy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cposim.control.core.validation import check_range
+
+
+@dataclass(frozen=True, kw_only=True)
+class ElectricalPowerParameters:
+    """Electrical power components of one optical lane.
+
+    Parameters
+    ----------
+    laser_wall_plug_efficiency : float
+        Optical output over electrical input of the external laser source, including its
+        cooler (0 < η ≤ 1). Default 0.15 (assumption: DFB arrays with a TEC in an ELSFP-class
+        module run at roughly 10-20 %).
+    heater_power_per_ring_w : float
+        Mean heater power per ring, watts (≥ 0). Default 22.4e-3: the mean tuning distance
+        FSR/4 ≈ 4.48 nm for uniformly spread offsets over the FSR/2 tuning range at 0.2 nm/mW
+        (REFERENCE.md default link; a yield run supplies the real per-die value).
+    rings_per_lane : int
+        Heated rings per lane (≥ 0). Default 2 (one modulator, one demultiplexer ring).
+    modulator_driver_energy_j_per_bit : float
+        Modulator driver energy, joules per bit (≥ 0). Default 0.5e-12 (assumption: ``C·V²/4``
+        ≈ 20 fJ/bit for 20 fF at 2 Vpp, dominated by the driver's own pre-amplifier stages).
+    receiver_energy_j_per_bit : float
+        TIA and receiver front end, joules per bit (≥ 0). Default 1.0e-12 (assumption for a
+        100 GBd PAM4 TIA with CDR).
+    serdes_energy_j_per_bit_at_0_db : float
+        Host SerDes energy extrapolated to a lossless channel, joules per bit (≥ 0). Default
+        1.0e-12 (assumption).
+    serdes_energy_j_per_bit_per_db : float
+        Extra SerDes energy per dB of electrical channel loss, joules per bit per dB (≥ 0).
+        Default 0.2e-12 (assumption: long-reach SerDes ≈ 5.4 pJ/bit at 22 dB, extra-short-reach
+        ≈ 1.8 pJ/bit at 4 dB).
+    electrical_channel_loss_db : float
+        Electrical channel loss between switch ASIC and optics at the Nyquist frequency, dB
+        (≥ 0). Default 4 dB, co-packaged (REFERENCE.md A: 22 dB to a front-panel pluggable,
+        4 dB co-packaged).
+    """
+
+    laser_wall_plug_efficiency: float = 0.15
+    heater_power_per_ring_w: float = 22.4e-3
+    rings_per_lane: int = 2
+    modulator_driver_energy_j_per_bit: float = 0.5e-12
+    receiver_energy_j_per_bit: float = 1.0e-12
+    serdes_energy_j_per_bit_at_0_db: float = 1.0e-12
+    serdes_energy_j_per_bit_per_db: float = 0.2e-12
+    electrical_channel_loss_db: float = 4.0
+
+    def __post_init__(self):
+        check_range(
+            "laser_wall_plug_efficiency",
+            self.laser_wall_plug_efficiency,
+            low=0.0,
+            high=1.0,
+            low_inclusive=False,
+        )
+        check_range("heater_power_per_ring_w", self.heater_power_per_ring_w, low=0.0, high=10.0)
+        if not isinstance(self.rings_per_lane, int | np.integer) or self.rings_per_lane < 0:
+            raise ValueError(
+                f"rings_per_lane = {self.rings_per_lane!r} must be a non-negative integer"
+            )
+        for name in (
+            "modulator_driver_energy_j_per_bit",
+            "receiver_energy_j_per_bit",
+            "serdes_energy_j_per_bit_at_0_db",
+            "serdes_energy_j_per_bit_per_db",
+        ):
+            check_range(name, getattr(self, name), low=0.0, high=1e-9)
+        check_range(
+            "electrical_channel_loss_db", self.electrical_channel_loss_db, low=0.0, high=100.0
+        )
+
+    @property
+    def serdes_energy_j_per_bit(self) -> float:
+        """SerDes energy at :attr:`electrical_channel_loss_db`, joules per bit."""
+        return (
+            self.serdes_energy_j_per_bit_at_0_db
+            + self.serdes_energy_j_per_bit_per_db * self.electrical_channel_loss_db
+        )
+
+    def lane_power(self, *, laser_optical_power_w, bit_rate_bps, heater_power_w=None):
+        """Electrical power of one lane, itemised.
+
+        Parameters
+        ----------
+        laser_optical_power_w : float or array_like
+            Laser optical power attributed to this lane (its share after any split), watts.
+        bit_rate_bps : float
+            Lane bit rate, bit/s (> 0).
+        heater_power_w : float or array_like, optional
+            Total heater power of the lane's rings, watts; default
+            ``heater_power_per_ring_w × rings_per_lane``.
+
+        Returns
+        -------
+        LanePower
+        """
+        laser = check_range("laser_optical_power_w", laser_optical_power_w, low=0.0)
+        rate = float(check_range("bit_rate_bps", bit_rate_bps, low=0.0, low_inclusive=False))
+        heater = (
+            self.heater_power_per_ring_w * self.rings_per_lane
+            if heater_power_w is None
+            else check_range("heater_power_w", heater_power_w, low=0.0)
+        )
+        return LanePower(
+            laser_w=laser / self.laser_wall_plug_efficiency,
+            heater_w=np.asarray(heater, dtype=np.float64),
+            modulator_driver_w=np.asarray(self.modulator_driver_energy_j_per_bit * rate),
+            receiver_w=np.asarray(self.receiver_energy_j_per_bit * rate),
+            serdes_w=np.asarray(self.serdes_energy_j_per_bit * rate),
+            bit_rate_bps=rate,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LanePower:
+    """Electrical power of one lane by component (arrays broadcast together).
+
+    Parameters
+    ----------
+    laser_w, heater_w, modulator_driver_w, receiver_w, serdes_w : ndarray
+        Electrical power of each component, watts.
+    bit_rate_bps : float
+        Lane bit rate, bit/s.
+    """
+
+    laser_w: np.ndarray
+    heater_w: np.ndarray
+    modulator_driver_w: np.ndarray
+    receiver_w: np.ndarray
+    serdes_w: np.ndarray
+    bit_rate_bps: float
+
+    COMPONENTS = ("laser", "heater", "modulator_driver", "receiver", "serdes")
+    """Component names in display order."""
+
+    def component_w(self, name: str) -> np.ndarray:
+        """Electrical power of one component (see :attr:`COMPONENTS`), watts.
+
+        Parameters
+        ----------
+        name : str
+            Component name.
+        """
+        if name not in self.COMPONENTS:
+            raise ValueError(
+                f"name = {name!r} is not a component; choose one of {', '.join(self.COMPONENTS)}"
+            )
+        return getattr(self, f"{name}_w")
+
+    @property
+    def total_w(self) -> np.ndarray:
+        """Total electrical power, watts."""
+        return sum(self.component_w(name) for name in self.COMPONENTS)
+
+    @property
+    def energy_per_bit_j(self) -> np.ndarray:
+        """Total energy per bit, joules."""
+        return self.total_w / self.bit_rate_bps
+
+    def to_dataframe(self):
+        """One row per component: ``component``, ``power_w``, ``energy_per_bit_j`` (arrays are
+        averaged)."""
+        import pandas as pd
+
+        power = [float(np.mean(self.component_w(name))) for name in self.COMPONENTS]
+        return pd.DataFrame(
+            {
+                "component": list(self.COMPONENTS),
+                "power_w": power,
+                "energy_per_bit_j": np.array(power) / self.bit_rate_bps,
+            }
+        )
+
+    def plot(self, ax=None):
+        """Bar chart of energy per bit by component in pJ/bit; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw into.
+        """
+        from cposim.control.core import plotstyle as plot
+
+        ax = plot.axes(ax)
+        table = self.to_dataframe()
+        ax.bar(table["component"], table["energy_per_bit_j"] * 1e12, color="C0")
+        plot.label(
+            ax,
+            x="Component",
+            y="Energy (pJ/bit)",
+            title=f"{float(np.mean(self.energy_per_bit_j)) * 1e12:.2f} pJ/bit per lane",
+        )
+        return ax
+
+
+__all__ = [
+    "ElectricalPowerParameters",
+    "LanePower",
+]

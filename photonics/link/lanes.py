@@ -1,0 +1,337 @@
+"""Link budget of many lanes at once (Numba lane kernel), each with its own rings and detuning.
+
+:func:`evaluate_lanes` broadcasts per-lane inputs to ``batch_shape + (n_channels,)`` and runs
+:mod:`cposim.photonics.link._kernels` (or, with ``engine="numpy"``, its reference
+:mod:`cposim.photonics.link._reference`); :class:`LaneBudget` holds the per-lane results. The
+model is documented in :mod:`cposim.photonics.link.budget`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from cposim.control.core.validation import (
+    as_float_array,
+    check_choice,
+    check_range,
+    extremes_within,
+)
+from cposim.photonics.link import _kernels, _reference
+from cposim.photonics.link._kernels import PENALTY_NAMES
+from cposim.photonics.link.ber import _ber_scale, q_from_ber
+from cposim.photonics.link.parameters import DemuxRingSpec, LinkParameters
+from cposim.photonics.units import ELEMENTARY_CHARGE_C, SPEED_OF_LIGHT_M_PER_S
+
+_LANE_RANGES = {
+    "modulator_detuning_m": {"low": -1e-6, "high": 1e-6},
+    "modulator_fwhm_m": {"low": 0.0, "high": 1e-7, "low_inclusive": False},
+    "modulator_extinction_db": {"low": 0.0, "high": 100.0, "low_inclusive": False},
+    "demux_detuning_m": {"low": -1e-6, "high": 1e-6},
+    "demux_fwhm_m": {"low": 0.0, "high": 1e-7, "low_inclusive": False},
+    "demux_drop_loss_db": {"low": 0.0, "high": 100.0},
+    "demux_extinction_db": {"low": 0.0, "high": 100.0, "low_inclusive": False},
+    "laser_power_dbm": {"low": -100.0, "high": 40.0},
+}
+"""Allowed range of each per-lane input of :func:`evaluate_lanes`, in the lane kernel's order."""
+
+
+def evaluate_lanes(
+    params: LinkParameters,
+    *,
+    modulator_detuning_m=0.0,
+    modulator_fwhm_m=None,
+    modulator_extinction_db=None,
+    demux_detuning_m=0.0,
+    demux_fwhm_m=None,
+    demux_drop_loss_db=None,
+    demux_extinction_db=None,
+    laser_power_dbm=None,
+    engine: str = "numba",
+) -> LaneBudget:
+    """Link budget of many lanes at once (Numba), each with its own rings and detuning.
+
+    Every per-lane argument broadcasts to ``batch_shape + (n_channels,)``: the last axis is the
+    channel (lanes on one bus, in cascade order), leading axes are independent links (dies,
+    Monte Carlo samples). Omitted values take the nominal ones from ``params``.
+
+    Parameters
+    ----------
+    params : LinkParameters
+        The link.
+    modulator_detuning_m : float or array_like
+        Modulator resonance error with respect to its intended bias (residual lock error), m.
+    modulator_fwhm_m : float or array_like, optional
+        Modulator FWHM, m (> 0).
+    modulator_extinction_db : float or array_like, optional
+        Modulator through-port dip depth on resonance, dB (> 0).
+    demux_detuning_m : float or array_like
+        Demultiplexer ring resonance minus its channel wavelength, m (ignored for DR links).
+    demux_fwhm_m : float or array_like, optional
+        Demultiplexer FWHM, m (> 0).
+    demux_drop_loss_db : float or array_like, optional
+        Demultiplexer peak drop loss, dB (≥ 0).
+    demux_extinction_db : float or array_like, optional
+        Demultiplexer through-port dip depth, dB (> 0).
+    laser_power_dbm : float or array_like, optional
+        Laser power per wavelength at the source, dBm.
+    engine : {"numba", "numpy"}
+        The Numba kernel, or its plain NumPy reference (same results; for tests and the
+        benchmarks' ratios).
+
+    Returns
+    -------
+    LaneBudget
+        Arrays of shape ``batch_shape + (n_channels,)``.
+    """
+    mod = params.modulator
+    demux = params.demux if params.demux is not None else DemuxRingSpec()
+    n = params.grid.n_channels
+    given = {
+        "modulator_detuning_m": modulator_detuning_m,
+        "modulator_fwhm_m": _or(modulator_fwhm_m, mod.fwhm_m),
+        "modulator_extinction_db": _or(modulator_extinction_db, mod.extinction_db),
+        "demux_detuning_m": demux_detuning_m,
+        "demux_fwhm_m": _or(demux_fwhm_m, demux.fwhm_m),
+        "demux_drop_loss_db": _or(demux_drop_loss_db, demux.drop_loss_db),
+        "demux_extinction_db": _or(demux_extinction_db, demux.extinction_db),
+        "laser_power_dbm": _or(laser_power_dbm, params.laser_power_dbm),
+    }
+    check_choice("engine", engine, ("numba", "numpy"))
+    if engine == "numpy":
+        values = {k: check_range(k, v, **_LANE_RANGES[k]) for k, v in given.items()}
+    else:  # the kernel records each input's extremes; they are checked after it
+        values = {k: _float_array(k, v) for k, v in given.items()}
+    try:
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()), (n,))
+    except ValueError:
+        raise ValueError(
+            "per-lane inputs must broadcast to batch_shape + (n_channels,) with n_channels = "
+            f"{n}; got shapes " + ", ".join(f"{k} {np.shape(v)}" for k, v in values.items())
+        ) from None
+    if shape[-1] != n:
+        raise ValueError(
+            f"the last axis of the per-lane inputs must be n_channels = {n}; "
+            f"broadcast shape is {shape}"
+        )
+    n_links = math.prod(shape[:-1])
+    if engine == "numpy":
+        lanes = {k: np.broadcast_to(v, shape).reshape(n_links, n) for k, v in values.items()}
+        out = _reference.reference_lane_budget(**kernel_inputs(params, lanes))
+    else:
+        lanes = {k: _kernel_rows(v, shape) for k, v in values.items()}
+        out = {
+            name: np.empty((n_links, n))
+            for name in ("rx_avg_dbm", "rx_oma_dbm", "ber", "margin", "tx_pass_db", "rx_pass_db")
+        }
+        out["penalties"] = np.empty((n_links, n, len(PENALTY_NAMES)))
+        out["dominant"] = np.empty((n_links, n), dtype=np.int8)
+        extremes = _kernels.lane_budget(*kernel_inputs(params, lanes).values(), *out.values())
+        _check_extremes(values, extremes)
+    return LaneBudget(
+        received_average_dbm=out["rx_avg_dbm"].reshape(shape),
+        received_oma_dbm=out["rx_oma_dbm"].reshape(shape),
+        ber=out["ber"].reshape(shape),
+        margin_db=out["margin"].reshape(shape),
+        penalties_db=out["penalties"].reshape((*shape, len(PENALTY_NAMES))),
+        dominant_penalty=out["dominant"].reshape(shape),
+        mux_pass_by_db=out["tx_pass_db"].reshape(shape),
+        demux_pass_by_db=out["rx_pass_db"].reshape(shape),
+    )
+
+
+def _float_array(name: str, value) -> np.ndarray:
+    """``value`` as float64 without a pass over it (no copy if it already is one); non-numeric
+    input raises the usual ValueError naming the field."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return as_float_array(name, value)
+
+
+def _check_extremes(values: dict[str, np.ndarray], extremes: np.ndarray) -> None:
+    """Validate the per-lane inputs from the kernel's (min, max, NaN-or-inf flag) per input; only
+    a suspect input gets the full :func:`check_range`, which raises naming the first offender."""
+    for (name, bounds), (low, high, flag) in zip(_LANE_RANGES.items(), extremes, strict=True):
+        if not (flag == 0.0 and extremes_within(low, high, **bounds)):
+            check_range(name, values[name], **bounds)
+
+
+def _kernel_rows(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """One per-lane input as the lane kernel takes it: shape (n_links, n_channels), or
+    (1, n_channels) when every link shares the value (never copied out to full size).
+
+    Always a writable C-contiguous float64 array, so Numba compiles (and caches) a single
+    specialisation of the kernel; arrays that already are one pass through without a copy.
+    """
+    n = shape[-1]
+    padded = (1,) * (len(shape) - value.ndim) + value.shape
+    if all(d == 1 for d in padded[:-1]):
+        return np.array(np.broadcast_to(value.reshape(padded[-1:]), (1, n)))
+    if value.size == math.prod(shape):  # broadcasting only adds unit axes: same layout
+        rows = value.reshape(-1, n)
+    else:
+        rows = np.broadcast_to(value, shape).reshape(-1, n)
+    return np.require(rows, np.float64, ["C", "W"])
+
+
+def kernel_inputs(params: LinkParameters, lanes: dict[str, np.ndarray]) -> dict:
+    """Arguments of the lane kernel (and of its NumPy reference) in kernel order.
+
+    Parameters
+    ----------
+    params : LinkParameters
+        The link.
+    lanes : dict of str to ndarray
+        Per-lane values named (and in the units) as in :func:`evaluate_lanes`, each of shape
+        (n_links, n_channels); the kernel (not the reference) also takes (1, n_channels).
+    """
+    mod = params.modulator
+    demux = params.demux if params.demux is not None else DemuxRingSpec()
+
+    def linear(db):
+        return 10.0 ** (-db / 10.0)
+
+    bandwidth = params.receiver_bandwidth_hz
+    return {
+        "mod_err": lanes["modulator_detuning_m"],
+        "mod_fwhm": lanes["modulator_fwhm_m"],
+        "mod_ext_db": lanes["modulator_extinction_db"],
+        "dmx_det": lanes["demux_detuning_m"],
+        "dmx_fwhm": lanes["demux_fwhm_m"],
+        "dmx_drop_db": lanes["demux_drop_loss_db"],
+        "dmx_ext_db": lanes["demux_extinction_db"],
+        "laser_dbm": lanes["laser_power_dbm"],
+        "lam": params.grid.wavelengths_m,
+        "shifts": np.asarray(mod.level_shifts_m),
+        "bias": mod.bias_detuning_m,
+        "mod_fsr": mod.fsr_m,
+        "dmx_fsr": demux.fsr_m,
+        "has_demux": params.demux is not None,
+        "tx_gain": float(linear(params.split_loss_db + params.laser_coupler_loss_db)),
+        "link_gain": float(
+            linear(
+                params.tx_coupler_loss_db
+                + params.fiber_connector_loss_db
+                + params.rx_coupler_loss_db
+            )
+        ),
+        "excess": float(linear(params.pass_by_loss_db)),
+        "symbol_rate": params.symbol_rate_baud,
+        "rc_bandwidth": mod.rc_bandwidth_hz,
+        "responsivity": params.responsivity_a_per_w,
+        "sigma_thermal": params.thermal_noise_a,
+        "shot_coeff": 2.0 * ELEMENTARY_CHARGE_C * bandwidth,
+        "rin_coeff": 10.0 ** (params.rin_db_per_hz / 10.0) * bandwidth,
+        "q_target": float(q_from_ber(params.target_ber, params.modulation)),
+        "impl_factor": float(linear(params.implementation_penalty_db)),
+        "ber_scale": float(_ber_scale(params.modulation)) / (params.modulator.levels - 1),
+        "c_light": SPEED_OF_LIGHT_M_PER_S,
+    }
+
+
+def _or(value, default):
+    return default if value is None else value
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaneBudget:
+    """Per-lane results of :func:`evaluate_lanes` (arrays of shape ``batch + (n_channels,)``).
+
+    Parameters
+    ----------
+    received_average_dbm : ndarray
+        Average received power at the photodiode with the own rings on their lock points, dBm.
+    received_oma_dbm : ndarray
+        Actual received OMA (detuning included), dBm (-inf if the levels are inverted).
+    ber : ndarray
+        Bit error ratio.
+    margin_db : ndarray
+        Margin to ``target_ber`` in optical dB (-inf when an eye is closed).
+    penalties_db : ndarray, shape ``... + (7,)``
+        Itemised penalties in the order of :data:`PENALTY_NAMES`, dB (inf for the one that
+        closes the eye, NaN after it).
+    dominant_penalty : ndarray of int8
+        Index into :data:`PENALTY_NAMES` of the largest penalty (the closing one if any).
+    mux_pass_by_db, demux_pass_by_db : ndarray
+        Pass-by loss in the transmitter and receiver banks, dB.
+    """
+
+    received_average_dbm: np.ndarray
+    received_oma_dbm: np.ndarray
+    ber: np.ndarray
+    margin_db: np.ndarray
+    penalties_db: np.ndarray
+    dominant_penalty: np.ndarray
+    mux_pass_by_db: np.ndarray
+    demux_pass_by_db: np.ndarray
+
+    PENALTY_NAMES = PENALTY_NAMES
+
+    @property
+    def passed(self) -> np.ndarray:
+        """True where the lane meets the target BER (``margin_db >= 0``)."""
+        return self.margin_db >= 0.0
+
+    @property
+    def dominant_penalty_name(self) -> np.ndarray:
+        """Name of the dominant penalty per lane (array of str)."""
+        return np.asarray(PENALTY_NAMES)[self.dominant_penalty]
+
+    def to_dataframe(self):
+        """One row per lane: flat ``lane`` and ``channel`` indices, every result column and one
+        ``penalty_<name>_db`` column per penalty."""
+        import pandas as pd
+
+        n = self.ber.shape[-1]
+        columns = {
+            "lane": np.arange(self.ber.size),
+            "channel": np.tile(np.arange(n), self.ber.size // n),
+            "received_average_dbm": self.received_average_dbm.ravel(),
+            "received_oma_dbm": self.received_oma_dbm.ravel(),
+            "ber": self.ber.ravel(),
+            "margin_db": self.margin_db.ravel(),
+            "passed": self.passed.ravel(),
+            "dominant_penalty": self.dominant_penalty_name.ravel(),
+            "mux_pass_by_db": self.mux_pass_by_db.ravel(),
+            "demux_pass_by_db": self.demux_pass_by_db.ravel(),
+        }
+        for k, name in enumerate(PENALTY_NAMES):
+            columns[f"penalty_{name}_db"] = self.penalties_db[..., k].ravel()
+        return pd.DataFrame(columns)
+
+    def plot(self, ax=None, *, bins: int = 60):
+        """Histogram of the lane margins (closed eyes counted at the left edge); returns Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw into.
+        bins : int
+            Number of histogram bins.
+        """
+        from cposim.control.core import plotstyle as plot
+
+        ax = plot.axes(ax)
+        margin = self.margin_db.ravel()
+        finite = margin[np.isfinite(margin)]
+        low = min(finite.min(), 0.0) if finite.size else -1.0
+        ax.hist(np.where(np.isfinite(margin), margin, low), bins=bins, color="C0")
+        ax.axvline(0.0, color="C3", linestyle="--", linewidth=1.0)
+        plot.label(
+            ax,
+            x="Margin to target BER (dB)",
+            y="Lanes",
+            title=f"{self.passed.mean():.1%} of {margin.size} lanes pass",
+        )
+        return ax
+
+
+__all__ = [
+    "PENALTY_NAMES",
+    "LaneBudget",
+    "evaluate_lanes",
+    "kernel_inputs",
+]

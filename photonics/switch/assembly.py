@@ -1,0 +1,332 @@
+"""Switch assembly yield from per-engine yield, and the summary of a yield run.
+
+A co-packaged switch is built from packages, one per ASIC, each carrying that ASIC's optical
+engines. An engine that is bad once attached makes its whole package bad; a bad package is
+scrapped (ASIC and every engine on it) unless rework recovers it. Three build flows:
+
+- ``untested``: engines are attached as they come; a package is good with probability
+  ``(y·a)^m`` (engine yield y, attach yield a, m engines per package), so a switch of n engines
+  is good first time with probability ``(y·a)^n`` — ``y^n`` for perfect attach.
+- ``known-good-engine``: engines are tested first; the test catches a fraction c of bad
+  engines, so a passing engine is good with probability ``y / (y + (1 − y)(1 − c))``.
+- ``known-good-engine + rework``: as above, and a failed package is recovered with
+  probability r (one replacement engine per rework).
+
+Each package is rebuilt until good, so the expected number of scrapped packages per good switch
+is ``P·(1 − p)/p`` for P packages of effective yield p. A pluggable switch has no engines in its
+packages (``m = 0``): a bad module is simply swapped.
+
+:func:`read_yield_run` reads ``DIR/summary.json`` written by the yield engine.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cposim.control.core.validation import check_range
+
+SCENARIOS = ("untested", "known-good-engine", "known-good-engine + rework")
+"""Assembly flows, in display order."""
+
+SUMMARY_KEYS = (
+    "engine_yield",
+    "engine_yield_interval",
+    "mean_heater_power_per_ring_w",
+    "lanes_per_engine",
+    "n_engines",
+)
+"""Keys of a yield run's ``summary.json`` that the switch model reads."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class YieldRunSummary:
+    """What the switch model takes from a yield run.
+
+    Parameters
+    ----------
+    engine_yield : float
+        Fraction of simulated engines that meet the link targets (0 ≤ y ≤ 1).
+    engine_yield_interval : tuple of float
+        Confidence interval ``(low, high)`` of ``engine_yield`` (fractions).
+    mean_heater_power_per_ring_w : float
+        Mean heater power per ring over the good engines, watts (≥ 0).
+    lanes_per_engine : int
+        Lanes per simulated engine (count, ≥ 1).
+    n_engines : int
+        Engines simulated (count, ≥ 1).
+    source : str
+        File the summary was read from ("" when built in code).
+    """
+
+    engine_yield: float
+    engine_yield_interval: tuple
+    mean_heater_power_per_ring_w: float
+    lanes_per_engine: int
+    n_engines: int
+    source: str = ""
+
+    def __post_init__(self):
+        where = f" in {self.source}" if self.source else ""
+        try:
+            check_range("engine_yield", self.engine_yield, low=0.0, high=1.0)
+            interval = check_range(
+                "engine_yield_interval", self.engine_yield_interval, low=0.0, high=1.0
+            )
+            if interval.shape != (2,) or not interval[0] <= self.engine_yield <= interval[1]:
+                raise ValueError(
+                    f"engine_yield_interval = {self.engine_yield_interval!r} must be [low, high] "
+                    f"around engine_yield = {self.engine_yield!r}"
+                )
+            check_range(
+                "mean_heater_power_per_ring_w", self.mean_heater_power_per_ring_w, low=0, high=10
+            )
+            for name in ("lanes_per_engine", "n_engines"):
+                value = getattr(self, name)
+                if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                    raise ValueError(f"{name} = {value!r} must be a positive integer")
+        except ValueError as error:
+            raise ValueError(f"{error}{where}") from None
+
+    def engine_yield_for(self, lanes: int) -> np.ndarray:
+        """Yield and interval ``[yield, low, high]`` of an engine with ``lanes`` lanes.
+
+        The run's engine may have a different lane count than the switch's engine; lanes are
+        taken as independent, so the yield scales as ``y^(lanes / lanes_per_engine)``
+        (assumption; exact when the run's engine and the switch's have the same lanes).
+
+        Parameters
+        ----------
+        lanes : int
+            Lanes per engine of the switch (count).
+        """
+        values = np.array([self.engine_yield, *self.engine_yield_interval], dtype=np.float64)
+        return values ** (lanes / self.lanes_per_engine)
+
+
+def read_yield_run(directory) -> YieldRunSummary:
+    """Read ``directory/summary.json`` of a yield run.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        The run directory.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``summary.json`` does not exist.
+    ValueError
+        When it is not JSON, lacks a key of :data:`SUMMARY_KEYS` or holds a value out of range.
+    """
+    path = Path(directory) / "summary.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; is {directory} a finished yield run?")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a JSON object with keys {', '.join(SUMMARY_KEYS)}")
+    missing = [key for key in SUMMARY_KEYS if key not in data]
+    if missing:
+        raise ValueError(f"{path} lacks key(s) {', '.join(missing)}")
+    interval = data["engine_yield_interval"]
+    if not isinstance(interval, list | tuple) or len(interval) != 2:
+        raise ValueError(f"engine_yield_interval = {interval!r} must be [low, high] in {path}")
+    return YieldRunSummary(
+        engine_yield=data["engine_yield"],
+        engine_yield_interval=tuple(interval),
+        mean_heater_power_per_ring_w=data["mean_heater_power_per_ring_w"],
+        lanes_per_engine=data["lanes_per_engine"],
+        n_engines=data["n_engines"],
+        source=str(path),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssemblyParameters:
+    """Engine yield and assembly-flow parameters.
+
+    Parameters
+    ----------
+    engine_yield : float or array_like
+        Probability that an engine is good (fraction, 0 < y ≤ 1; arrays give a sweep).
+        Default 0.88: an engine of 128 rings at 99.9 % per ring (REFERENCE.md F); a yield run
+        supplies the real value.
+    test_coverage : float
+        Fraction of bad engines a known-good-engine test catches (0 ≤ c ≤ 1). Default 0.95
+        (assumption: wafer- and engine-level optical test before attach).
+    attach_yield : float
+        Probability that attaching one engine to the package succeeds (fraction, 0 < a ≤ 1).
+        Default 0.995 (assumption).
+    rework_success : float
+        Probability that reworking a failed package recovers it (fraction, 0 ≤ r ≤ 1). Default
+        0.5 (assumption: the package is built to allow one engine replacement).
+    """
+
+    engine_yield: float = 0.88
+    test_coverage: float = 0.95
+    attach_yield: float = 0.995
+    rework_success: float = 0.5
+
+    def __post_init__(self):
+        check_range("engine_yield", self.engine_yield, low=0.0, high=1.0, low_inclusive=False)
+        check_range("test_coverage", self.test_coverage, low=0.0, high=1.0)
+        check_range("attach_yield", self.attach_yield, low=0.0, high=1.0, low_inclusive=False)
+        check_range("rework_success", self.rework_success, low=0.0, high=1.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssemblyYield:
+    """Package and switch yield, scrap and engine use per assembly flow.
+
+    Arrays have shape ``(len(SCENARIOS),) + engine_yield.shape``.
+
+    Parameters
+    ----------
+    switch_name : str
+        Name of the switch.
+    engine_yield : ndarray
+        Engine yield(s) evaluated (fraction).
+    engines_per_package : int
+        Engines on one package (count; 0 for pluggables).
+    packages_per_switch : int
+        Packages (ASICs) per switch (count).
+    package_yield : ndarray
+        Probability that a built package is good before rework (fraction).
+    switch_yield : ndarray
+        Probability that a switch's packages are all good first time, rework included
+        (fraction).
+    scrapped_packages_per_good_switch : ndarray
+        Expected packages scrapped per good switch (count).
+    engines_per_good_switch : ndarray
+        Expected engines consumed per good switch, test rejects included (count).
+    """
+
+    switch_name: str
+    engine_yield: np.ndarray
+    engines_per_package: int
+    packages_per_switch: int
+    package_yield: np.ndarray
+    switch_yield: np.ndarray
+    scrapped_packages_per_good_switch: np.ndarray
+    engines_per_good_switch: np.ndarray
+
+    SCENARIOS = SCENARIOS
+    """Assembly flows, in the order of the arrays' first axis."""
+
+    def to_dataframe(self):
+        """One row per scenario and engine yield."""
+        import pandas as pd
+
+        yields = np.atleast_1d(self.engine_yield)
+        rows = []
+        for index, scenario in enumerate(SCENARIOS):
+            for j, y in enumerate(yields):
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "engine_yield": float(y),
+                        "package_yield": float(np.atleast_1d(self.package_yield[index])[j]),
+                        "switch_yield": float(np.atleast_1d(self.switch_yield[index])[j]),
+                        "scrapped_packages_per_good_switch": float(
+                            np.atleast_1d(self.scrapped_packages_per_good_switch[index])[j]
+                        ),
+                        "engines_per_good_switch": float(
+                            np.atleast_1d(self.engines_per_good_switch[index])[j]
+                        ),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def plot(self, ax=None):
+        """Switch yield against engine yield per scenario (bars for a single engine yield);
+        returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw into.
+        """
+        from cposim.control.core import plotstyle as plot
+
+        ax = plot.axes(ax)
+        if np.size(self.engine_yield) == 1:
+            ax.bar(SCENARIOS, [float(np.ravel(v)[0]) for v in self.switch_yield], color="C2")
+            ax.tick_params(axis="x", labelsize="small")
+            plot.label(
+                ax,
+                x="Assembly flow",
+                y="Switch yield (fraction)",
+                title=f"{self.switch_name}, engine yield {float(self.engine_yield):.3f}",
+            )
+            return ax
+        order = np.argsort(np.ravel(self.engine_yield))
+        for index, scenario in enumerate(SCENARIOS):
+            ax.plot(
+                np.ravel(self.engine_yield)[order],
+                np.ravel(self.switch_yield[index])[order],
+                label=scenario,
+            )
+        ax.legend(frameon=False)
+        plot.label(
+            ax, x="Engine yield (fraction)", y="Switch yield (fraction)", title=self.switch_name
+        )
+        return ax
+
+
+def assembly_yield(switch, params: AssemblyParameters) -> AssemblyYield:
+    """Package and switch yield, scrapped packages and engines used per good switch.
+
+    Parameters
+    ----------
+    switch : cposim.photonics.switch.model.Switch
+        The switch (its packaging, ASIC and engine counts are used).
+    params : AssemblyParameters
+        Engine yield and assembly-flow parameters.
+    """
+    y = np.asarray(params.engine_yield, dtype=np.float64)
+    c, a, r = params.test_coverage, params.attach_yield, params.rework_success
+    m = 0 if switch.packaging == "pluggable" else switch.engines_per_asic
+    packages = switch.n_asics
+    passing = y + (1.0 - y) * (1.0 - c)  # probability an engine passes the known-good test
+    good_if_placed = (y, y / passing, y / passing)
+    placed_per_engine = (1.0, 1.0 / passing, 1.0 / passing)  # engines consumed per placement
+    rework = (0.0, 0.0, r)
+    package_yield, switch_yield, scrapped, engines = [], [], [], []
+    for q, per_placement, recover in zip(good_if_placed, placed_per_engine, rework, strict=True):
+        p = (q * a) ** m
+        p_eff = p + (1.0 - p) * recover
+        package_yield.append(p)
+        switch_yield.append(p_eff**packages)
+        scrapped.append(packages * (1.0 - p_eff) / p_eff)
+        if m == 0:  # pluggables: every bad module is swapped, nothing else is lost
+            engines.append(switch.n_optical_engines / y)
+        else:
+            reworks = (1.0 - p) * (recover > 0)
+            engines.append(packages / p_eff * (m + reworks) * per_placement)
+    return AssemblyYield(
+        switch_name=switch.name,
+        engine_yield=y,
+        engines_per_package=m,
+        packages_per_switch=packages,
+        package_yield=np.array(package_yield),
+        switch_yield=np.array(switch_yield),
+        scrapped_packages_per_good_switch=np.array(scrapped),
+        engines_per_good_switch=np.array(engines),
+    )
+
+
+__all__ = [
+    "SCENARIOS",
+    "SUMMARY_KEYS",
+    "AssemblyParameters",
+    "AssemblyYield",
+    "YieldRunSummary",
+    "assembly_yield",
+    "read_yield_run",
+]

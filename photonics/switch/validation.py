@@ -1,0 +1,261 @@
+"""Model against published claims: CPO vs pluggable power, lasers, resiliency.
+
+The claims of REFERENCE.md section A are never inputs of the model; they only appear here, in
+the validation table, beside what the model computes bottom-up from its components. A claim is
+a band ``[low, high]`` and a relative tolerance: bands quoted as a range are checked as they
+stand (tolerance 0), approximate figures ("≈ 9 W", "10×") within ±20 %, and whole-switch
+figures that include more than the optical I/O are shown for context only (no verdict).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+APPROXIMATE = 0.2
+"""Relative tolerance applied to approximate published figures ("≈ 9 W", "10×")."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValidationRow:
+    """One model quantity beside its published claim.
+
+    Parameters
+    ----------
+    quantity : str
+        What is compared.
+    unit : str
+        Unit of ``model``, ``claim_low`` and ``claim_high`` (e.g. "W", "ratio").
+    model : float
+        Value computed by the model, in ``unit``.
+    claim_low, claim_high : float
+        Published band, in ``unit`` (equal for a single figure).
+    tolerance : float or None
+        Relative tolerance around the band for the verdict (fraction); None: context only.
+    source : str
+        Where the claim comes from (REFERENCE.md section A row).
+    """
+
+    quantity: str
+    unit: str
+    model: float
+    claim_low: float
+    claim_high: float
+    tolerance: float | None
+    source: str
+
+    @property
+    def agrees(self) -> bool | None:
+        """Whether the model lies in the band widened by the tolerance (None: context only)."""
+        if self.tolerance is None:
+            return None
+        low = self.claim_low * (1.0 - self.tolerance) * (1.0 - 1e-12)
+        high = self.claim_high * (1.0 + self.tolerance) * (1.0 + 1e-12)
+        return bool(low <= self.model <= high)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ValidationTable:
+    """The validation table of a co-packaged switch against its pluggable equivalent.
+
+    Parameters
+    ----------
+    cpo_name, pluggable_name : str
+        Names of the two switches compared.
+    rows : tuple of ValidationRow
+        The comparisons.
+    """
+
+    cpo_name: str
+    pluggable_name: str
+    rows: tuple
+
+    def row(self, quantity: str) -> ValidationRow:
+        """The row of one quantity.
+
+        Parameters
+        ----------
+        quantity : str
+            The row's ``quantity``.
+        """
+        for row in self.rows:
+            if row.quantity == quantity:
+                return row
+        raise ValueError(
+            f"quantity = {quantity!r} is not in the table; choose one of "
+            f"{', '.join(r.quantity for r in self.rows)}"
+        )
+
+    def to_dataframe(self):
+        """One row per comparison: quantity, unit, model, claim band, tolerance, verdict,
+        source."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "quantity": [r.quantity for r in self.rows],
+                "unit": [r.unit for r in self.rows],
+                "model": [r.model for r in self.rows],
+                "claim": [_claim_text(r) for r in self.rows],
+                "agrees": [
+                    {None: "context", True: "yes", False: "NO"}[r.agrees] for r in self.rows
+                ],
+                "source": [r.source for r in self.rows],
+            }
+        )
+
+    def plot(self, ax=None):
+        """Model over claim (1 = the claim's centre) for each compared row, with the band and
+        tolerance as an error bar; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw into.
+        """
+        from cposim.control.core import plotstyle as plot
+
+        ax = plot.axes(ax, figsize=(7.0, 4.5))
+        rows = [r for r in self.rows if r.tolerance is not None]
+        centre = np.array([(r.claim_low + r.claim_high) / 2 for r in rows])
+        low = np.array([r.claim_low * (1 - r.tolerance) for r in rows]) / centre
+        high = np.array([r.claim_high * (1 + r.tolerance) for r in rows]) / centre
+        y = np.arange(len(rows))
+        ax.errorbar(
+            np.ones(len(rows)),
+            y,
+            xerr=[1 - low, high - 1],
+            fmt="none",
+            color="0.6",
+            capsize=4,
+            label="claim band ± tolerance",
+        )
+        ax.plot([r.model for r in rows] / centre, y, "o", color="C0", label="model")
+        ax.set_yticks(y, [r.quantity for r in rows], fontsize="small")
+        ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        plot.label(
+            ax,
+            x="Model / published claim (ratio)",
+            y="",
+            title=f"{self.cpo_name} vs {self.pluggable_name}",
+        )
+        return ax
+
+
+def _claim_text(row: ValidationRow) -> str:
+    band = (
+        f"{row.claim_low:g}"
+        if row.claim_low == row.claim_high
+        else f"{row.claim_low:g}–{row.claim_high:g}"
+    )
+    if row.tolerance:
+        band += f" (±{row.tolerance:.0%})"
+    return band
+
+
+def validation_table(cpo, pluggable=None) -> ValidationTable:
+    """Compare a co-packaged switch and its pluggable equivalent with the published claims.
+
+    Parameters
+    ----------
+    cpo : cposim.photonics.switch.model.Switch
+        The co-packaged switch.
+    pluggable : cposim.photonics.switch.model.Switch, optional
+        The pluggable reference; :func:`cposim.photonics.switch.model.pluggable_equivalent` of
+        ``cpo`` when omitted.
+    """
+    from cposim.photonics.switch.model import pluggable_equivalent
+
+    if pluggable is None:
+        pluggable = pluggable_equivalent(cpo)
+    cpo_power = cpo.power_breakdown()
+    plug_power = pluggable.power_breakdown()
+    cpo_port_w = cpo_power.power_for_bandwidth_w(1.6e12)
+    plug_port_w = plug_power.power_for_bandwidth_w(1.6e12)
+    cpo_events = cpo.reliability().link_down_events_per_year
+    plug_events = pluggable.reliability().link_down_events_per_year
+    rows = (
+        ValidationRow(
+            quantity="pluggable / CPO power per 1.6T port",
+            unit="ratio",
+            model=plug_port_w / cpo_port_w,
+            claim_low=3.0,
+            claim_high=3.5,
+            tolerance=0.0,
+            source="30 W → 9 W (notebookcheck; LightCounting), 3.5× (TechInsights), "
+            "70 % less (Broadcom Davisson)",
+        ),
+        ValidationRow(
+            quantity="CPO power per 1.6T port",
+            unit="W",
+            model=cpo_port_w,
+            claim_low=9.0,
+            claim_high=9.0,
+            tolerance=APPROXIMATE,
+            source="notebookcheck; LightCounting",
+        ),
+        ValidationRow(
+            quantity="pluggable power per 1.6T port",
+            unit="W",
+            model=plug_port_w,
+            claim_low=30.0,
+            claim_high=30.0,
+            tolerance=APPROXIMATE,
+            source="notebookcheck; LightCounting",
+        ),
+        ValidationRow(
+            quantity="pluggable module without host SerDes",
+            unit="W",
+            model=plug_power.engine_power_w * 1.6e12 / pluggable.engine.bandwidth_bps,
+            claim_low=25.0,
+            claim_high=25.0,
+            tolerance=APPROXIMATE,
+            source="Lambda blog: 72 transceivers × 25 W",
+        ),
+        ValidationRow(
+            quantity="pluggable / CPO lasers",
+            unit="ratio",
+            model=pluggable.n_lasers / cpo.n_lasers,
+            claim_low=4.0,
+            claim_high=4.0,
+            tolerance=0.0,
+            source="NVIDIA developer blog: 4× fewer lasers",
+        ),
+        ValidationRow(
+            quantity="lasers removed per switch",
+            unit="count",
+            model=float(pluggable.n_lasers - cpo.n_lasers),
+            claim_low=432.0 * cpo.total_bandwidth_bps / 115.2e12,
+            claim_high=432.0 * cpo.total_bandwidth_bps / 115.2e12,
+            tolerance=0.0,
+            source="Forbes / NVIDIA: 432 lasers removed per 115.2 Tb/s (scaled to bandwidth)",
+        ),
+        ValidationRow(
+            quantity="pluggable / CPO link-down events",
+            unit="ratio",
+            model=plug_events / cpo_events,
+            claim_low=10.0,
+            claim_high=10.0,
+            tolerance=APPROXIMATE,
+            source="10× resiliency (TechInsights; Forbes)",
+        ),
+        ValidationRow(
+            quantity="optics power saved per switch",
+            unit="kW",
+            model=(plug_power.total_w - cpo_power.total_w) / 1e3,
+            claim_low=(7.0 - 3.95) * cpo.total_bandwidth_bps / 115.2e12,
+            claim_high=(7.0 - 3.95) * cpo.total_bandwidth_bps / 115.2e12,
+            tolerance=None,
+            source="Lambda blog: whole switch 7.0 → 3.95 kW (includes cooling; context only)",
+        ),
+    )
+    return ValidationTable(cpo_name=cpo.name, pluggable_name=pluggable.name, rows=rows)
+
+
+__all__ = [
+    "APPROXIMATE",
+    "ValidationRow",
+    "ValidationTable",
+    "validation_table",
+]

@@ -1,0 +1,73 @@
+"""cposim.photonics.yields: Monte Carlo yield of dies, engines and lanes, in memory or in batch.
+
+- :mod:`~cposim.photonics.yields.config`: :class:`YieldConfig`, one TOML file of every parameter
+  of the chain, and the shipped presets (``presets/*.toml``);
+- :mod:`~cposim.photonics.yields.engine`: :func:`simulate_wafers`, the per-chunk pipeline
+  fabrication → tuning → lock → link → pass/fail with attribution;
+- :mod:`~cposim.photonics.yields.result`: :class:`YieldResult` (yields with confidence
+  intervals, failure Pareto, wafer maps);
+- :mod:`~cposim.photonics.yields.stats`: binomial confidence intervals;
+- :mod:`~cposim.photonics.yields.run`: :func:`simulate` (in memory) and :func:`run_study` /
+  :func:`resume_study` / :func:`load_study` (a resumable run directory of Parquet parts);
+- :mod:`~cposim.photonics.yields.study`: sweeps and variation sensitivity.
+
+Data flow: :class:`YieldConfig` → :mod:`cposim.photonics.fab` (sampled rings) →
+:mod:`cposim.control.tuning` (heater plan) → :mod:`cposim.photonics.link` (lane budgets) →
+per-die rows → :class:`YieldResult` → :mod:`cposim.photonics.switch` (engine yield).
+"""
+
+from cposim.control.core.lazy import lazy_exports
+
+_CATALOGUE = {
+    "config": (
+        "PRESET_FOLDER",
+        "PRESET_PACKAGE",
+        "DieSettings",
+        "LockSettings",
+        "PassCriteria",
+        "RunSettings",
+        "TuningSettings",
+        "YieldConfig",
+        "load_config",
+        "preset",
+        "preset_description",
+        "preset_names",
+        "preset_text",
+    ),
+    "engine": (
+        "COLUMNS",
+        "ENGINES",
+        "FAILURE_LABELS",
+        "FAILURE_MODES",
+        "LOCK_STREAM",
+        "simulate_wafers",
+    ),
+    "result": (
+        "PLOT_KINDS",
+        "YieldResult",
+    ),
+    "stats": (
+        "METHODS",
+        "binomial_interval",
+    ),
+    "run": (
+        "SUMMARY_JSON",
+        "SUMMARY_TEXT",
+        "format_summary",
+        "load_study",
+        "resume_study",
+        "run_study",
+        "simulate",
+        "write_report",
+    ),
+    "study": (
+        "YIELD_LEVELS",
+        "VARIATION_COMPONENTS",
+        "SensitivityResult",
+        "SweepResult",
+        "sweep",
+        "variation_sensitivity",
+    ),
+}
+
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)

@@ -1,0 +1,448 @@
+"""Configuration of a yield study: every parameter of the fab → lock → BER chain.
+
+A :class:`YieldConfig` is a tree of frozen dataclasses that reads from and writes to TOML (see
+:mod:`cposim.photonics.runtime.toml`): ``cposim yield show-config default`` prints one to copy and
+edit, and any unknown key, wrong type or out-of-range value is rejected with its dotted name.
+The library's own parameter objects are reused as tables: ``[wafer]`` is a
+:class:`~cposim.photonics.fab.wafer.Wafer`, ``[variation]`` a
+:class:`~cposim.photonics.fab.variation.VariationModel` (its ``ring`` is the demultiplexer ring
+design), ``[modulator_ring]`` a :class:`~cposim.photonics.devices.ring.Ring` and ``[link]`` a
+:class:`~cposim.photonics.link.parameters.LinkParameters`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Literal
+
+import numpy as np
+
+from cposim.control.core.validation import check_integer, check_range
+from cposim.photonics.devices.modulator import RingModulator
+from cposim.photonics.devices.ring import Ring
+from cposim.photonics.fab.variation import VariationModel
+from cposim.photonics.fab.wafer import DieLayout, Wafer, WaferLayout
+from cposim.photonics.link.parameters import LinkParameters
+from cposim.photonics.runtime.toml import from_mapping, load_toml
+
+PRESET_PACKAGE = "cposim.photonics.yields"
+PRESET_FOLDER = "presets"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings:
+    """Size and seed of the Monte Carlo.
+
+    Parameters
+    ----------
+    seed : int
+        Master seed (≥ 0); every wafer's random streams are keyed by ``(seed, wafer index)``.
+    n_wafers : int
+        Wafers to simulate (≥ 1), a count; dies per wafer follow from ``[wafer]`` and ``[die]``.
+    wafers_per_chunk : int
+        Whole wafers per stored Parquet part (≥ 1), a count. Bounds memory; results do not
+        depend on it.
+    """
+
+    seed: int = 1
+    n_wafers: int = 4
+    wafers_per_chunk: int = 1
+
+    def __post_init__(self):
+        for name, low in (("seed", 0), ("n_wafers", 1), ("wafers_per_chunk", 1)):
+            check_integer(name, getattr(self, name), low=low)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DieSettings:
+    """Die size and its optical engines: each link is a TX bank and an RX bank of rings.
+
+    Parameters
+    ----------
+    width_m, height_m : float
+        Die size, metres. Default 4 mm × 4 mm (assumption for a photonic die carrying one
+        1.6 Tb/s optical engine).
+    street_m : float
+        Dicing street between dies, metres. Default 100e-6 (assumption).
+    engines_x, engines_y : int
+        Optical engines per die along x and y (≥ 1), a count. Default 1 × 1.
+    links_per_engine : int
+        WDM links (fibers) per engine (≥ 1), a count; each has one TX (modulator) bank and,
+        when the link has a demultiplexer, one RX bank. Default 1.
+    ring_pitch_m : float
+        Ring spacing within a bank, metres. Default 25e-6 (assumption: a 3.6 µm ring with its
+        heater and contacts).
+    bank_pitch_m : float
+        Spacing between the banks of an engine, metres. Default 250e-6 (assumption).
+    engine_pitch_x_m, engine_pitch_y_m : float
+        Spacing between engines, metres. Default 1.5e-3 (assumption).
+    """
+
+    width_m: float = 4e-3
+    height_m: float = 4e-3
+    street_m: float = 100e-6
+    engines_x: int = 1
+    engines_y: int = 1
+    links_per_engine: int = 1
+    ring_pitch_m: float = 25e-6
+    bank_pitch_m: float = 250e-6
+    engine_pitch_x_m: float = 1.5e-3
+    engine_pitch_y_m: float = 1.5e-3
+
+    def __post_init__(self):
+        for name in ("engines_x", "engines_y", "links_per_engine"):
+            check_integer(name, getattr(self, name), low=1)
+
+    @property
+    def n_engines(self) -> int:
+        """Optical engines per die."""
+        return self.engines_x * self.engines_y
+
+
+@dataclass(frozen=True, kw_only=True)
+class TuningSettings:
+    """Heater tuning: channel assignment, heater limits and the environment to cover.
+
+    Rings are characterised (their resonances sampled) at the *hottest* operating point; the
+    plan red-shifts them onto the grid there, and every ring keeps
+    ``thermal_shift·ambient_range + laser drift·laser range`` of heater headroom for the
+    coldest corner (with the laser at its hottest), where it needs the most power.
+
+    Parameters
+    ----------
+    strategy : {"ordered", "barrel", "free"}
+        Channel assignment (see :mod:`cposim.control.tuning`). Default "barrel" (DSENT's
+        thermal tuning with bit reshuffle, REFERENCE.md D).
+    tuning_efficiency_m_per_w : float
+        Resonance red shift per heater watt, m/W (> 0). Default 2e-7 (0.2 nm/mW, REFERENCE.md
+        default link, inside 0.1-2.06 nm/mW of Zhang 2022 / Atabaki 2013).
+    max_heater_power_w : float
+        Largest heater power per ring, W (> 0). Default 44.8e-3: a tuning range of FSR/2 ≈
+        8.95 nm at 0.2 nm/mW (REFERENCE.md default link, WDMSim; arXiv 2411.14810).
+    bank_power_budget_w : float
+        Largest total heater power of one bank, W (> 0; inf for none). Default inf.
+    neighbour_crosstalk : float
+        Thermal crosstalk fraction from a heater to its nearest neighbour ring (dimensionless,
+        0 … 0.5); next-nearest get its square. Default 0.05 (assumption for 25 µm pitch).
+    design_offset_m : float
+        Nominal resonance of each ring minus its channel at the hottest corner, metres (≤ 0:
+        designed blue of its channel). Default -1.12e-9, half of the 400 GHz channel spacing
+        (assumption): a nominal bank then needs half a spacing of barrel shift, the middle of
+        what any common fabrication offset can require. With 0, a nominal ring that lands a
+        hair red of its channel needs a whole spacing, so yield would *rise* with variation.
+    ambient_range_k : float
+        Operating ambient temperature span, kelvin (≥ 0). Default 60 (REFERENCE.md D, analog
+        PID locking range, arXiv 2409.06604).
+    laser_drift_m_per_k : float
+        Laser wavelength drift, m/K (≥ 0). Default 0.09e-9 (REFERENCE.md B, DFB range).
+    laser_temperature_range_k : float
+        Temperature span of the laser (external laser source, TEC-stabilised), kelvin (≥ 0).
+        Default 2 (assumption).
+    alias_guard_m : float or None
+        Smallest allowed distance between another channel and a tuned ring's resonance orders,
+        m; ``"none"`` uses the tuning module's default (a quarter of the channel spacing).
+    """
+
+    strategy: Literal["ordered", "barrel", "free"] = "barrel"
+    tuning_efficiency_m_per_w: float = 2e-7
+    max_heater_power_w: float = 44.8e-3
+    bank_power_budget_w: float = math.inf
+    neighbour_crosstalk: float = 0.05
+    design_offset_m: float = -1.12e-9
+    ambient_range_k: float = 60.0
+    laser_drift_m_per_k: float = 0.09e-9
+    laser_temperature_range_k: float = 2.0
+    alias_guard_m: float | None = None
+
+    def __post_init__(self):
+        check_range(
+            "tuning_efficiency_m_per_w",
+            self.tuning_efficiency_m_per_w,
+            low=0.0,
+            high=1e-3,
+            low_inclusive=False,
+        )
+        check_range(
+            "max_heater_power_w", self.max_heater_power_w, low=0.0, high=10.0, low_inclusive=False
+        )
+        check_range(
+            "bank_power_budget_w",
+            self.bank_power_budget_w,
+            low=0.0,
+            low_inclusive=False,
+            allow_inf=True,
+        )
+        check_range("neighbour_crosstalk", self.neighbour_crosstalk, low=0.0, high=0.5)
+        check_range("design_offset_m", self.design_offset_m, low=-1e-7, high=0.0)
+        check_range("ambient_range_k", self.ambient_range_k, low=0.0, high=300.0)
+        check_range("laser_drift_m_per_k", self.laser_drift_m_per_k, low=0.0, high=1e-9)
+        check_range(
+            "laser_temperature_range_k", self.laser_temperature_range_k, low=0.0, high=300.0
+        )
+        if self.alias_guard_m is not None:
+            check_range("alias_guard_m", self.alias_guard_m, low=0.0, high=1e-7)
+
+    def crosstalk_matrix(self, n_rings: int) -> np.ndarray:
+        """Thermal crosstalk matrix ``X`` of a bank (diagonal 1, neighbours c, next c²).
+
+        Parameters
+        ----------
+        n_rings : int
+            Rings in the bank, a count.
+        """
+        distance = np.abs(np.subtract.outer(np.arange(n_rings), np.arange(n_rings)))
+        return np.where(
+            distance == 0, 1.0, np.where(distance <= 2, self.neighbour_crosstalk**distance, 0.0)
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockSettings:
+    """Residual detuning of locked rings (from the control loop).
+
+    The default is what :func:`cposim.control.analysis.residual_lock_error` predicts for the
+    loop of notebook 03: a dither/lock-in detector (50 µW dither over 16 samples, monitor TIA
+    17 pA/√Hz), a lambda-tuned PI controller (50 µs closed-loop time constant) on a 4 µs heater
+    (Atabaki et al. 2010) with 0.2 nm/mW, sampled at 1 µs, FWHM 0.32 nm, tracking a 60 K/s
+    ambient drift: σ ≈ 3.82 pm, almost all from the dither itself, and a 0.19 pm mean offset
+    (taken as 0). ``tests/photonics/test_yield_config.py`` recomputes it. Users with measured
+    lock statistics enter them here.
+
+    Parameters
+    ----------
+    mean_m : float
+        Mean residual detuning, metres. Default 0.
+    sigma_m : float
+        Standard deviation of the residual detuning, metres (≥ 0). Default 3.82e-12 (above);
+        well inside the REFERENCE.md lock-accuracy target FWHM/10 ≈ 30 pm.
+    """
+
+    mean_m: float = 0.0
+    sigma_m: float = 3.82e-12
+
+    def __post_init__(self):
+        check_range("mean_m", self.mean_m, low=-1e-9, high=1e-9)
+        check_range("sigma_m", self.sigma_m, low=0.0, high=1e-9)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PassCriteria:
+    """What a lane must meet to pass (BER margin comes from ``[link]``'s target BER).
+
+    Parameters
+    ----------
+    min_margin_db : float
+        Smallest acceptable BER margin at the link's target BER, dB. Default 0.
+    min_modulator_extinction_ratio_db : float
+        Smallest transmitter extinction ratio (outer levels), dB. Default 3.5 (IEEE 802.3 DR4
+        floor, REFERENCE.md E).
+    max_modulator_insertion_loss_db : float
+        Largest transmitter insertion loss (average level), dB. Default 6 (assumption: 3 dB
+        nominal plus 3 dB allowance).
+    """
+
+    min_margin_db: float = 0.0
+    min_modulator_extinction_ratio_db: float = 3.5
+    max_modulator_insertion_loss_db: float = 6.0
+
+    def __post_init__(self):
+        check_range("min_margin_db", self.min_margin_db, low=-50.0, high=50.0)
+        check_range(
+            "min_modulator_extinction_ratio_db",
+            self.min_modulator_extinction_ratio_db,
+            low=0.0,
+            high=50.0,
+        )
+        check_range(
+            "max_modulator_insertion_loss_db",
+            self.max_modulator_insertion_loss_db,
+            low=0.0,
+            high=50.0,
+            low_inclusive=False,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class YieldConfig:
+    """Every parameter of a yield study (see the module docstring for the tables).
+
+    Parameters
+    ----------
+    run : RunSettings
+        Seed and size.
+    wafer : Wafer
+        Wafer diameter and edge exclusion.
+    die : DieSettings
+        Die size and engines.
+    variation : VariationModel
+        Fabrication variation; its ``ring`` is the demultiplexer (RX) ring design.
+    modulator_ring : Ring
+        Transmitter (modulator) ring design, all-pass. Default: the ring of
+        :class:`~cposim.photonics.devices.modulator.RingModulator`.
+    link : LinkParameters
+        The link budget (grid, modulator operating point, receiver).
+    tuning : TuningSettings
+        Heater tuning and environment.
+    lock : LockSettings
+        Residual lock error.
+    criteria : PassCriteria
+        Pass/fail limits.
+    """
+
+    run: RunSettings = field(default_factory=RunSettings)
+    wafer: Wafer = field(default_factory=Wafer)
+    die: DieSettings = field(default_factory=DieSettings)
+    variation: VariationModel = field(default_factory=VariationModel)
+    modulator_ring: Ring = field(default_factory=lambda: RingModulator().ring)
+    link: LinkParameters = field(default_factory=LinkParameters)
+    tuning: TuningSettings = field(default_factory=TuningSettings)
+    lock: LockSettings = field(default_factory=LockSettings)
+    criteria: PassCriteria = field(default_factory=PassCriteria)
+
+    def __post_init__(self):
+        if self.modulator_ring.shape != () or self.modulator_ring.power_coupling_drop != 0.0:
+            raise ValueError(
+                "modulator_ring must be a single all-pass ring (power_coupling_drop = 0)"
+            )
+
+    @property
+    def has_demux(self) -> bool:
+        """Whether links have a receive (demultiplexer) bank."""
+        return self.link.demux is not None
+
+    @property
+    def n_channels(self) -> int:
+        """Wavelengths per link (rings per bank)."""
+        return self.link.grid.n_channels
+
+    @property
+    def banks_per_link(self) -> int:
+        """Ring banks per link: TX, plus RX when there is a demultiplexer."""
+        return 2 if self.has_demux else 1
+
+    def layout(self) -> WaferLayout:
+        """Wafer layout with the die's ring banks (bank ``b``: link ``b // banks_per_link``,
+        TX when ``b % banks_per_link == 0``)."""
+        die = self.die
+        return WaferLayout(
+            wafer=self.wafer,
+            die=DieLayout.ring_banks(
+                width_m=die.width_m,
+                height_m=die.height_m,
+                engines_x=die.engines_x,
+                engines_y=die.engines_y,
+                banks_per_engine=die.links_per_engine * self.banks_per_link,
+                rings_per_bank=self.n_channels,
+                ring_pitch_m=die.ring_pitch_m,
+                bank_pitch_m=die.bank_pitch_m,
+                engine_pitch_x_m=die.engine_pitch_x_m,
+                engine_pitch_y_m=die.engine_pitch_y_m,
+            ),
+            street_m=die.street_m,
+        )
+
+    def with_changes(self, changes: dict) -> YieldConfig:
+        """Copy with dotted-key changes, e.g. ``config.with_changes({"tuning.strategy": "free"})``.
+
+        Parameters
+        ----------
+        changes : dict
+            Dotted key (as in the TOML file) → new value; the new value is validated by the
+            table it lands in.
+        """
+        config = self
+        for key, value in changes.items():
+            config = _replace_path(config, key.split("."), value, key)
+        return config
+
+
+def _replace_path(obj, parts, value, key):
+    name = parts[0]
+    if not dataclasses.is_dataclass(obj) or name not in {f.name for f in dataclasses.fields(obj)}:
+        raise ValueError(
+            f"{key!r} is not a configuration key ({name!r} is not in {type(obj).__name__})"
+        )
+    if len(parts) == 1:
+        return dataclasses.replace(obj, **{name: value})
+    inner = _replace_path(getattr(obj, name), parts[1:], value, key)
+    return dataclasses.replace(obj, **{name: inner})
+
+
+def load_config(path) -> YieldConfig:
+    """Read a yield configuration from a TOML file (strict: unknown keys are errors).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        TOML file.
+    """
+    return from_mapping(YieldConfig, load_toml(path))
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets (``cposim yield presets``)."""
+    folder = resources.files(PRESET_PACKAGE) / PRESET_FOLDER
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def preset_text(name: str) -> str:
+    """TOML text of a shipped preset, with its explanatory comments.
+
+    Parameters
+    ----------
+    name : str
+        Preset name (see :func:`preset_names`).
+    """
+    names = preset_names()
+    if name not in names:
+        raise ValueError(
+            f"preset = {name!r} is not a shipped preset; choose one of {', '.join(names)}"
+        )
+    folder = resources.files(PRESET_PACKAGE) / PRESET_FOLDER
+    return (folder / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def preset_description(name: str) -> str:
+    """First comment line of a preset file (its one-line description).
+
+    Parameters
+    ----------
+    name : str
+        Preset name.
+    """
+    for line in preset_text(name).splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def preset(name: str) -> YieldConfig:
+    """A shipped preset configuration by name (``"default"``, ``"dr-200g"`` …).
+
+    Parameters
+    ----------
+    name : str
+        Preset name (see :func:`preset_names`).
+    """
+    return from_mapping(YieldConfig, tomllib.loads(preset_text(name)))
+
+
+__all__ = [
+    "PRESET_FOLDER",
+    "PRESET_PACKAGE",
+    "DieSettings",
+    "LockSettings",
+    "PassCriteria",
+    "RunSettings",
+    "TuningSettings",
+    "YieldConfig",
+    "load_config",
+    "preset",
+    "preset_description",
+    "preset_names",
+    "preset_text",
+]

@@ -1,0 +1,363 @@
+"""Yield engine: fabrication → tuning → lock → link budget → pass/fail, per lane, engine, die.
+
+:func:`simulate_wafers` is the per-chunk pipeline (vectorised over every die of the given
+wafers; the heavy steps are the Numba kernels of the variation sampler, the tuning planner and
+the lane budget):
+
+1. **Variation.** :func:`cposim.photonics.fab.sampling.sample` draws width, thickness and gap of
+   every ring of every die (streams keyed by ``(seed, wafer)``).
+2. **Ring parameters.** Each ring's resonance is its design resonance (its channel plus
+   ``design_offset_m``, at the hottest operating point) plus the sampled shift; its couplings
+   follow the gap and width through the coupler model, and with them its linewidth and depth.
+3. **Tuning plan.** Each bank (TX and RX of every link) gets a channel assignment and heater
+   powers through the thermal crosstalk matrix (:func:`cposim.control.tuning.plan.plan_tuning`),
+   with headroom kept for the coldest ambient and the hottest laser (see
+   :class:`~cposim.photonics.yields.config.TuningSettings`).
+4. **Lock.** Every ring is left with a residual detuning ``N(mean, σ)`` from the lock loop.
+5. **Link.** Every lane (the TX and RX rings assigned to one channel) goes through
+   :func:`cposim.photonics.link.lanes.evaluate_lanes` with its own rings' linewidth, depth and
+   detuning; the modulator's own extinction ratio and insertion loss are checked too.
+6. **Pass/fail with attribution.** A lane fails for the first of: tuning range exceeded,
+   heater power budget exceeded, channel aliasing, modulator ER/IL out of spec, BER margin
+   below target. An engine passes when all its lanes pass, a die when all its engines pass.
+
+Modelling choices: the linewidth and depth of a ring scale the link's nominal modulator and
+demultiplexer values by the ring's own ratio to its nominal design (so the operating point of
+``[link.modulator]`` stays consistent); fabrication does not change the group index (so FSR and
+dλ/dT are the design's); lanes enter the link budget sorted by channel (the cascade position of
+a barrel-shifted ring changes only which pass-by tails it sees).
+
+The output is one row per die (:data:`COLUMNS`); :class:`YieldResult` turns rows into yields
+with confidence intervals, a failure Pareto, heater-power and margin distributions and wafer
+maps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from cposim.control.core.validation import check_choice
+from cposim.control.tuning.plan import (
+    TuningFailure,
+    TuningPlanBatch,
+    plan_tuning,
+    plan_tuning_reference,
+)
+from cposim.photonics.devices.lorentzian import lorentzian_dip
+from cposim.photonics.devices.ring import Ring
+from cposim.photonics.fab.sampling import reference_sample, sample
+from cposim.photonics.link.lanes import evaluate_lanes
+from cposim.photonics.yields.config import YieldConfig
+
+FAILURE_MODES = (
+    "pass",
+    "tuning_range",
+    "heater_budget",
+    "channel_aliasing",
+    "modulator_spec",
+    "ber_margin",
+)
+"""Failure modes in attribution order (code = index; 0 passes)."""
+
+FAILURE_LABELS = {
+    "tuning_range": "tuning range exceeded",
+    "heater_budget": "heater power budget exceeded",
+    "channel_aliasing": "channel collision/aliasing",
+    "modulator_spec": "modulator ER/IL out of spec",
+    "ber_margin": "BER margin below target",
+}
+"""Human-readable failure-mode names."""
+
+_TUNING_TO_MODE = {
+    TuningFailure.FEASIBLE: 0,
+    TuningFailure.TUNING_RANGE_EXCEEDED: 1,
+    TuningFailure.CROSSTALK_NEGATIVE_POWER: 1,
+    TuningFailure.POWER_BUDGET_EXCEEDED: 2,
+    TuningFailure.CHANNEL_ALIASING: 3,
+}
+
+ENGINES = ("numba", "numpy")
+"""Pipeline implementations: the Numba kernels, or every stage's NumPy reference."""
+
+LOCK_STREAM = 1000
+"""SeedSequence key (after the seed) of the residual-lock-error stream: ``(seed, 1000, wafer)``;
+distinct from the variation sampler's keys."""
+
+COLUMNS = (
+    "wafer",
+    "die",
+    "die_x_m",
+    "die_y_m",
+    "passed",
+    "failure_mode",
+    "engines_passed",
+    "lanes_passed",
+    "min_margin_db",
+    "heater_power_w",
+    *(f"lanes_failed_{mode}" for mode in FAILURE_MODES[1:]),
+)
+"""Columns of the per-die table (one row per die)."""
+
+
+def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"):
+    """Per-die results of the given wafers (the batch runner's chunk function).
+
+    Parameters
+    ----------
+    config : YieldConfig
+        The study.
+    wafer_indices : array_like of int
+        Wafer indices (≥ 0); each wafer's rows depend only on the config and its index.
+    engine : {"numba", "numpy"}
+        ``"numpy"`` runs the same pipeline on every stage's plain NumPy/scipy reference (the
+        variation sampler's, one tuning plan per bank, the lane budget's); the tests check that
+        both give the same table and the benchmark measures their ratio.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The :data:`COLUMNS`, one entry per die, wafers in the given order.
+    """
+    check_choice("engine", engine, ENGINES)
+    wafers = np.asarray(wafer_indices, dtype=np.int64).reshape(-1)
+    layout = config.layout()
+    sampler = sample if engine == "numba" else reference_sample
+    drawn = sampler(config.variation, layout, wafer_indices=wafers, rng=config.run.seed)
+    n_wafers, n_dies, n_rings = drawn.shape
+    n_channels = config.n_channels
+    banks_per_link = config.banks_per_link
+    grid = config.link.grid.wavelengths_m
+    tuning = config.tuning
+
+    # --- rings: resonance at the hottest corner, linewidth and depth from their couplings
+    channel_of_position = np.asarray(layout.die.ring)
+    is_tx = np.asarray(layout.die.bank) % banks_per_link == 0
+    cold = grid[channel_of_position] + tuning.design_offset_m + drawn.resonance_shift_m
+    tx = _ring_metrics(config.modulator_ring, config.variation.coupler, drawn, grid, is_tx)
+    rx = _ring_metrics(config.variation.ring, config.variation.coupler, drawn, grid, ~is_tx)
+
+    # --- tuning plan for every bank, with headroom for the cold/laser-hot corner
+    swing_m = (
+        config.modulator_ring.thermal_shift_m_per_k(grid.mean()) * tuning.ambient_range_k
+        + tuning.laser_drift_m_per_k * tuning.laser_temperature_range_k
+    )
+    swing_power_w = float(swing_m / tuning.tuning_efficiency_m_per_w)
+    plan_power_w = tuning.max_heater_power_w - swing_power_w
+    budget_w = tuning.bank_power_budget_w - n_channels * swing_power_w
+    banks_cold = cold.reshape(-1, n_channels)
+    n_banks = banks_cold.shape[0]
+    fsr = np.where(is_tx, tx.pop("fsr_m"), rx.pop("fsr_m"))
+    if plan_power_w <= 0.0 or budget_w <= 0.0:
+        mode = np.full(n_banks, 1 if plan_power_w <= 0.0 else 2, dtype=np.int8)
+        assignment = np.tile(np.arange(n_channels), (n_banks, 1))
+        heater_w = np.full((n_banks, n_channels), np.nan)
+    else:
+        planner = plan_tuning if engine == "numba" else _plan_each_bank
+        plan = planner(
+            banks_cold,
+            fsr_m=np.broadcast_to(fsr, cold.shape).reshape(-1, n_channels),
+            channel_wavelength_m=grid,
+            tuning_efficiency_m_per_w=tuning.tuning_efficiency_m_per_w,
+            max_heater_power_w=plan_power_w,
+            strategy=tuning.strategy,
+            crosstalk_fraction=tuning.crosstalk_matrix(n_channels),
+            total_power_budget_w=budget_w,
+            alias_guard_m=tuning.alias_guard_m,
+        )
+        mode = _tuning_modes(plan.failure_code)
+        assignment = plan.assignment
+        heater_w = plan.heater_power_w + swing_power_w
+    bank_mode = mode.reshape(n_wafers, n_dies, -1)
+
+    # --- residual lock error of every ring, keyed by wafer
+    lock = np.empty((n_wafers, n_dies, n_rings))
+    for i, wafer in enumerate(wafers):
+        stream = np.random.SeedSequence(config.run.seed, spawn_key=(LOCK_STREAM, int(wafer)))
+        lock[i] = np.random.default_rng(stream).normal(
+            config.lock.mean_m, config.lock.sigma_m, (n_dies, n_rings)
+        )
+
+    # --- lanes: gather each channel's TX and RX ring
+    ring_of_channel = np.argsort(assignment, axis=1, kind="stable").reshape(
+        n_wafers, n_dies, -1, n_channels
+    )
+    per_bank = (n_wafers, n_dies, -1, n_channels)
+
+    def lanes(values, bank_offset):
+        banks = np.broadcast_to(values, (n_wafers, n_dies, n_rings)).reshape(per_bank)
+        chosen = banks[:, :, bank_offset::banks_per_link]
+        order = ring_of_channel[:, :, bank_offset::banks_per_link]
+        return np.take_along_axis(chosen, order, axis=-1)
+
+    link = config.link
+    demux_inputs = {}
+    if config.has_demux:
+        demux_inputs = {
+            "demux_detuning_m": lanes(lock, 1),
+            "demux_fwhm_m": link.demux.fwhm_m * lanes(rx["fwhm_ratio"], 1),
+            "demux_drop_loss_db": np.maximum(
+                link.demux.drop_loss_db + lanes(rx["drop_loss_change_db"], 1), 0.0
+            ),
+            "demux_extinction_db": np.maximum(
+                link.demux.extinction_db + lanes(rx["extinction_change_db"], 1), 1e-3
+            ),
+        }
+    modulator_fwhm = link.modulator.fwhm_m * lanes(tx["fwhm_ratio"], 0)
+    modulator_extinction = np.maximum(
+        link.modulator.extinction_db + lanes(tx["extinction_change_db"], 0), 1e-3
+    )
+    modulator_error = lanes(lock, 0)
+    budget = evaluate_lanes(
+        link,
+        modulator_detuning_m=modulator_error,
+        modulator_fwhm_m=modulator_fwhm,
+        modulator_extinction_db=modulator_extinction,
+        engine=engine,
+        **demux_inputs,
+    )
+    modulator_ok = _modulator_in_spec(config, modulator_error, modulator_fwhm, modulator_extinction)
+
+    # --- attribution per lane, then per engine and die
+    tx_mode = bank_mode[:, :, 0::banks_per_link, None]
+    bank_fail = (
+        tx_mode
+        if banks_per_link == 1
+        else _first_failure(tx_mode, bank_mode[:, :, 1::banks_per_link, None])
+    )
+    lane_mode = np.where(
+        bank_fail > 0,
+        bank_fail,
+        np.where(
+            ~modulator_ok, 4, np.where(budget.margin_db < config.criteria.min_margin_db, 5, 0)
+        ),
+    ).astype(np.int8)
+    lane_mode = lane_mode.reshape(n_wafers, n_dies, -1)  # (wafer, die, lanes)
+    lanes_per_engine = config.die.links_per_engine * n_channels
+    engine_pass = (
+        lane_mode.reshape(n_wafers, n_dies, config.die.n_engines, lanes_per_engine) == 0
+    ).all(axis=-1)
+    die_mode = np.where(
+        (lane_mode > 0).any(axis=-1), np.where(lane_mode > 0, lane_mode, 127).min(axis=-1), 0
+    )
+    tuned = (bank_fail == 0).reshape(n_wafers, n_dies, -1)
+    margins = np.where(tuned, budget.margin_db.reshape(n_wafers, n_dies, -1), np.nan)
+    heater_die = heater_w.reshape(n_wafers, n_dies, -1).sum(axis=-1)
+    heater_die = np.where((bank_mode == 0).all(axis=-1), heater_die, np.nan)
+
+    columns = {
+        "wafer": np.repeat(wafers, n_dies).astype(np.int32),
+        "die": np.tile(np.arange(n_dies), n_wafers).astype(np.int32),
+        "die_x_m": np.tile(layout.die_centre_x_m, n_wafers),
+        "die_y_m": np.tile(layout.die_centre_y_m, n_wafers),
+        "passed": (die_mode == 0).ravel(),
+        "failure_mode": die_mode.astype(np.int8).ravel(),
+        "engines_passed": engine_pass.sum(axis=-1).astype(np.int16).ravel(),
+        "lanes_passed": (lane_mode == 0).sum(axis=-1).astype(np.int16).ravel(),
+        "min_margin_db": _nanmin_last(margins).ravel(),
+        "heater_power_w": heater_die.ravel(),
+    }
+    for code, name in enumerate(FAILURE_MODES[1:], start=1):
+        columns[f"lanes_failed_{name}"] = (lane_mode == code).sum(axis=-1).astype(np.int16).ravel()
+    return columns
+
+
+def _ring_metrics(design: Ring, coupler, sample, grid, selected) -> dict[str, np.ndarray]:
+    """FSR, and linewidth/depth changes relative to the nominal design of the ``selected`` rings.
+
+    Per-ring outputs have the sample's shape; entries of unselected rings are NaN.
+    """
+    centre = float(grid.mean())
+    coupler_in = dataclasses.replace(coupler, reference_power_coupling=design.power_coupling_in)
+    gap = coupler.reference_gap_m + sample.delta_gap_m[..., selected]
+    width = coupler.reference_width_m + sample.delta_width_m[..., selected]
+    couplings = {"power_coupling_in": coupler_in.power_coupling(gap, width)}
+    if design.power_coupling_drop > 0.0:
+        coupler_drop = dataclasses.replace(
+            coupler, reference_power_coupling=design.power_coupling_drop
+        )
+        couplings["power_coupling_drop"] = coupler_drop.power_coupling(gap, width)
+    rings = dataclasses.replace(design, **couplings)
+    fwhm = rings.fwhm_m(centre)
+    depth_db = -10.0 * np.log10(np.maximum(rings.through_on_resonance(), 1e-30))
+    nominal_depth_db = -10.0 * np.log10(max(float(design.through_on_resonance()), 1e-30))
+    metrics = {
+        "fsr_m": float(design.fsr_m(centre)),
+        "fwhm_ratio": fwhm / float(design.fwhm_m(centre)),
+        "extinction_change_db": depth_db - nominal_depth_db,
+    }
+    if design.power_coupling_drop > 0.0:
+        drop_db = -10.0 * np.log10(rings.drop_on_resonance())
+        metrics["drop_loss_change_db"] = drop_db + 10.0 * np.log10(
+            float(design.drop_on_resonance())
+        )
+    for name in ("fwhm_ratio", "extinction_change_db", "drop_loss_change_db"):
+        if name in metrics:
+            full = np.full(sample.shape, np.nan)
+            full[..., selected] = metrics[name]
+            metrics[name] = full
+    return metrics
+
+
+def _plan_each_bank(cold_resonance_m, *, fsr_m, **settings):
+    """The NumPy/scipy tuning plan, one bank at a time, shaped like :func:`plan_tuning`'s."""
+    plans = [
+        plan_tuning_reference(cold, fsr_m=fsr, **settings)
+        for cold, fsr in zip(cold_resonance_m, fsr_m, strict=True)
+    ]
+    return TuningPlanBatch(
+        assignment=np.array([p.assignment for p in plans]),
+        shift_m=np.array([p.shift_m for p in plans]),
+        heater_power_w=np.array([p.heater_power_w for p in plans]),
+        total_power_w=np.array([p.total_power_w for p in plans]),
+        failure_code=np.array([int(p.failure) for p in plans], dtype=np.int8),
+    )
+
+
+def _tuning_modes(failure_code) -> np.ndarray:
+    table = np.zeros(max(int(c) for c in TuningFailure) + 1, dtype=np.int8)
+    for failure, mode in _TUNING_TO_MODE.items():
+        table[int(failure)] = mode
+    return table[np.asarray(failure_code, dtype=np.int64)]
+
+
+def _first_failure(a, b):
+    """Element-wise the earlier (smaller, nonzero) failure mode of two, 0 if both pass."""
+    both = np.where(a == 0, b, np.where(b == 0, a, np.minimum(a, b)))
+    return both
+
+
+def _modulator_in_spec(config, error_m, fwhm_m, extinction_db) -> np.ndarray:
+    """Whether each lane's own modulator levels meet the ER and IL limits."""
+    mod = config.link.modulator
+    detuning = mod.bias_detuning_m + np.asarray(mod.level_shifts_m) + error_m[..., None]
+    levels = lorentzian_dip(
+        detuning,
+        fwhm_m=fwhm_m[..., None],
+        min_transmission=10.0 ** (-extinction_db[..., None] / 10.0),
+        fsr_m=mod.fsr_m,
+    )
+    with np.errstate(divide="ignore"):
+        er_db = 10.0 * np.log10(levels.max(axis=-1) / levels.min(axis=-1))
+        il_db = -10.0 * np.log10(levels.mean(axis=-1))
+    criteria = config.criteria
+    return (er_db >= criteria.min_modulator_extinction_ratio_db) & (
+        il_db <= criteria.max_modulator_insertion_loss_db
+    )
+
+
+def _nanmin_last(values):
+    empty = np.isnan(values).all(axis=-1)
+    filled = np.where(np.isnan(values), np.inf, values).min(axis=-1)
+    return np.where(empty, np.nan, filled)
+
+
+__all__ = [
+    "COLUMNS",
+    "ENGINES",
+    "FAILURE_LABELS",
+    "FAILURE_MODES",
+    "LOCK_STREAM",
+    "simulate_wafers",
+]

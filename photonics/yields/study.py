@@ -1,0 +1,274 @@
+"""Design studies on top of the yield engine: parameter sweeps, yield–power Pareto fronts and
+the sensitivity of yield to each fabrication-variation component.
+
+Every point of a study reuses the configuration's seed, so points differ only by the parameter
+changed (common random numbers): curves are smooth and differences are not Monte Carlo noise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from cposim.control.core.validation import check_choice
+from cposim.photonics.fab.variation import PARAMETERS
+from cposim.photonics.runtime.progress import progress_bar
+from cposim.photonics.yields.config import YieldConfig
+from cposim.photonics.yields.run import simulate
+
+YIELD_LEVELS = ("die", "engine", "lane")
+"""Levels a yield is reported at, from the whole die down to one lane."""
+
+VARIATION_COMPONENTS = {
+    "lot": ("lot_sigma_m",),
+    "wafer": ("wafer_sigma_m",),
+    "systematic": ("bowl_m", "tilt_m"),
+    "field": ("field_sigma_m",),
+    "local": ("local_sigma_m",),
+}
+"""Variation components and the :class:`~cposim.photonics.fab.variation.ParameterVariation` fields
+that make each up."""
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class SweepResult:
+    """Yields and heater power at every point of a parameter sweep.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per point: the swept keys, then for each level ``{level}_yield``,
+        ``{level}_low``, ``{level}_high``, and ``mean_heater_power_per_die_w``.
+    keys : tuple of str
+        The swept configuration keys (dotted), in the order given.
+    """
+
+    table: object
+    keys: tuple
+
+    def to_dataframe(self):
+        """The sweep table (a copy)."""
+        return self.table.copy()
+
+    def pareto_front(self, *, level: str = "die"):
+        """Points not beaten on both yield (higher) and mean heater power (lower), by power.
+
+        Parameters
+        ----------
+        level : {"die", "engine", "lane"}
+            Which yield to trade against power.
+        """
+        check_choice("level", level, YIELD_LEVELS)
+        table = self.table.dropna(subset=["mean_heater_power_per_die_w"])
+        table = table.sort_values(
+            ["mean_heater_power_per_die_w", f"{level}_yield"], ascending=[True, False]
+        )
+        best = -np.inf
+        keep = []
+        for index, value in table[f"{level}_yield"].items():
+            if value > best:
+                keep.append(index)
+                best = value
+        return table.loc[keep]
+
+    def plot(self, ax=None, *, level: str = "die"):
+        """Yield (with its confidence band) against the first swept key; returns the Axes.
+
+        With several keys, one line per combination of the others. Heater power goes on a
+        secondary axis when one key is swept.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw into.
+        level : {"die", "engine", "lane"}
+            Which yield to plot.
+        """
+        from cposim.control.core import plotstyle as plot
+
+        check_choice("level", level, YIELD_LEVELS)
+        ax = plot.axes(ax)
+        x_key, *others = self.keys
+        groups = self.table.groupby(others) if others else [((), self.table)]
+        for index, (label, rows) in enumerate(groups):
+            rows = rows.sort_values(x_key)
+            colour = f"C{index % 10}"
+            name = ", ".join(
+                _setting(k, v) for k, v in zip(others, np.atleast_1d(label), strict=False)
+            )
+            ax.plot(
+                rows[x_key],
+                100 * rows[f"{level}_yield"],
+                "o-",
+                color=colour,
+                label=name or f"{level} yield",
+            )
+            ax.fill_between(
+                rows[x_key],
+                100 * rows[f"{level}_low"],
+                100 * rows[f"{level}_high"],
+                color=colour,
+                alpha=0.2,
+                linewidth=0,
+            )
+        if not others:
+            power = ax.twinx()
+            power.plot(
+                self.table[x_key],
+                1e3 * self.table["mean_heater_power_per_die_w"],
+                "s--",
+                color="C1",
+                label="heater power",
+            )
+            power.set_ylabel("Mean worst-case heater power per die (mW)", color="C1")
+        ax.legend(loc="lower right", fontsize="small")
+        x_label = plot.quantity_label(x_key)
+        plot.label(
+            ax,
+            x=x_label,
+            y=f"{level.capitalize()} yield (%)",
+            title=f"{level.capitalize()} yield vs {x_label.split(' (')[0]}",
+        )
+        return ax
+
+
+def _setting(key: str, value) -> str:
+    """Legend text of one swept setting: the last part of its dotted key and its value."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{key.rsplit('.', 1)[-1]}={text}"
+
+
+def sweep(config: YieldConfig, changes: dict, *, progress: bool = True) -> SweepResult:
+    """Run the study at every combination of the given values (Cartesian product).
+
+    Parameters
+    ----------
+    config : YieldConfig
+        Base study; its seed is shared by every point.
+    changes : dict of str to sequence
+        Dotted configuration key (as in the TOML file, e.g. ``"tuning.max_heater_power_w"``)
+        → values to try; the values are validated by the table they land in.
+    progress : bool
+        Show a progress bar counting the studies run.
+    """
+    import pandas as pd
+
+    if not changes:
+        raise ValueError("changes must name at least one configuration key to sweep")
+    keys = tuple(changes)
+    points = list(itertools.product(*(list(changes[k]) for k in keys)))
+    rows = []
+    with progress_bar(len(points), unit="study", enabled=progress) as bar:
+        for values in points:
+            result = simulate(config.with_changes(dict(zip(keys, values, strict=True))))
+            rows.append({**dict(zip(keys, values, strict=True)), **_yield_row(result)})
+            bar.update()
+    return SweepResult(table=pd.DataFrame(rows), keys=keys)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class SensitivityResult:
+    """Yield gained by removing each fabrication-variation component in turn.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per (parameter, component): ``parameter``, ``component``, ``die_yield`` with
+        the component removed, and ``gain`` over the baseline, largest first.
+    baseline_yield : float
+        Die yield with every component present, a fraction.
+    """
+
+    table: object
+    baseline_yield: float
+
+    def to_dataframe(self):
+        """The sensitivity table (a copy)."""
+        return self.table.copy()
+
+    def plot(self, ax=None):
+        """Bar chart of the die-yield gain per removed component; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw into.
+        """
+        from cposim.control.core import plotstyle as plot
+
+        ax = plot.axes(ax)
+        table = self.table.iloc[::-1]
+        labels = [f"{p} · {c}" for p, c in zip(table["parameter"], table["component"], strict=True)]
+        ax.barh(labels, 100 * table["gain"], color="C2")
+        plot.label(
+            ax,
+            x="Die-yield gain when removed (percentage points)",
+            y="",
+            title=f"Yield sensitivity (baseline {self.baseline_yield:.1%})",
+        )
+        return ax
+
+
+def variation_sensitivity(config: YieldConfig, *, progress: bool = True) -> SensitivityResult:
+    """Die yield with each variation component (per parameter) switched off, one at a time.
+
+    Parameters
+    ----------
+    config : YieldConfig
+        Base study (its seed is shared by every run).
+    progress : bool
+        Show a progress bar counting the studies run.
+    """
+    import pandas as pd
+
+    removals = []  # (parameter, component, that parameter's variation without the component)
+    for parameter in PARAMETERS:
+        current = getattr(config.variation, parameter)
+        for component, fields in VARIATION_COMPONENTS.items():
+            if any(getattr(current, f) != 0.0 for f in fields):
+                removed = dataclasses.replace(current, **dict.fromkeys(fields, 0.0))
+                removals.append((parameter, component, removed))
+    rows = []
+    with progress_bar(1 + len(removals), unit="study", enabled=progress) as bar:
+        baseline = float(simulate(config).table["passed"].mean())
+        bar.update()
+        for parameter, component, removed in removals:
+            changed = config.with_changes({f"variation.{parameter}": removed})
+            die_yield = float(simulate(changed).table["passed"].mean())
+            rows.append(
+                {
+                    "parameter": parameter,
+                    "component": component,
+                    "die_yield": die_yield,
+                    "gain": die_yield - baseline,
+                }
+            )
+            bar.update()
+    table = pd.DataFrame(rows, columns=["parameter", "component", "die_yield", "gain"])
+    return SensitivityResult(
+        table=table.sort_values("gain", ascending=False, ignore_index=True), baseline_yield=baseline
+    )
+
+
+def _yield_row(result) -> dict:
+    yields = result.yields().set_index("level")
+    row = {}
+    for level in YIELD_LEVELS:
+        row[f"{level}_yield"] = float(yields.loc[level, "yield"])
+        row[f"{level}_low"] = float(yields.loc[level, "low"])
+        row[f"{level}_high"] = float(yields.loc[level, "high"])
+    row["mean_heater_power_per_die_w"] = result.summary()["mean_heater_power_per_die_w"]
+    return row
+
+
+__all__ = [
+    "VARIATION_COMPONENTS",
+    "YIELD_LEVELS",
+    "SensitivityResult",
+    "SweepResult",
+    "sweep",
+    "variation_sensitivity",
+]

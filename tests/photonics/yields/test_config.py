@@ -1,0 +1,45 @@
+"""Yield configuration: defaults traced to their models, presets, layout."""
+
+import pytest
+
+from cposim.control import DitherLockInDetector, PIDController, residual_lock_error
+from cposim.photonics.yields.config import LockSettings, RunSettings, YieldConfig, preset
+
+
+def test_default_lock_sigma_is_the_control_models_prediction():
+    gain_m_per_w = 2e-7  # 0.2 nm/mW
+    controller = PIDController.lambda_tuned(
+        plant_gain_m_per_w=gain_m_per_w, time_constant_s=4e-6, closed_loop_time_constant_s=50e-6
+    )
+    model = residual_lock_error(
+        controller=controller,
+        detector=DitherLockInDetector(),
+        plant_gain_m_per_w=gain_m_per_w,
+        time_constant_s=4e-6,
+        sample_period_s=1e-6,
+        fwhm_m=3.2e-10,
+        detuning_drift_m_per_s=63e-12 * 60,
+    )
+    assert LockSettings().sigma_m == pytest.approx(model.sigma_m, rel=0.01)
+    assert abs(model.mean_m) < 0.1 * model.sigma_m  # the mean offset is negligible
+
+
+def test_default_preset_is_the_library_default_run_on_one_lot():
+    config = preset("default")
+    assert config.run.n_wafers == 25
+    assert config.with_changes({"run": RunSettings()}) == YieldConfig()
+
+
+def test_layout_has_tx_and_rx_banks_per_link():
+    config = YieldConfig().with_changes({"die.links_per_engine": 2})
+    die = config.layout().die
+    assert die.n_rings == 2 * 2 * config.n_channels
+    dr = preset("dr-200g")
+    assert dr.banks_per_link == 1 and dr.layout().die.n_rings == 8
+
+
+def test_modulator_ring_must_be_all_pass():
+    from cposim.photonics.devices.ring import Ring
+
+    with pytest.raises(ValueError, match="modulator_ring must be a single all-pass ring"):
+        YieldConfig(modulator_ring=Ring())

@@ -1,0 +1,177 @@
+"""Yield engine: analytic cases, monotonicity, attribution, statistics."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from cposim.photonics.devices.modulator import ModulatorOperatingPoint
+from cposim.photonics.fab.variation import ParameterVariation, VariationModel
+from cposim.photonics.fab.wafer import Wafer
+from cposim.photonics.link.parameters import LinkParameters
+from cposim.photonics.link.wdm import ChannelGrid
+from cposim.photonics.yields.config import PassCriteria, RunSettings, YieldConfig
+from cposim.photonics.yields.engine import COLUMNS, FAILURE_MODES, simulate_wafers
+from cposim.photonics.yields.run import simulate
+
+NO_VARIATION = VariationModel(
+    width=ParameterVariation(), thickness=ParameterVariation(), gap=ParameterVariation()
+)
+
+
+def small(config=None, **changes):
+    """A 100 mm wafer (≈ 450 dies of 4 mm) keeps every test fast."""
+    config = config or YieldConfig()
+    base = config.with_changes(
+        {
+            "wafer": Wafer(diameter_m=0.1, edge_exclusion_m=3e-3),
+            "run": RunSettings(seed=3, n_wafers=2, wafers_per_chunk=1),
+        }
+    )
+    return base.with_changes(changes)
+
+
+def test_columns_and_row_count():
+    config = small()
+    out = simulate_wafers(config, [0])
+    assert tuple(out) == COLUMNS
+    assert all(len(v) == config.layout().n_dies for v in out.values())
+
+
+def test_without_variation_every_die_passes():
+    result = simulate(small(**{"variation": NO_VARIATION, "lock.sigma_m": 0.0}))
+    yields = result.yields().set_index("level")
+    assert (yields["yield"] == 1.0).all()
+    assert result.failure_pareto()["dies"].sum() == 0
+    assert np.all(result.table["min_margin_db"] > 0)
+
+
+def dr_local_mismatch_config(sigma_width_m, design_offset_m, max_power_w):
+    """DR lanes (one ring each), only local width mismatch, no environment, a strong link."""
+    variation = NO_VARIATION.__class__(
+        width=ParameterVariation(local_sigma_m=sigma_width_m),
+        thickness=ParameterVariation(),
+        gap=ParameterVariation(),
+        d2lambda_dwidth2_per_m=0.0,
+        d2lambda_dthickness2_per_m=0.0,
+        gap_shrink_per_width=0.0,
+    )
+    link = LinkParameters(
+        grid=ChannelGrid.preset("dr"),
+        modulator=ModulatorOperatingPoint.from_il_er(wavelength_m=1311e-9),
+        demux=None,
+        laser_power_dbm=16.0,
+        rin_db_per_hz=-155.0,
+    )
+    return small(
+        **{
+            "variation": variation,
+            "link": link,
+            "die.links_per_engine": 8,
+            "tuning.strategy": "ordered",
+            "tuning.design_offset_m": design_offset_m,
+            "tuning.max_heater_power_w": max_power_w,
+            "tuning.ambient_range_k": 0.0,
+            "tuning.laser_temperature_range_k": 0.0,
+            "tuning.neighbour_crosstalk": 0.0,
+            "tuning.alias_guard_m": 0.0,
+            "lock.sigma_m": 0.0,
+            "criteria": PassCriteria(
+                min_modulator_extinction_ratio_db=0.0,
+                max_modulator_insertion_loss_db=50.0,
+                min_margin_db=-50.0,
+            ),
+            "run.n_wafers": 3,
+        }
+    )
+
+
+def test_local_mismatch_lane_yield_equals_analytic_probability():
+    """A ring designed d0 blue of its channel with N(0, σ) mismatch reaches it with heater range
+    R iff 0 ≤ d0 - ε ≤ R: P = Φ(d0/σ) - Φ((d0 - R)/σ) (wrapping one FSR needs ε > 15 nm here).
+    Lanes are independent, so engine yield = P^8. Both must lie inside the 99 % intervals."""
+    sigma_width, d0 = 1.5e-9, 1.0e-9
+    config = dr_local_mismatch_config(sigma_width, -d0, max_power_w=10e-3)
+    sigma = config.variation.dlambda_dwidth * sigma_width
+    tuning_range = config.tuning.max_heater_power_w * config.tuning.tuning_efficiency_m_per_w
+    p = stats.norm.cdf(d0 / sigma) - stats.norm.cdf((d0 - tuning_range) / sigma)
+    result = simulate(config)
+    result = type(result)(table=result.table, config=config, confidence=0.99)
+    yields = result.yields().set_index("level")
+    assert yields.loc["lane", "low"] <= p <= yields.loc["lane", "high"]
+    assert yields.loc["engine", "low"] <= p**8 <= yields.loc["engine", "high"]
+    assert set(result.table["failure_mode"].unique()) <= {0, 1}  # only tuning range fails
+
+
+@pytest.mark.parametrize(
+    ("key", "values"),
+    [
+        ("tuning.max_heater_power_w", [0.022, 0.03, 0.045, 0.08]),
+        ("link.laser_power_dbm", [4.0, 6.0, 8.0, 12.0]),
+    ],
+)
+def test_yield_does_not_decrease_with_heater_range_or_laser_power(key, values):
+    die_yield = [
+        simulate(small(**{key: v, "run.n_wafers": 1})).table["passed"].mean() for v in values
+    ]
+    assert np.all(np.diff(die_yield) >= 0.0), die_yield
+    assert die_yield[-1] > die_yield[0]
+
+
+def test_too_little_heater_range_is_attributed_to_tuning():
+    result = simulate(small(**{"tuning.max_heater_power_w": 0.01}))
+    assert result.table["passed"].sum() == 0
+    assert (result.table["failure_mode"] == FAILURE_MODES.index("tuning_range")).all()
+
+
+def test_weak_laser_is_attributed_to_ber_margin():
+    result = simulate(small(**{"variation": NO_VARIATION, "link.laser_power_dbm": -5.0}))
+    assert (result.table["failure_mode"] == FAILURE_MODES.index("ber_margin")).all()
+
+
+def test_summary_holds_the_switch_model_keys():
+    summary = simulate(small(**{"run.n_wafers": 1})).summary()
+    for key in (
+        "engine_yield",
+        "engine_yield_interval",
+        "mean_heater_power_per_ring_w",
+        "lanes_per_engine",
+        "n_engines",
+    ):
+        assert key in summary
+    assert summary["lanes_per_engine"] == 8
+    low, high = summary["engine_yield_interval"]
+    assert low <= summary["engine_yield"] <= high
+
+
+@pytest.mark.parametrize("kind", ["pareto", "wafer_map", "heater", "margin"])
+def test_plots(kind):
+    result = simulate(small(**{"run.n_wafers": 1}))
+    ax = result.plot(kind=kind)
+    assert ax.get_title()
+
+
+def test_unknown_plot_kind_and_bad_change():
+    result = simulate(small(**{"run.n_wafers": 1}))
+    with pytest.raises(ValueError, match="kind = 'map' is not allowed"):
+        result.plot(kind="map")
+    with pytest.raises(ValueError, match=r"'tuning\.max_power' is not a configuration key"):
+        YieldConfig().with_changes({"tuning.max_power": 1.0})
+    with pytest.raises(ValueError, match=r"max_heater_power_w = -1\.0 is out of range"):
+        YieldConfig().with_changes({"tuning.max_heater_power_w": -1.0})
+
+
+def test_numpy_reference_pipeline_gives_the_same_table():
+    """Every stage on its NumPy/scipy reference reproduces the Numba pipeline's table (counts
+    exactly; margins to the link kernel's tolerance, heater powers to 1e-12 relative)."""
+    config = small(**{"wafer": Wafer(diameter_m=0.05, edge_exclusion_m=3e-3)})
+    fast = simulate_wafers(config, [4])
+    reference = simulate_wafers(config, [4], engine="numpy")
+    for name in COLUMNS:
+        if name == "min_margin_db":
+            np.testing.assert_allclose(fast[name], reference[name], rtol=0, atol=1e-6)
+        elif name == "heater_power_w":
+            np.testing.assert_allclose(fast[name], reference[name], rtol=1e-12)
+        else:
+            np.testing.assert_array_equal(fast[name], reference[name], err_msg=name)
+    with pytest.raises(ValueError, match="engine = 'jax' is not allowed"):
+        simulate_wafers(config, [0], engine="jax")
