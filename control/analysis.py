@@ -165,20 +165,9 @@ class LoopAnalysis:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core.plotstyle import axes, label
+        from cposim.control import plot
 
-        ax = axes(ax)
-        ax.semilogx(self.frequency_hz, 20.0 * np.log10(np.abs(self.loop_response)), lw=1.2)
-        ax.axhline(0.0, color="0.4", lw=0.8)
-        if np.isfinite(self.gain_crossover_hz):
-            ax.axvline(self.gain_crossover_hz, color="C3", lw=0.8, ls="--")
-        return label(
-            ax,
-            x="frequency (Hz)",
-            y="|loop gain| (dB)",
-            title=f"phase margin {self.phase_margin_deg:.0f}°, gain margin "
-            f"{self.gain_margin_db:.1f} dB",
-        )
+        return plot.loop_analysis(self, ax)
 
 
 def loop_transfer_function(

@@ -283,22 +283,9 @@ class LockingResult:
         bank : int
             Bank to draw.
         """
-        from cposim.control.core.plotstyle import axes, label
+        from cposim.control import plot
 
-        ax = axes(ax)
-        time_us = self.time_s * 1e6
-        for ring in range(self.detuning_m.shape[1]):
-            ax.plot(time_us, self.detuning_m[bank, ring] * 1e12, lw=0.8)
-        band = 0.1 * float(np.median(self.fwhm_m[bank])) * 1e12
-        ax.axhspan(-band, band, color="0.5", alpha=0.15, lw=0, label="±FWHM/10")
-        ax.legend(loc="upper right", frameon=False)
-        locked = int(self.locked[bank].sum())
-        return label(
-            ax,
-            x="time (µs)",
-            y="detuning laser − ring (pm)",
-            title=f"bank {bank}: {locked}/{self.locked.shape[1]} rings locked",
-        )
+        return plot.locking(self, ax, bank=bank)
 
 
 def simulate_locking(

@@ -219,15 +219,9 @@ class TuningPlanBatch:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core.plotstyle import axes, label
+        from cposim.control import plot
 
-        ax = axes(ax)
-        feasible = self.total_power_w[self.feasible]
-        ax.hist(feasible * 1e3, bins=40, color="C0", alpha=0.8)
-        share = feasible.size / max(self.n_banks, 1)
-        return label(
-            ax, x="total heater power (mW)", y="banks", title=f"feasible banks: {share:.1%}"
-        )
+        return plot.tuning_plans(self, ax)
 
 
 def plan_tuning(

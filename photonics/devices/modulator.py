@@ -798,20 +798,9 @@ class ModulatorLevels:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.devices import plot
 
-        ax = plot.axes(ax)
-        ax.plot(self.voltages_v, self.transmissions, "o-")
-        for level, (v, t) in enumerate(zip(self.voltages_v, self.transmissions, strict=True)):
-            ax.annotate(f"L{level}", (v, t), textcoords="offset points", xytext=(4, 4))
-        plot.label(
-            ax,
-            x="Reverse bias (V)",
-            y="Transmission (linear)",
-            title=f"{self.modulation.upper()} levels: ER {self.extinction_ratio_db:.2f} "
-            f"dB, IL {self.insertion_loss_db:.2f} dB",
-        )
-        return ax
+        return plot.modulator_levels(self, ax)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -879,22 +868,9 @@ class SelfHeatingSweep:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.devices import plot
 
-        ax = plot.axes(ax)
-        x = np.repeat(self.laser_detuning_m[:, None] * 1e12, 3, axis=1)
-        for stable, style, name in ((True, ".", "stable"), (False, "x", "unstable")):
-            mask = (self.stable == stable) & ~np.isnan(self.transmission)
-            ax.plot(x[mask], plot.to_db(self.transmission[mask]), style, markersize=3, label=name)
-        plot.label(
-            ax,
-            x="Cold resonance − laser (pm)",
-            y="Transmission (dB)",
-            title=f"Self-heating at {self.input_power_w * 1e3:.2f} mW "
-            f"(threshold {self.threshold_w * 1e3:.2f} mW)",
-        )
-        ax.legend(loc="lower left", fontsize="small")
-        return ax
+        return plot.self_heating(self, ax)
 
 
 __all__ = [

@@ -566,37 +566,9 @@ class RingSpectrum:
         labels : sequence of str, optional
             Legend name of each drawn ring (default ``"ring 0"``, ``"ring 1"``, …).
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.devices import plot
 
-        ax = plot.axes(ax)
-        through = self.through.reshape(-1, self.wavelength_m.size)[:max_rings]
-        drop = self.drop.reshape(-1, self.wavelength_m.size)[:max_rings]
-        scale = plot.to_db if db else np.asarray
-        names = list(labels) if labels is not None else [f"ring {i}" for i in range(len(through))]
-        wavelength_nm = self.wavelength_m * 1e9
-        single = through.shape[0] == 1
-        for index, (t, d) in enumerate(zip(through, drop, strict=True)):
-            # One ring: a colour per port. Several rings: a colour per ring, a line style per port.
-            through_colour = "C0" if single else f"C{index % 10}"
-            prefix = "" if single else f"{names[index]} "
-            ax.plot(wavelength_nm, scale(t), color=through_colour, label=f"{prefix}through")
-            if not self.all_pass:
-                ax.plot(
-                    wavelength_nm,
-                    scale(d),
-                    color="C1" if single else through_colour,
-                    linestyle="-" if single else "--",
-                    label=f"{prefix}drop",
-                )
-        plot.label(
-            ax,
-            x="Wavelength (nm)",
-            y="Transmission (dB)" if db else "Transmission (linear)",
-            title="Microring spectrum",
-        )
-        if through.shape[0] <= 6:
-            ax.legend(loc="lower left", fontsize="small")
-        return ax
+        return plot.ring_spectrum(self, ax, max_rings=max_rings, db=db, labels=labels)
 
 
 def _check_wavelength(name, value):

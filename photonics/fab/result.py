@@ -15,7 +15,7 @@ import numpy as np
 
 from cposim.control.core.validation import check_choice
 from cposim.photonics.devices.ring import Ring
-from cposim.photonics.fab.variation import LEVELS, PARAMETERS, VariationModel
+from cposim.photonics.fab.variation import PARAMETERS, VariationModel
 from cposim.photonics.fab.wafer import WaferLayout
 from cposim.photonics.units import SPEED_OF_LIGHT_M_PER_S
 
@@ -159,24 +159,9 @@ class VariationSample:
         wafer : int
             Position along the first axis (not the wafer index) of the wafer to draw.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.fab import plot
 
-        layout = self.layout
-        die_mean_nm = self.resonance_shift_m[wafer].mean(axis=1) * 1e9
-        image = np.full((layout.die_row.max() + 1, layout.die_column.max() + 1), np.nan)
-        image[layout.die_row, layout.die_column] = die_mean_nm
-        x_edges = (layout.die_x_m.min() + np.arange(image.shape[1] + 1) * layout.pitch_x_m) * 1e3
-        y_edges = (layout.die_y_m.min() + np.arange(image.shape[0] + 1) * layout.pitch_y_m) * 1e3
-        ax = plot.axes(ax, figsize=(5.6, 4.6))
-        mesh = ax.pcolormesh(x_edges, y_edges, image, cmap="coolwarm")
-        ax.figure.colorbar(mesh, ax=ax, label="Die-mean resonance shift (nm)")
-        ax.set_aspect("equal")
-        return plot.label(
-            ax,
-            x="x (mm)",
-            y="y (mm)",
-            title=f"Wafer {self.wafer_index[wafer]}: resonance shift per die",
-        )
+        return plot.wafer_map(self, ax, wafer=wafer)
 
     def plot_die(self, ax=None, *, wafer: int = 0, die: int | None = None):
         """Within-die map: each ring at its position coloured by its resonance shift (nm).
@@ -190,29 +175,9 @@ class VariationSample:
         die : int, optional
             Die number; the die nearest the wafer centre when omitted.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.fab import plot
 
-        layout = self.layout
-        if die is None:
-            die = int(np.argmin(np.hypot(layout.die_centre_x_m, layout.die_centre_y_m)))
-        ax = plot.axes(ax, figsize=(5.6, 4.6))
-        points = ax.scatter(
-            layout.die.ring_x_m * 1e3,
-            layout.die.ring_y_m * 1e3,
-            c=self.resonance_shift_m[wafer, die] * 1e9,
-            cmap="coolwarm",
-            s=12,
-        )
-        ax.figure.colorbar(points, ax=ax, label="Resonance shift (nm)")
-        ax.set_xlim(0.0, layout.die.width_m * 1e3)
-        ax.set_ylim(0.0, layout.die.height_m * 1e3)
-        ax.set_aspect("equal")
-        return plot.label(
-            ax,
-            x="x in die (mm)",
-            y="y in die (mm)",
-            title=f"Wafer {self.wafer_index[wafer]}, die {die}",
-        )
+        return plot.die_map(self, ax, wafer=wafer, die=die)
 
     def plot_histograms(self, ax=None, *, by: str = "level", bins: int = 80):
         """Histograms of the first-order resonance-shift contributions, in nm.
@@ -230,41 +195,9 @@ class VariationSample:
         bins : int
             Number of histogram bins.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.fab import plot
 
-        check_choice("by", by, ("level", "parameter"))
-        a_w, a_t = self.model.dlambda_dwidth, self.model.dlambda_dthickness
-        if by == "level":
-            if self.levels is None:
-                raise ValueError("by='level' needs a sample drawn with keep_levels=True")
-            parts = {
-                name: a_w * self.levels[name][0] + a_t * self.levels[name][1] for name in LEVELS
-            }
-        else:
-            parts = {
-                "width (a_w·Δw)": a_w * self.delta_width_m,
-                "thickness (a_t·Δt)": a_t * self.delta_thickness_m,
-                "total shift": self.resonance_shift_m,
-            }
-        ax = plot.axes(ax)
-        values = {name: part.ravel() * 1e9 for name, part in parts.items()}
-        spread = max(float(np.ptp(v)) for v in values.values()) or 1.0
-        centre = np.mean([v.mean() for v in values.values()])
-        edges = np.linspace(centre - 0.55 * spread, centre + 0.55 * spread, bins + 1)
-        for index, (name, value) in enumerate(values.items()):
-            if np.ptp(value) > 0:
-                ax.hist(
-                    value, bins=edges, histtype="step", density=True, label=name, color=f"C{index}"
-                )
-            else:  # e.g. the lot offset of wafers from a single lot
-                ax.axvline(value[0], color=f"C{index}", linestyle=":", label=f"{name} (constant)")
-        ax.legend(fontsize="small")
-        return plot.label(
-            ax,
-            x="Resonance-shift contribution (nm)",
-            y="Probability density (1/nm)",
-            title=f"Resonance shift by {by}",
-        )
+        return plot.histograms(self, ax, by=by, bins=bins)
 
     def variogram(
         self, parameter: str = "width", *, n_pairs: int = 200_000, n_bins: int = 20, rng=None
@@ -379,23 +312,9 @@ class Variogram:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into; a new figure is made when omitted.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.fab import plot
 
-        ax = plot.axes(ax)
-        ax.plot(
-            self.model_distance_m * 1e3, self.model_semivariance_m2 * 1e18, color="k", label="model"
-        )
-        ax.plot(
-            self.distance_m * 1e3, self.semivariance_m2 * 1e18, "o", color="C1", label="sampled"
-        )
-        ax.set_xscale("log")
-        ax.legend(fontsize="small")
-        return plot.label(
-            ax,
-            x="Ring separation (mm)",
-            y="Semivariance (nm²)",
-            title=f"Variogram of {self.parameter}",
-        )
+        return plot.variogram(self, ax)
 
 
 __all__ = [

@@ -329,38 +329,9 @@ class WaferLayout:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into; a new figure is made when omitted.
         """
-        from matplotlib.patches import Circle, Rectangle
+        from cposim.photonics.fab import plot
 
-        from cposim.control.core import plotstyle as plot
-
-        ax = plot.axes(ax, figsize=(5.0, 5.0))
-        ax.add_patch(Circle((0.0, 0.0), self.wafer.radius_m * 1e3, fill=False, color="k"))
-        ax.add_patch(
-            Circle(
-                (0.0, 0.0),
-                self.wafer.usable_radius_m * 1e3,
-                fill=False,
-                color="0.5",
-                linestyle="--",
-            )
-        )
-        for x, y in zip(self.die_x_m, self.die_y_m, strict=True):
-            ax.add_patch(
-                Rectangle(
-                    (x * 1e3, y * 1e3),
-                    self.die.width_m * 1e3,
-                    self.die.height_m * 1e3,
-                    fill=False,
-                    linewidth=0.4,
-                )
-            )
-        limit = self.wafer.radius_m * 1e3 * 1.05
-        ax.set_xlim(-limit, limit)
-        ax.set_ylim(-limit, limit)
-        ax.set_aspect("equal")
-        return plot.label(
-            ax, x="x (mm)", y="y (mm)", title=f"{self.n_dies} dies of {self.die.n_rings} rings"
-        )
+        return plot.wafer_layout(self, ax)
 
 
 __all__ = [

@@ -252,68 +252,9 @@ class LinkBudget:
         channel : int, optional
             Channel index; default :attr:`worst_channel`.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.link import plot
 
-        ax = plot.axes(ax, figsize=(9.0, 4.5))
-        ch = self.worst_channel if channel is None else int(channel)
-        values = self.values_db[:, ch]
-        level = values[0]
-        labels, lows, highs, colours = [], [], [], []
-        floor = None
-        for item, kind, value in zip(self.items, self.kinds, values, strict=True):
-            if kind in ("loss", "penalty"):
-                shown = value if np.isfinite(value) else 0.0
-                labels.append(item)
-                lows.append(level - shown)
-                highs.append(level)
-                colours.append("C3" if kind == "loss" else "C1")
-                level -= shown
-            elif kind in ("start", "subtotal"):
-                labels.append(item)
-                floor = value if floor is None else floor
-                lows.append(np.nan)
-                highs.append(value)
-                colours.append("C0")
-                level = value
-        # The DR4 specification is a received-OMA sensitivity, so it is drawn across a column
-        # of its own, the received OMA (before penalties), not across the whole budget.
-        received = self.value("received OMA")[ch]
-        labels.append("received OMA (vs DR4 spec)")
-        lows.append(np.nan)
-        highs.append(received)
-        colours.append("C2")
-        x = np.arange(len(labels))
-        finite = np.array([v for v in lows + highs if np.isfinite(v)])
-        sensitivity = self.value("receiver sensitivity (thermal-noise OMA)")[ch]
-        spec = self.value("specification sensitivity (DR4 OMA)")[ch]
-        bottom = min(finite.min(), sensitivity, spec) - 2.0
-        lows = [bottom if np.isnan(lo) else lo for lo in lows]
-        ax.bar(x, np.array(highs) - np.array(lows), bottom=lows, color=colours, width=0.7)
-        ax.axhline(
-            sensitivity,
-            color="k",
-            linewidth=1.0,
-            label=f"sensitivity {sensitivity:.1f} dBm (vs effective OMA)",
-        )
-        ax.hlines(
-            spec,
-            x[-1] - 0.5,
-            x[-1] + 0.5,
-            color="k",
-            linestyle="--",
-            linewidth=1.5,
-            label=f"DR4 spec {spec:.1f} dBm (vs received OMA)",
-        )
-        ax.set_xticks(x, labels, rotation=60, ha="right", fontsize="small")
-        ax.set_ylim(bottom, max(highs) + 1.5)  # room above the laser bar
-        plot.label(
-            ax,
-            x="Budget line",
-            y="Power (dBm)",
-            title=f"Channel {ch}: margin {self.margin_db[ch]:.2f} dB, BER {self.ber[ch]:.2e}",
-        )
-        ax.legend(loc="upper right", fontsize="small")
-        return ax
+        return plot.waterfall(self, ax, channel=channel)
 
 
 __all__ = [

@@ -198,18 +198,9 @@ class LanePower:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.link import plot
 
-        ax = plot.axes(ax)
-        table = self.to_dataframe()
-        ax.bar(table["component"], table["energy_per_bit_j"] * 1e12, color="C0")
-        plot.label(
-            ax,
-            x="Component",
-            y="Energy (pJ/bit)",
-            title=f"{float(np.mean(self.energy_per_bit_j)) * 1e12:.2f} pJ/bit per lane",
-        )
-        return ax
+        return plot.lane_power(self, ax)
 
 
 __all__ = [

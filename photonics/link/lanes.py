@@ -312,21 +312,9 @@ class LaneBudget:
         bins : int
             Number of histogram bins.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.link import plot
 
-        ax = plot.axes(ax)
-        margin = self.margin_db.ravel()
-        finite = margin[np.isfinite(margin)]
-        low = min(finite.min(), 0.0) if finite.size else -1.0
-        ax.hist(np.where(np.isfinite(margin), margin, low), bins=bins, color="C0")
-        ax.axvline(0.0, color="C3", linestyle="--", linewidth=1.0)
-        plot.label(
-            ax,
-            x="Margin to target BER (dB)",
-            y="Lanes",
-            title=f"{self.passed.mean():.1%} of {margin.size} lanes pass",
-        )
-        return ax
+        return plot.lane_margins(self, ax, bins=bins)
 
 
 __all__ = [

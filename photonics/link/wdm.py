@@ -394,19 +394,9 @@ class BankSpectrum:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.link import plot
 
-        ax = plot.axes(ax)
-        nm = self.wavelength_m * 1e9
-        ax.plot(nm, plot.to_db(self.through), color="k", linewidth=1.0, label="bus through")
-        if self.drop is not None:
-            for i, d in enumerate(self.drop):
-                ax.plot(nm, plot.to_db(d), color=f"C{i % 10}", linewidth=1.0)
-        for lam in self.channel_wavelength_m:
-            ax.axvline(lam * 1e9, color="0.6", linestyle=":", linewidth=0.8)
-        plot.label(ax, x="Wavelength (nm)", y="Transmission (dB)", title="WDM bank")
-        ax.legend(loc="lower left", fontsize="small")
-        return ax
+        return plot.bank_spectrum(self, ax)
 
 
 def _one_d(wavelength_m):

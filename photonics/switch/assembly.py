@@ -252,31 +252,9 @@ class AssemblyYield:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.switch import plot
 
-        ax = plot.axes(ax)
-        if np.size(self.engine_yield) == 1:
-            ax.bar(SCENARIOS, [float(np.ravel(v)[0]) for v in self.switch_yield], color="C2")
-            ax.tick_params(axis="x", labelsize="small")
-            plot.label(
-                ax,
-                x="Assembly flow",
-                y="Switch yield (fraction)",
-                title=f"{self.switch_name}, engine yield {float(self.engine_yield):.3f}",
-            )
-            return ax
-        order = np.argsort(np.ravel(self.engine_yield))
-        for index, scenario in enumerate(SCENARIOS):
-            ax.plot(
-                np.ravel(self.engine_yield)[order],
-                np.ravel(self.switch_yield[index])[order],
-                label=scenario,
-            )
-        ax.legend(frameon=False)
-        plot.label(
-            ax, x="Engine yield (fraction)", y="Switch yield (fraction)", title=self.switch_name
-        )
-        return ax
+        return plot.assembly_yield(self, ax)
 
 
 def assembly_yield(switch, params: AssemblyParameters) -> AssemblyYield:

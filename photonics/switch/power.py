@@ -166,7 +166,9 @@ class PowerBreakdown:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        return PowerComparison(breakdowns=(self,)).plot(ax=ax)
+        from cposim.photonics.switch import plot
+
+        return plot.power_breakdown(self, ax)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,33 +205,9 @@ class PowerComparison:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.switch import plot
 
-        ax = plot.axes(ax)
-        table = self.to_dataframe() * 1e12
-        bottom = np.zeros(table.shape[1])
-        for index, (component, row) in enumerate(table.iterrows()):
-            values = row.to_numpy()
-            ax.bar(
-                table.columns,
-                values,
-                bottom=bottom,
-                label=component.replace("_", " "),
-                color=f"C{index}",
-            )
-            bottom += values
-        handles, labels = ax.get_legend_handles_labels()
-        ax.legend(  # top to bottom, as stacked
-            handles[::-1],
-            labels[::-1],
-            fontsize="small",
-            frameon=False,
-            loc="upper left",
-            bbox_to_anchor=(1.0, 1.0),
-        )
-        title = " vs ".join(f"{total:.2f}" for total in bottom) + " pJ/bit"
-        plot.label(ax, x="Switch", y="Optical I/O energy (pJ/bit)", title=title)
-        return ax
+        return plot.power_comparison(self, ax)
 
 
 __all__ = [

@@ -270,21 +270,9 @@ class ReliabilityReport:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.switch import plot
 
-        ax = plot.axes(ax)
-        ax.bar(
-            [f"{m.name}\n({m.repair_action})" for m in self.modes],
-            [m.failures_per_year for m in self.modes],
-            color="C3",
-        )
-        plot.label(
-            ax,
-            x="Failure mode",
-            y="Failures per switch-year (1/year)",
-            title=f"{self.switch_name}: {self.link_down_events_per_year:.3f} link-down events/year",
-        )
-        return ax
+        return plot.reliability(self, ax)
 
 
 def reliability_report(switch) -> ReliabilityReport:
@@ -351,18 +339,9 @@ class FailureSimulation:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.switch import plot
 
-        ax = plot.axes(ax)
-        total = self.counts.sum(axis=1)
-        ax.hist(total, bins=np.arange(total.max() + 2) - 0.5, color="C0")
-        plot.label(
-            ax,
-            x=f"Link-down events in {self.years:g} years (count)",
-            y="Switches (count)",
-            title=self.switch_name,
-        )
-        return ax
+        return plot.failure_simulation(self, ax)
 
 
 def simulate_failures(switch, *, years: float = 5.0, n_switches: int = 1000, rng=None):

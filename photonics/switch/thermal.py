@@ -205,23 +205,9 @@ class AsicLoadStepResult:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.switch import plot
 
-        ax = plot.axes(ax)
-        total = np.sum(self.locking.heater_power_w, axis=(0, 1))
-        ax.plot(self.locking.time_s * 1e3, total, color="C1")
-        ax.axvline(
-            self.step.step_time_s * 1e3, color="0.5", lw=0.8, ls="--", label="ASIC load step"
-        )
-        ax.legend(loc="best", fontsize="small", frameon=False)
-        plot.label(
-            ax,
-            x="Time (ms)",
-            y="Total heater power (W)",
-            title=f"{self.switch_name}: heaters {self.extra_heater_power_w:+.2f} W, "
-            f"{self.lock_losses} lock losses",
-        )
-        return ax
+        return plot.asic_load_step(self, ax)
 
 
 def simulate_asic_load_step(

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 APPROXIMATE = 0.2
 """Relative tolerance applied to approximate published figures ("≈ 9 W", "10×")."""
 
@@ -114,33 +112,9 @@ class ValidationTable:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.switch import plot
 
-        ax = plot.axes(ax, figsize=(7.0, 4.5))
-        rows = [r for r in self.rows if r.tolerance is not None]
-        centre = np.array([(r.claim_low + r.claim_high) / 2 for r in rows])
-        low = np.array([r.claim_low * (1 - r.tolerance) for r in rows]) / centre
-        high = np.array([r.claim_high * (1 + r.tolerance) for r in rows]) / centre
-        y = np.arange(len(rows))
-        ax.errorbar(
-            np.ones(len(rows)),
-            y,
-            xerr=[1 - low, high - 1],
-            fmt="none",
-            color="0.6",
-            capsize=4,
-            label="claim band ± tolerance",
-        )
-        ax.plot([r.model for r in rows] / centre, y, "o", color="C0", label="model")
-        ax.set_yticks(y, [r.quantity for r in rows], fontsize="small")
-        ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        plot.label(
-            ax,
-            x="Model / published claim (ratio)",
-            y="",
-            title=f"{self.cpo_name} vs {self.pluggable_name}",
-        )
-        return ax
+        return plot.validation(self, ax)
 
 
 def _claim_text(row: ValidationRow) -> str:

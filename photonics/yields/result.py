@@ -161,92 +161,10 @@ class YieldResult:
             Failure-mode Pareto of dies; die-yield wafer map; worst-case heater power per die;
             worst lane margin per die.
         """
+        from cposim.photonics.yields import plot
+
         check_choice("kind", kind, PLOT_KINDS)
-        return getattr(self, f"_plot_{kind}")(ax)
-
-    def _plot_pareto(self, ax):
-        from cposim.control.core import plotstyle as plot
-
-        ax = plot.axes(ax)
-        pareto = self.failure_pareto()
-        pareto = pareto[pareto["dies"] > 0]
-        die = self.yields().set_index("level").loc["die"]
-        title = (
-            f"Die yield {die['yield']:.1%} [{die['low']:.1%}, {die['high']:.1%}] "
-            f"of {self.n_dies:,} dies"
-        )
-        if pareto.empty:
-            ax.text(0.5, 0.5, "no failing dies", ha="center", va="center", transform=ax.transAxes)
-        else:
-            ax.barh(pareto["description"][::-1], 100 * pareto["share_of_dies"][::-1], color="C3")
-            for y, share in enumerate(pareto["share_of_dies"][::-1]):
-                ax.text(100 * share, y, f" {share:.1%}", va="center", fontsize="small")
-        plot.label(ax, x="Dies failing (%)", y="", title=title)
-        return ax
-
-    def _plot_wafer_map(self, ax):
-        from cposim.control.core import plotstyle as plot
-
-        ax = plot.axes(ax, figsize=(5.6, 5.0))
-        x, y, die_yield = self.wafer_map()
-        # Each die is drawn over its full pitch (die plus street) so the map has no seams.
-        width = (self.config.die.width_m + self.config.die.street_m) * 1e3
-        height = (self.config.die.height_m + self.config.die.street_m) * 1e3
-        import matplotlib.pyplot as plt
-        from matplotlib.collections import PatchCollection
-        from matplotlib.patches import Circle, Rectangle
-
-        patches = [
-            Rectangle((xi * 1e3 - width / 2, yi * 1e3 - height / 2), width, height)
-            for xi, yi in zip(x, y, strict=True)
-        ]
-        collection = PatchCollection(patches, cmap="RdYlGn", edgecolor="none", antialiased=False)
-        collection.set_array(die_yield)
-        collection.set_clim(0.0, 1.0)
-        ax.add_collection(collection)
-        radius = self.config.wafer.radius_m * 1e3
-        ax.add_patch(Circle((0, 0), radius, fill=False, color="0.3"))
-        ax.set_xlim(-1.05 * radius, 1.05 * radius)
-        ax.set_ylim(-1.05 * radius, 1.05 * radius)
-        ax.set_aspect("equal")
-        plt.colorbar(collection, ax=ax, label="Die yield")
-        n_wafers = self.table["wafer"].nunique()
-        plot.label(ax, x="x (mm)", y="y (mm)", title=f"Die yield by position ({n_wafers} wafers)")
-        ax.grid(False)
-        return ax
-
-    def _plot_heater(self, ax):
-        from cposim.control.core import plotstyle as plot
-
-        ax = plot.axes(ax)
-        heater = self.table["heater_power_w"].to_numpy()
-        heater = heater[np.isfinite(heater)]
-        ax.hist(heater * 1e3, bins=60, color="C1")
-        plot.label(
-            ax,
-            x="Worst-case heater power per die (mW)",
-            y="Dies",
-            title=f"Heater power of tunable dies (mean {np.mean(heater) * 1e3:.0f} mW)"
-            if heater.size
-            else "No die could be tuned",
-        )
-        return ax
-
-    def _plot_margin(self, ax):
-        from cposim.control.core import plotstyle as plot
-
-        ax = plot.axes(ax)
-        margins = self.table["min_margin_db"].to_numpy()
-        margins = margins[np.isfinite(margins)]
-        ax.hist(margins, bins=60, color="C0")
-        ax.axvline(
-            self.config.criteria.min_margin_db, color="C3", linestyle="--", label="required margin"
-        )
-        ax.legend(loc="upper left", fontsize="small")
-        plot.label(
-            ax, x="Worst lane BER margin per die (dB)", y="Dies", title="Link margin of tuned dies"
-        )
-        return ax
+        return plot.RESULT_VIEWS[kind](self, ax)
 
 
 def _finite_mean(values) -> float:

@@ -87,58 +87,9 @@ class SweepResult:
         level : {"die", "engine", "lane"}
             Which yield to plot.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.yields import plot
 
-        check_choice("level", level, YIELD_LEVELS)
-        ax = plot.axes(ax)
-        x_key, *others = self.keys
-        groups = self.table.groupby(others) if others else [((), self.table)]
-        for index, (label, rows) in enumerate(groups):
-            rows = rows.sort_values(x_key)
-            colour = f"C{index % 10}"
-            name = ", ".join(
-                _setting(k, v) for k, v in zip(others, np.atleast_1d(label), strict=False)
-            )
-            ax.plot(
-                rows[x_key],
-                100 * rows[f"{level}_yield"],
-                "o-",
-                color=colour,
-                label=name or f"{level} yield",
-            )
-            ax.fill_between(
-                rows[x_key],
-                100 * rows[f"{level}_low"],
-                100 * rows[f"{level}_high"],
-                color=colour,
-                alpha=0.2,
-                linewidth=0,
-            )
-        if not others:
-            power = ax.twinx()
-            power.plot(
-                self.table[x_key],
-                1e3 * self.table["mean_heater_power_per_die_w"],
-                "s--",
-                color="C1",
-                label="heater power",
-            )
-            power.set_ylabel("Mean worst-case heater power per die (mW)", color="C1")
-        ax.legend(loc="lower right", fontsize="small")
-        x_label = plot.quantity_label(x_key)
-        plot.label(
-            ax,
-            x=x_label,
-            y=f"{level.capitalize()} yield (%)",
-            title=f"{level.capitalize()} yield vs {x_label.split(' (')[0]}",
-        )
-        return ax
-
-
-def _setting(key: str, value) -> str:
-    """Legend text of one swept setting: the last part of its dotted key and its value."""
-    text = f"{value:g}" if isinstance(value, float) else str(value)
-    return f"{key.rsplit('.', 1)[-1]}={text}"
+        return plot.sweep(self, ax, level=level)
 
 
 def sweep(config: YieldConfig, changes: dict, *, progress: bool = True) -> SweepResult:
@@ -197,19 +148,9 @@ class SensitivityResult:
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
         """
-        from cposim.control.core import plotstyle as plot
+        from cposim.photonics.yields import plot
 
-        ax = plot.axes(ax)
-        table = self.table.iloc[::-1]
-        labels = [f"{p} · {c}" for p, c in zip(table["parameter"], table["component"], strict=True)]
-        ax.barh(labels, 100 * table["gain"], color="C2")
-        plot.label(
-            ax,
-            x="Die-yield gain when removed (percentage points)",
-            y="",
-            title=f"Yield sensitivity (baseline {self.baseline_yield:.1%})",
-        )
-        return ax
+        return plot.sensitivity(self, ax)
 
 
 def variation_sensitivity(config: YieldConfig, *, progress: bool = True) -> SensitivityResult:
