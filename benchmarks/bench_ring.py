@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import best_time_s, environment
 
-from cposim.photonics.devices import _kernels as _ring_kernels
+from cposim.photonics.devices import _reference as _ring_reference
 from cposim.photonics.devices.ring import Ring
 
 
@@ -40,7 +40,7 @@ def workload(n_rings: int, n_wavelengths: int):
 
 def numpy_reference(rings: Ring, wavelength_m: np.ndarray) -> np.ndarray:
     """Through-port closed form in plain NumPy (broadcasting, ``np.cos``)."""
-    through, _ = _ring_kernels.reference_through_drop(
+    through, _ = _ring_reference.reference_through_drop(
         radius_m=rings.radius_m,
         straight_length_m=rings.straight_length_m,
         neff=rings.neff,

@@ -21,6 +21,8 @@ accuracy even for weakly coupled, nearly lossless rings.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -28,6 +30,24 @@ from cposim.control.core.jit import jit_parallel
 from cposim.control.core.vecmath import cos_sin_2pi, sin_squared_pi
 
 _LN10_OVER_20 = np.log(10.0) / 20.0
+
+
+class RingTerms(NamedTuple):
+    """Per-ring inputs of the kernels, flat arrays of shape (n_rings,), built in one place
+    (:meth:`Ring._phase_terms <cposim.photonics.devices.ring.Ring>`)."""
+
+    p_m: np.ndarray
+    """Phase coefficient ``(ng + dneff_dt·ΔT)·L``, metres: the phase is ``p/λ - q`` cycles."""
+    q_cycles: np.ndarray
+    """Phase offset ``(ng - neff)·L/λ0``, cycles."""
+    x: np.ndarray
+    """``r1·r2·a`` (dimensionless)."""
+    one_minus_x: np.ndarray
+    """``1 - x``, computed without cancellation."""
+    mismatch: np.ndarray
+    """``d = r2·a - r1`` (dimensionless)."""
+    drop_numerator: np.ndarray
+    """``κ1²·κ2²·a`` (dimensionless)."""
 
 
 def ring_coefficients(power_coupling_in, power_coupling_drop, loss_db_per_m, length_m):
@@ -54,17 +74,13 @@ def ring_coefficients(power_coupling_in, power_coupling_drop, loss_db_per_m, len
 
 
 @jit_parallel
-def through_drop_power(
-    p, q, x, one_minus_x, mismatch, drop_numerator, inverse_wavelength, want_drop, through, drop
-):
+def through_drop_power(terms, inverse_wavelength, want_drop, through, drop):
     """Fill ``through[i, j]`` and (if ``want_drop``) ``drop[i, j]``, linear power transmission.
 
     Parameters
     ----------
-    p, q : ndarray, shape (n_rings,)
-        Phase coefficients: ``p`` in metres, ``q`` in cycles.
-    x, one_minus_x, mismatch, drop_numerator : ndarray, shape (n_rings,)
-        From :func:`ring_coefficients`.
+    terms : RingTerms
+        Per-ring inputs, shape (n_rings,) each.
     inverse_wavelength : ndarray, shape (n_wavelengths,)
         ``1/λ`` in 1/m.
     want_drop : bool
@@ -72,6 +88,7 @@ def through_drop_power(
     through, drop : ndarray, shape (n_rings, n_wavelengths)
         Outputs.
     """
+    p, q, x, one_minus_x, mismatch, drop_numerator = terms
     n_wavelengths = inverse_wavelength.size
     for i in numba.prange(p.size):
         four_x = 4.0 * x[i]
@@ -89,9 +106,7 @@ def through_drop_power(
 
 
 @jit_parallel
-def through_drop_field(
-    p, q, x, one_minus_x, mismatch, drop_numerator, r2a, inverse_wavelength, through, drop
-):
+def through_drop_field(terms, r2a, inverse_wavelength, through, drop):
     """Fill the complex field transmissions ``through[i, j]`` and ``drop[i, j]``.
 
     Conventions (Bogaerts et al., Laser Photonics Rev. 6, 47 (2012), with real couplings):
@@ -102,8 +117,8 @@ def through_drop_field(
 
     Parameters
     ----------
-    p, q, x, one_minus_x, mismatch, drop_numerator : ndarray, shape (n_rings,)
-        As for :func:`through_drop_power`.
+    terms : RingTerms
+        Per-ring inputs, shape (n_rings,) each.
     r2a : ndarray, shape (n_rings,)
         ``r2·a``.
     inverse_wavelength : ndarray, shape (n_wavelengths,)
@@ -111,6 +126,7 @@ def through_drop_field(
     through, drop : complex ndarray, shape (n_rings, n_wavelengths)
         Outputs.
     """
+    p, q, x, one_minus_x, mismatch, drop_numerator = terms
     n_wavelengths = inverse_wavelength.size
     for i in numba.prange(p.size):
         drop_scale = -np.sqrt(drop_numerator[i])
@@ -131,61 +147,3 @@ def through_drop_field(
                 drop_scale * (half_c * den_re + half_s * den_im) * inv_norm,
                 drop_scale * (half_s * den_re - half_c * den_im) * inv_norm,
             )
-
-
-def reference_through_drop(
-    *,
-    radius_m,
-    straight_length_m,
-    neff,
-    ng,
-    wavelength0_m,
-    loss_db_per_m,
-    power_coupling_in,
-    power_coupling_drop,
-    dneff_dt_per_k,
-    delta_t_k,
-    wavelength_m,
-    want_drop=True,
-):
-    """Plain-NumPy closed form of the through and drop power transmission (test reference).
-
-    Written directly from Bogaerts et al., Laser Photonics Rev. 6, 47 (2012), eqs. 4 and 6, with
-    ``np.cos`` and broadcasting, independent of the kernels' phase bookkeeping. Ring arguments
-    broadcast with each other and gain a trailing axis for ``wavelength_m`` (1-D, m); with
-    ``want_drop=False`` only the through port is computed and ``drop`` is None.
-
-    Returns
-    -------
-    through, drop : ndarray
-        Linear power transmission, shape ``ring_shape + (n_wavelengths,)``.
-    """
-    ring = [
-        np.asarray(v, dtype=np.float64)[..., None]
-        for v in (
-            radius_m,
-            straight_length_m,
-            neff,
-            ng,
-            wavelength0_m,
-            loss_db_per_m,
-            power_coupling_in,
-            power_coupling_drop,
-            dneff_dt_per_k,
-            delta_t_k,
-        )
-    ]
-    radius, straight, n0, group, lam0, loss_db, k1, k2, dndt, dt = ring
-    lam = np.asarray(wavelength_m, dtype=np.float64)
-    length = 2.0 * np.pi * radius + 2.0 * straight
-    n_eff = n0 - (group - n0) * (lam - lam0) / lam0 + dndt * dt
-    phi = 2.0 * np.pi * n_eff * length / lam
-    a = 10.0 ** (-loss_db * length / 20.0)
-    r1 = np.sqrt(1.0 - k1)
-    r2 = np.sqrt(1.0 - k2)
-    cos_phi = np.cos(phi)
-    denominator = 1.0 - 2.0 * r1 * r2 * a * cos_phi + (r1 * r2 * a) ** 2
-    through = (r2**2 * a**2 - 2.0 * r1 * r2 * a * cos_phi + r1**2) / denominator
-    if not want_drop:
-        return through, None
-    return through, (1.0 - r1**2) * (1.0 - r2**2) * a / denominator

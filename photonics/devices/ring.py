@@ -288,7 +288,8 @@ class Ring:
         order = check_range("order", order, low=1.0)
         if np.any(order != np.round(order)):
             raise ValueError(f"order = {order!r} must hold whole numbers >= 1")
-        shape, (p, q, *_) = self._phase_terms(delta_t_k)
+        shape, terms = self._phase_terms(delta_t_k)
+        p, q = terms.p_m, terms.q_cycles
         return p.reshape(shape) / (order + q.reshape(shape))
 
     def resonance_order(self, near_m, *, delta_t_k=0.0):
@@ -465,23 +466,25 @@ class Ring:
         return self._coefficient_cache
 
     def _phase_terms(self, delta_t_k):
-        """Per-ring kernel inputs (p, q, x, 1 - x, d, κ1²κ2²a), flat, broadcast to one shape."""
+        """Per-ring kernel inputs (:class:`~cposim.photonics.devices._kernels.RingTerms`), flat,
+        broadcast to one shape."""
         dt = _check_delta_t(delta_t_k)
         length = self.round_trip_length_m
         p = (np.asarray(self.ng) + np.asarray(self.dneff_dt_per_k) * dt) * length
         q = (np.asarray(self.ng) - np.asarray(self.neff)) * length / np.asarray(self.wavelength0_m)
         shape = np.broadcast_shapes(np.shape(p), np.shape(q), self.shape)
-        terms = (p, q, *self._coefficients())
         # Writable C arrays whatever the input: one kernel specialisation (read-only broadcast
         # views would make Numba compile and cache a second one).
         flat = [
-            np.require(np.broadcast_to(t, shape), np.float64, ["C", "W"]).ravel() for t in terms
+            np.require(np.broadcast_to(t, shape), np.float64, ["C", "W"]).ravel()
+            for t in (p, q, *self._coefficients())
         ]
-        return shape, flat
+        return shape, _ring_kernels.RingTerms(*flat)
 
     def _resonance_terms(self, near_m, delta_t_k):
         near = _check_wavelength("near_m", near_m)
-        shape, (p, q, *_) = self._phase_terms(delta_t_k)
+        shape, terms = self._phase_terms(delta_t_k)
+        p, q = terms.p_m, terms.q_cycles
         try:
             out_shape = np.broadcast_shapes(shape, near.shape)
         except ValueError:
@@ -499,9 +502,9 @@ class Ring:
         lam = _check_wavelength("wavelength_m", wavelength_m)
         shape, terms = self._phase_terms(delta_t_k)
         inverse = np.ascontiguousarray(1.0 / lam.ravel())
-        through = np.empty((terms[0].size, inverse.size))
+        through = np.empty((terms.p_m.size, inverse.size))
         drop = np.empty_like(through) if want_drop else np.empty((0, 0))
-        _ring_kernels.through_drop_power(*terms, inverse, want_drop, through, drop)
+        _ring_kernels.through_drop_power(terms, inverse, want_drop, through, drop)
         out_shape = shape + lam.shape
         return through.reshape(out_shape), (drop.reshape(out_shape) if want_drop else None)
 
@@ -509,10 +512,10 @@ class Ring:
         lam = _check_wavelength("wavelength_m", wavelength_m)
         shape, terms = self._phase_terms(delta_t_k)
         inverse = np.ascontiguousarray(1.0 / lam.ravel())
-        through = np.empty((terms[0].size, inverse.size), dtype=np.complex128)
+        through = np.empty((terms.p_m.size, inverse.size), dtype=np.complex128)
         drop = np.empty_like(through)
         r2a = np.broadcast_to(self.self_coupling_drop * self.round_trip_amplitude, shape).ravel()
-        _ring_kernels.through_drop_field(*terms, np.ascontiguousarray(r2a), inverse, through, drop)
+        _ring_kernels.through_drop_field(terms, np.ascontiguousarray(r2a), inverse, through, drop)
         out_shape = shape + lam.shape
         return through.reshape(out_shape), drop.reshape(out_shape)
 

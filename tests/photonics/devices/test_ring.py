@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cposim.photonics.devices import _kernels as _ring_kernels
+from cposim.photonics.devices import _reference as _ring_reference
 from cposim.photonics.devices.ring import Ring
 
 LAMBDA = np.linspace(1290e-9, 1320e-9, 4001)
@@ -17,7 +17,7 @@ LAMBDA = np.linspace(1290e-9, 1320e-9, 4001)
 
 def closed_form(ring, wavelength_m, delta_t_k=0.0):
     """Independent closed form via the NumPy reference."""
-    return _ring_kernels.reference_through_drop(
+    return _ring_reference.reference_through_drop(
         radius_m=ring.radius_m,
         straight_length_m=ring.straight_length_m,
         neff=ring.neff,
@@ -343,7 +343,7 @@ def test_kernel_without_jit_equals_reference():
     script = (
         "import numpy as np\n"
         "from cposim.photonics.devices.ring import Ring\n"
-        "from cposim.photonics.devices import _kernels as k\n"
+        "from cposim.photonics.devices import _reference as k\n"
         "r = Ring(neff=np.array([2.55, 2.6, 2.65]), power_coupling_drop=np.array([0, .05, .1]))\n"
         "lam = np.linspace(1300e-9, 1320e-9, 300)\n"
         "t, d = k.reference_through_drop(radius_m=r.radius_m, straight_length_m=0.0,"
