@@ -21,7 +21,8 @@ import numba
 import numpy as np
 
 from cposim.photonics.link import _kernels, _reference
-from cposim.photonics.link.lanes import evaluate_lanes, kernel_inputs
+from cposim.photonics.link._kernels import LaneInputs, LaneOutputs
+from cposim.photonics.link.lanes import evaluate_lanes, link_constants
 from cposim.photonics.link.parameters import LinkParameters
 
 
@@ -71,21 +72,13 @@ def main(argv=None) -> dict:
     compile_s = time.perf_counter() - start
 
     kernel_s = best_time(lambda: evaluate_lanes(params, **lanes), repeats)
-    reference_args = kernel_inputs(params, lanes)
-    outputs = [np.empty((n_links, n_channels)) for _ in range(6)]
-    outputs += [
-        np.empty((n_links, n_channels, len(_kernels.PENALTY_NAMES))),
-        np.empty((n_links, n_channels), dtype=np.int8),
-    ]
-    kernel_only_s = best_time(
-        lambda: _kernels.lane_budget(*reference_args.values(), *outputs), repeats
-    )
+    link = link_constants(params)
+    kernel_lanes = LaneInputs(**lanes)
+    outputs = LaneOutputs.empty(n_links, n_channels)
+    kernel_only_s = best_time(lambda: _kernels.lane_budget(kernel_lanes, link, outputs), repeats)
     reference_links = min(n_links, 12_500)  # the reference holds (links, 8, 8) temporaries
-    subset = {
-        k: (v[:reference_links] if isinstance(v, np.ndarray) and v.ndim == 2 else v)
-        for k, v in reference_args.items()
-    }
-    reference_s = best_time(lambda: _reference.reference_lane_budget(**subset), repeats)
+    subset = LaneInputs(*(v[:reference_links] for v in kernel_lanes))
+    reference_s = best_time(lambda: _reference.reference_lane_budget(subset, link), repeats)
     reference_rate = reference_links * n_channels / reference_s
     kernel_rate = n_lanes / kernel_s
     figures = {

@@ -51,7 +51,9 @@ _CATALOGUE = {
         "PENALTY_NAMES",
         "LaneBudget",
         "evaluate_lanes",
-        "kernel_inputs",
+        "LANE_ENGINES",
+        "LANE_RANGES",
+        "link_constants",
     ),
     "energy": (
         "ElectricalPowerParameters",

@@ -13,6 +13,7 @@ out so that it vectorises.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -38,7 +39,138 @@ PENALTY_NAMES = (
 """Itemised penalties, in the order of the ``penalties_db`` axis."""
 
 _N_PEN = len(PENALTY_NAMES)
-_N_INPUTS = 8  # per-lane inputs of lane_budget
+
+
+class LaneInputs(NamedTuple):
+    """Per-lane inputs of :func:`lane_budget`, each of shape (n_links, n_channels), or
+    (1, n_channels) when every link shares the value; named and in the units of
+    :func:`~cposim.photonics.link.lanes.evaluate_lanes`."""
+
+    modulator_detuning_m: np.ndarray
+    modulator_fwhm_m: np.ndarray
+    modulator_extinction_db: np.ndarray
+    demux_detuning_m: np.ndarray
+    demux_fwhm_m: np.ndarray
+    demux_drop_loss_db: np.ndarray
+    demux_extinction_db: np.ndarray
+    laser_power_dbm: np.ndarray
+
+
+class LinkConstants(NamedTuple):
+    """What every lane of a call shares (built by
+    :func:`~cposim.photonics.link.lanes.link_constants`)."""
+
+    channel_wavelength_m: np.ndarray
+    """Channel wavelengths, shape (n_channels,), m."""
+    level_shifts_m: np.ndarray
+    """Modulator resonance shift of each level relative to the lowest, shape (levels,), m."""
+    bias_detuning_m: float
+    """Modulator resonance at the lowest level minus the laser, m."""
+    modulator_fsr_m: float
+    demux_fsr_m: float
+    has_demux: bool
+    tx_gain: float
+    """Laser to modulator input, linear (split, excess, laser coupler)."""
+    link_gain: float
+    """Modulator output to demultiplexer input, linear (couplers, fiber, connectors)."""
+    excess: float
+    """Non-resonant transmission per ring passed, linear."""
+    symbol_rate_baud: float
+    rc_bandwidth_hz: float
+    responsivity_a_per_w: float
+    thermal_noise_a: float
+    """Thermal noise current ``i_n·√B``, A RMS."""
+    shot_coefficient_a: float
+    """``2qB``, A."""
+    rin_coefficient: float
+    """``RIN·B`` (dimensionless)."""
+    q_target: float
+    implementation_factor: float
+    """``10^(-penalty/10)`` (< 1): divides the thermal noise."""
+    ber_per_eye: float
+    """``2/(M·log2 M)``: BER per unit of summed Q over the eyes."""
+    speed_of_light_m_per_s: float
+
+
+class LaneOutputs(NamedTuple):
+    """Per-lane outputs, each of shape (n_links, n_channels) (``penalties_db`` with a trailing
+    axis of :data:`PENALTY_NAMES`); named and in the units of
+    :class:`~cposim.photonics.link.lanes.LaneBudget`."""
+
+    received_average_dbm: np.ndarray
+    received_oma_dbm: np.ndarray
+    ber: np.ndarray
+    margin_db: np.ndarray
+    mux_pass_by_db: np.ndarray
+    demux_pass_by_db: np.ndarray
+    penalties_db: np.ndarray
+    dominant_penalty: np.ndarray
+
+    @classmethod
+    def empty(cls, n_links: int, n_channels: int) -> LaneOutputs:
+        """Uninitialised outputs for ``n_links`` links of ``n_channels`` lanes (every element
+        is written by the kernel)."""
+        shape = (n_links, n_channels)
+        return cls(
+            *(np.empty(shape) for _ in range(6)),
+            penalties_db=np.empty((*shape, _N_PEN)),
+            dominant_penalty=np.empty(shape, dtype=np.int8),
+        )
+
+
+_N_INPUTS = len(LaneInputs._fields)
+
+
+class _BlockConstants(NamedTuple):
+    """Constants derived once per call from :class:`LinkConstants` for :func:`_block`."""
+
+    tx_gain_per_mw: float
+    link_gain: float
+    excess: float
+    excess_tx: float
+    f2_mod: float
+    f2_dmx: float
+    half_inv_mod_fsr: float
+    half_inv_dmx_fsr: float
+    c_light: float
+    inv_rc2: float
+    isi_rate: float
+    responsivity: float
+    var_thermal: float
+    shot_coeff: float
+    rin_coeff: float
+    ber_scale: float
+    log_noise_ref: float
+    log_q_target: float
+    pen_impl: float
+    has_demux: bool
+
+
+class _Phases(NamedTuple):
+    """Fixed phases, ``sin``/``cos`` of ``π·(fixed detuning)/FSR``: transmitter pass-by
+    ``(n, n)``, levels ``(m,)``, receiver cascade ``(n, n)``; and ``1/λ²`` per block lane."""
+
+    sin_tx: np.ndarray
+    cos_tx: np.ndarray
+    sin_lv: np.ndarray
+    cos_lv: np.ndarray
+    sin_rx: np.ndarray
+    cos_rx: np.ndarray
+    inv_lam2: np.ndarray
+
+
+class _Scratch(NamedTuple):
+    """Per-chunk work rows of :func:`_block` (one set per parallel chunk)."""
+
+    W: np.ndarray
+    lev: np.ndarray
+    nom: np.ndarray
+    sigma: np.ndarray
+    q: np.ndarray
+    logs: np.ndarray
+    pen: np.ndarray
+
+
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _TEN_OVER_LN10 = 10.0 / math.log(10.0)
 _LN2 = math.log(2.0)
@@ -268,46 +400,13 @@ def _take(x, r, i, extremes, field):
 
 
 @jit(fastmath={"contract"})  # fused multiply-add only; tested against the strict kernel
-def _block(
-    r0,
-    nb,
-    B,
-    mod_err,
-    mod_fwhm,
-    mod_ext_db,
-    dmx_det,
-    dmx_fwhm,
-    dmx_drop_db,
-    dmx_ext_db,
-    laser_dbm,
-    has_demux,
-    consts,
-    sin_tx,
-    cos_tx,
-    sin_lv,
-    cos_lv,
-    sin_rx,
-    cos_rx,
-    inv_lam2,
-    rx_avg_dbm,
-    rx_oma_dbm,
-    ber,
-    margin,
-    tx_pass_db,
-    rx_pass_db,
-    penalties,
-    dominant,
-    W,
-    lev,
-    nom,
-    sigma,
-    q,
-    logs,
-    pen,
-    extremes,
-):
+def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     """Fill the outputs of links ``r0 … r0+nb-1`` (one block; rows past ``nb`` repeat ``r0``)
     and update ``extremes`` (per input: min, max, NaN-or-inf flag)."""
+    mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm = lanes
+    sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx, inv_lam2 = phases
+    rx_avg_dbm, rx_oma_dbm, ber, margin, tx_pass_db, rx_pass_db, penalties, dominant = out
+    W, lev, nom, sigma, q, logs, pen = scratch
     n = mod_err.shape[1]
     m = lev.shape[0]
     nl = n * B
@@ -331,6 +430,7 @@ def _block(
         log_noise_ref,
         log_q_target,
         pen_impl,
+        has_demux,
     ) = consts
     # --- gather the block, channel-major (dB values as natural-log arguments), then convert;
     # the inputs' extremes are recorded on the way, so validating them costs no extra pass
@@ -541,122 +641,37 @@ def _block(
             dominant[r, i] = np.int8(W[_WORST, t])
 
 
-@jit_parallel
-def lane_budget(
-    mod_err,
-    mod_fwhm,
-    mod_ext_db,
-    dmx_det,
-    dmx_fwhm,
-    dmx_drop_db,
-    dmx_ext_db,
-    laser_dbm,
-    lam,
-    shifts,
-    bias,
-    mod_fsr,
-    dmx_fsr,
-    has_demux,
-    tx_gain,
-    link_gain,
-    excess,
-    symbol_rate,
-    rc_bandwidth,
-    responsivity,
-    sigma_thermal,
-    shot_coeff,
-    rin_coeff,
-    q_target,
-    impl_factor,
-    ber_scale,
-    c_light,
-    rx_avg_dbm,
-    rx_oma_dbm,
-    ber,
-    margin,
-    tx_pass_db,
-    rx_pass_db,
-    penalties,
-    dominant,
-):
-    """Fill the per-lane outputs for every link (parallel over chunks of blocks of links).
+def lane_budget(lanes, link, out):
+    """Fill ``out`` for every link (parallel over chunks of blocks of links).
 
-    Outputs have shape (n_links, n_channels) (``penalties`` has a trailing axis of
-    :data:`PENALTY_NAMES`); each per-lane input has shape (n_links, n_channels), or
-    (1, n_channels) when every link shares it. The extinction ratios, drop loss and laser power
-    are in dB/dBm (converted here, in parallel), received powers come out in dBm, pass-by and
-    penalties in dB. Otherwise powers in W, wavelengths in m, rates in Hz/baud, currents in A;
-    ``tx_gain``/``link_gain``/``excess`` are linear factors, ``impl_factor`` (< 1) divides the
-    thermal noise, ``shot_coeff = 2qB`` (A), ``rin_coeff = RIN·B`` (1),
-    ``ber_scale = 2/(M·log2 M)``.
+    ``lanes`` (:class:`LaneInputs`) hold the per-lane values, ``link`` (:class:`LinkConstants`)
+    what the lanes share, ``out`` (:class:`LaneOutputs`) receives the results; extinction
+    ratios, drop loss and laser power come in dB/dBm (converted here, in parallel), received
+    powers go out in dBm, pass-by and penalties in dB.
 
-    Returns, per per-lane input (in argument order), its smallest and largest value and a flag
-    that is NaN if any value is NaN or infinite (0 otherwise), so the caller can validate
-    10^6-lane inputs without another pass over them.
+    Returns, per per-lane input (in :class:`LaneInputs` order), its smallest and largest value
+    and a flag that is NaN if any value is NaN or infinite (0 otherwise), so the caller can
+    validate 10^6-lane inputs without another pass over them.
 
     Layout: blocks of ``B`` links (``B·n_channels ≈`` :data:`_BLOCK_LANES` lanes) are gathered
     channel-major into scratch rows, so every inner loop runs over contiguous lanes and
     vectorises. Every ring's phase ``π·error/FSR`` is evaluated once (sine and cosine); the
     fixed part of each detuning (channel offsets, bias, level shifts) enters through the
-    angle-addition formula with constants hoisted here, so a periodic Lorentzian costs a few
-    multiplications and one division.
+    angle-addition formula with constants hoisted here (:func:`_fixed_phases`), so a periodic
+    Lorentzian costs a few multiplications and one division.
     """
-    n_links, n = ber.shape
-    m = shifts.size
-    mid_shift = 0.0
-    for k in range(m):
-        mid_shift += shifts[k]
-    mid_shift /= m
-    # constant phases: sin/cos of π·(fixed detuning)/FSR
-    sin_tx = np.zeros((n, n))
-    cos_tx = np.ones((n, n))
-    sin_rx = np.zeros((n, n))
-    cos_rx = np.ones((n, n))
-    for i in range(n):
-        offset = bias + mid_shift - lam[i]
-        for j in range(n):
-            phase = math.pi * ((lam[j] + offset) / mod_fsr)
-            sin_tx[i, j] = math.sin(phase)
-            cos_tx[i, j] = math.cos(phase)
-            if j != i:
-                phase = math.pi * ((lam[i] - lam[j]) / dmx_fsr)
-                sin_rx[i, j] = math.sin(phase)
-                cos_rx[i, j] = math.cos(phase)
-    sin_lv = np.empty(m)
-    cos_lv = np.empty(m)
-    for k in range(m):
-        phase = math.pi * ((bias + shifts[k]) / mod_fsr)
-        sin_lv[k] = math.sin(phase)
-        cos_lv[k] = math.cos(phase)
+    n = out.ber.shape[1]
     B = max(1, _BLOCK_LANES // n)
-    inv_lam2 = np.empty(n * B)
-    for i in range(n):
-        for b in range(B):
-            inv_lam2[i * B + b] = 1.0 / (lam[i] * lam[i])
-    f_mod = 2.0 * mod_fsr / math.pi
-    f_dmx = 2.0 * dmx_fsr / math.pi
-    sigma_impl = sigma_thermal / impl_factor
-    consts = (
-        1e-3 * tx_gain,  # per mW of laser power
-        link_gain,
-        excess,
-        excess ** (n - 1),
-        f_mod * f_mod,
-        f_dmx * f_dmx,
-        0.5 / mod_fsr,
-        0.5 / dmx_fsr,
-        c_light,
-        1.0 / (rc_bandwidth * rc_bandwidth),
-        2.0 * math.pi / symbol_rate,
-        responsivity,
-        sigma_impl * sigma_impl,
-        shot_coeff,
-        rin_coeff,
-        ber_scale,
-        math.log(responsivity / (2.0 * sigma_impl)),
-        math.log(q_target),
-        -_TEN_OVER_LN10 * math.log(impl_factor),
-    )
+    # Built here, outside the parallel kernel: Numba's parfor lowering cannot capture a
+    # NamedTuple made inside the parallel function (NameError in the generated gufunc).
+    return _lane_chunks(lanes, _block_constants(link, n), _fixed_phases(link, B), out, B)
+
+
+@jit_parallel
+def _lane_chunks(lanes, consts, phases, out, B):
+    """The parallel part of :func:`lane_budget`: chunks of blocks of ``B`` links."""
+    n_links, n = out.ber.shape
+    m = phases.sin_lv.size
     n_blocks = (n_links + B - 1) // B
     n_chunks = min(n_blocks, _CHUNKS)
     chunk_extremes = np.empty((max(n_chunks, 1), _N_INPUTS, 3))
@@ -668,53 +683,18 @@ def lane_budget(
         extremes[:, 0] = np.inf
         extremes[:, 1] = -np.inf
         extremes[:, 2] = 0.0
-        W = np.empty((_N_ROWS, n * B))
-        lev = np.empty((m, n * B))
-        nom = np.empty((m, n * B))
-        sigma = np.empty((m, n * B))
-        q = np.empty((m - 1, n * B))
-        logs = np.empty((_N_LOGS, n * B))
-        pen = np.empty((_N_PEN, n * B))
+        scratch = _Scratch(
+            W=np.empty((_N_ROWS, n * B)),
+            lev=np.empty((m, n * B)),
+            nom=np.empty((m, n * B)),
+            sigma=np.empty((m, n * B)),
+            q=np.empty((m - 1, n * B)),
+            logs=np.empty((_N_LOGS, n * B)),
+            pen=np.empty((_N_PEN, n * B)),
+        )
         for blk in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             r0 = blk * B
-            _block(
-                r0,
-                min(B, n_links - r0),
-                B,
-                mod_err,
-                mod_fwhm,
-                mod_ext_db,
-                dmx_det,
-                dmx_fwhm,
-                dmx_drop_db,
-                dmx_ext_db,
-                laser_dbm,
-                has_demux,
-                consts,
-                sin_tx,
-                cos_tx,
-                sin_lv,
-                cos_lv,
-                sin_rx,
-                cos_rx,
-                inv_lam2,
-                rx_avg_dbm,
-                rx_oma_dbm,
-                ber,
-                margin,
-                tx_pass_db,
-                rx_pass_db,
-                penalties,
-                dominant,
-                W,
-                lev,
-                nom,
-                sigma,
-                q,
-                logs,
-                pen,
-                extremes,
-            )
+            _block(r0, min(B, n_links - r0), B, lanes, consts, phases, out, scratch, extremes)
         chunk_extremes[c] = extremes
     result = chunk_extremes[0].copy()
     for c in range(1, n_chunks):
@@ -723,3 +703,74 @@ def lane_budget(
             result[f, 1] = max(result[f, 1], chunk_extremes[c, f, 1])
             result[f, 2] += chunk_extremes[c, f, 2]
     return result
+
+
+@jit
+def _fixed_phases(link, B):
+    """:class:`_Phases` of a call: ``sin``/``cos`` of ``π·(fixed detuning)/FSR`` for the
+    transmitter pass-by (ring j seen by channel i, at its mid level), the levels and the
+    receiver cascade, and ``1/λ²`` for every lane of a block of ``B`` links."""
+    lam = link.channel_wavelength_m
+    shifts = link.level_shifts_m
+    bias = link.bias_detuning_m
+    n = lam.size
+    m = shifts.size
+    mid_shift = 0.0
+    for k in range(m):
+        mid_shift += shifts[k]
+    mid_shift /= m
+    sin_tx = np.zeros((n, n))
+    cos_tx = np.ones((n, n))
+    sin_rx = np.zeros((n, n))
+    cos_rx = np.ones((n, n))
+    for i in range(n):
+        offset = bias + mid_shift - lam[i]
+        for j in range(n):
+            phase = math.pi * ((lam[j] + offset) / link.modulator_fsr_m)
+            sin_tx[i, j] = math.sin(phase)
+            cos_tx[i, j] = math.cos(phase)
+            if j != i:
+                phase = math.pi * ((lam[i] - lam[j]) / link.demux_fsr_m)
+                sin_rx[i, j] = math.sin(phase)
+                cos_rx[i, j] = math.cos(phase)
+    sin_lv = np.empty(m)
+    cos_lv = np.empty(m)
+    for k in range(m):
+        phase = math.pi * ((bias + shifts[k]) / link.modulator_fsr_m)
+        sin_lv[k] = math.sin(phase)
+        cos_lv[k] = math.cos(phase)
+    inv_lam2 = np.empty(n * B)
+    for i in range(n):
+        for b in range(B):
+            inv_lam2[i * B + b] = 1.0 / (lam[i] * lam[i])
+    return _Phases(sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx, inv_lam2)
+
+
+@jit
+def _block_constants(link, n):
+    """:class:`_BlockConstants` of a call with ``n`` channels."""
+    f_mod = 2.0 * link.modulator_fsr_m / math.pi
+    f_dmx = 2.0 * link.demux_fsr_m / math.pi
+    sigma_impl = link.thermal_noise_a / link.implementation_factor
+    return _BlockConstants(
+        1e-3 * link.tx_gain,  # per mW of laser power
+        link.link_gain,
+        link.excess,
+        link.excess ** (n - 1),
+        f_mod * f_mod,
+        f_dmx * f_dmx,
+        0.5 / link.modulator_fsr_m,
+        0.5 / link.demux_fsr_m,
+        link.speed_of_light_m_per_s,
+        1.0 / (link.rc_bandwidth_hz * link.rc_bandwidth_hz),
+        2.0 * math.pi / link.symbol_rate_baud,
+        link.responsivity_a_per_w,
+        sigma_impl * sigma_impl,
+        link.shot_coefficient_a,
+        link.rin_coefficient,
+        link.ber_per_eye,
+        math.log(link.responsivity_a_per_w / (2.0 * sigma_impl)),
+        math.log(link.q_target),
+        -_TEN_OVER_LN10 * math.log(link.implementation_factor),
+        link.has_demux,
+    )

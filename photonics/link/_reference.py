@@ -9,43 +9,40 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from cposim.photonics.link._kernels import LaneOutputs
 
-def reference_lane_budget(
-    *,
-    mod_err,
-    mod_fwhm,
-    mod_ext_db,
-    dmx_det,
-    dmx_fwhm,
-    dmx_drop_db,
-    dmx_ext_db,
-    laser_dbm,
-    lam,
-    shifts,
-    bias,
-    mod_fsr,
-    dmx_fsr,
-    has_demux,
-    tx_gain,
-    link_gain,
-    excess,
-    symbol_rate,
-    rc_bandwidth,
-    responsivity,
-    sigma_thermal,
-    shot_coeff,
-    rin_coeff,
-    q_target,
-    impl_factor,
-    ber_scale,
-    c_light,
-):
+
+def reference_lane_budget(lanes, link):
     """Plain-NumPy evaluation of the same model over whole arrays (test and benchmark reference).
 
     Written with broadcasting over ``(links, receiver, channel, level)`` axes, ``np.sin`` and
-    ``scipy.special``, and a vectorised Newton solve for ``q_eq``; returns a dict of the outputs
-    the kernel fills. Per-lane inputs have shape (n_links, n_channels).
+    ``scipy.special``, and a vectorised Newton solve for ``q_eq``. Takes the kernel's
+    :class:`~cposim.photonics.link._kernels.LaneInputs` (each of shape (n_links, n_channels))
+    and :class:`~cposim.photonics.link._kernels.LinkConstants`; returns its
+    :class:`~cposim.photonics.link._kernels.LaneOutputs`.
     """
+    mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm = lanes
+    (
+        lam,
+        shifts,
+        bias,
+        mod_fsr,
+        dmx_fsr,
+        has_demux,
+        tx_gain,
+        link_gain,
+        excess,
+        symbol_rate,
+        rc_bandwidth,
+        responsivity,
+        sigma_thermal,
+        shot_coeff,
+        rin_coeff,
+        q_target,
+        impl_factor,
+        ber_scale,
+        c_light,
+    ) = link
     n = lam.size
     m = shifts.size
     mod_tmin = 10.0 ** (-mod_ext_db / 10.0)
@@ -153,13 +150,13 @@ def reference_lane_budget(
     )
     with np.errstate(divide="ignore"):
         rx_oma_dbm = 10.0 * np.log10(1e3 * np.maximum(oma_actual, 0.0))
-    return {
-        "rx_avg_dbm": 10.0 * np.log10(1e3 * average_nominal),
-        "rx_oma_dbm": rx_oma_dbm,
-        "ber": ber,
-        "margin": margin,
-        "tx_pass_db": 0.0 - 10.0 * np.log10(passing),  # 0 - x: no -0.0
-        "rx_pass_db": 0.0 - 10.0 * np.log10(pass_factor),
-        "penalties": penalties,
-        "dominant": dominant,
-    }
+    return LaneOutputs(
+        received_average_dbm=10.0 * np.log10(1e3 * average_nominal),
+        received_oma_dbm=rx_oma_dbm,
+        ber=ber,
+        margin_db=margin,
+        mux_pass_by_db=0.0 - 10.0 * np.log10(passing),  # 0 - x: no -0.0
+        demux_pass_by_db=0.0 - 10.0 * np.log10(pass_factor),
+        penalties_db=penalties,
+        dominant_penalty=dominant,
+    )

@@ -20,22 +20,28 @@ from cposim.control.core.validation import (
     extremes_within,
 )
 from cposim.photonics.link import _kernels, _reference
-from cposim.photonics.link._kernels import PENALTY_NAMES
+from cposim.photonics.link._kernels import (
+    PENALTY_NAMES,
+    LaneInputs,
+    LaneOutputs,
+    LinkConstants,
+)
 from cposim.photonics.link.ber import _ber_scale, q_from_ber
 from cposim.photonics.link.parameters import DemuxRingSpec, LinkParameters
 from cposim.photonics.units import ELEMENTARY_CHARGE_C, SPEED_OF_LIGHT_M_PER_S
 
-_LANE_RANGES = {
-    "modulator_detuning_m": {"low": -1e-6, "high": 1e-6},
-    "modulator_fwhm_m": {"low": 0.0, "high": 1e-7, "low_inclusive": False},
-    "modulator_extinction_db": {"low": 0.0, "high": 100.0, "low_inclusive": False},
-    "demux_detuning_m": {"low": -1e-6, "high": 1e-6},
-    "demux_fwhm_m": {"low": 0.0, "high": 1e-7, "low_inclusive": False},
-    "demux_drop_loss_db": {"low": 0.0, "high": 100.0},
-    "demux_extinction_db": {"low": 0.0, "high": 100.0, "low_inclusive": False},
-    "laser_power_dbm": {"low": -100.0, "high": 40.0},
-}
-"""Allowed range of each per-lane input of :func:`evaluate_lanes`, in the lane kernel's order."""
+LANE_RANGES = LaneInputs(
+    modulator_detuning_m={"low": -1e-6, "high": 1e-6},
+    modulator_fwhm_m={"low": 0.0, "high": 1e-7, "low_inclusive": False},
+    modulator_extinction_db={"low": 0.0, "high": 100.0, "low_inclusive": False},
+    demux_detuning_m={"low": -1e-6, "high": 1e-6},
+    demux_fwhm_m={"low": 0.0, "high": 1e-7, "low_inclusive": False},
+    demux_drop_loss_db={"low": 0.0, "high": 100.0},
+    demux_extinction_db={"low": 0.0, "high": 100.0, "low_inclusive": False},
+    laser_power_dbm={"low": -100.0, "high": 40.0},
+)
+"""Allowed range of each per-lane input of :func:`evaluate_lanes` (bounds of
+:func:`~cposim.control.core.validation.check_range`)."""
 
 
 def evaluate_lanes(
@@ -78,8 +84,8 @@ def evaluate_lanes(
     laser_power_dbm : float or array_like, optional
         Laser power per wavelength at the source, dBm.
     engine : {"numba", "numpy"}
-        The Numba kernel, or its plain NumPy reference (same results; for tests and the
-        benchmarks' ratios).
+        Implementation (:data:`LANE_ENGINES`): the Numba kernel, or its plain NumPy reference
+        (same results; for tests and the benchmarks' ratios).
 
     Returns
     -------
@@ -88,58 +94,113 @@ def evaluate_lanes(
     """
     mod = params.modulator
     demux = params.demux if params.demux is not None else DemuxRingSpec()
-    n = params.grid.n_channels
-    given = {
-        "modulator_detuning_m": modulator_detuning_m,
-        "modulator_fwhm_m": _or(modulator_fwhm_m, mod.fwhm_m),
-        "modulator_extinction_db": _or(modulator_extinction_db, mod.extinction_db),
-        "demux_detuning_m": demux_detuning_m,
-        "demux_fwhm_m": _or(demux_fwhm_m, demux.fwhm_m),
-        "demux_drop_loss_db": _or(demux_drop_loss_db, demux.drop_loss_db),
-        "demux_extinction_db": _or(demux_extinction_db, demux.extinction_db),
-        "laser_power_dbm": _or(laser_power_dbm, params.laser_power_dbm),
-    }
-    check_choice("engine", engine, ("numba", "numpy"))
-    if engine == "numpy":
-        values = {k: check_range(k, v, **_LANE_RANGES[k]) for k, v in given.items()}
-    else:  # the kernel records each input's extremes; they are checked after it
-        values = {k: _float_array(k, v) for k, v in given.items()}
+    given = LaneInputs(
+        modulator_detuning_m=modulator_detuning_m,
+        modulator_fwhm_m=_or(modulator_fwhm_m, mod.fwhm_m),
+        modulator_extinction_db=_or(modulator_extinction_db, mod.extinction_db),
+        demux_detuning_m=demux_detuning_m,
+        demux_fwhm_m=_or(demux_fwhm_m, demux.fwhm_m),
+        demux_drop_loss_db=_or(demux_drop_loss_db, demux.drop_loss_db),
+        demux_extinction_db=_or(demux_extinction_db, demux.extinction_db),
+        laser_power_dbm=_or(laser_power_dbm, params.laser_power_dbm),
+    )
+    run = LANE_ENGINES[check_choice("engine", engine, LANE_ENGINES)]
+    shape, out = run(given, link_constants(params))
+    return LaneBudget(
+        **{name: value.reshape(shape + value.shape[2:]) for name, value in out._asdict().items()}
+    )
+
+
+def link_constants(params: LinkParameters) -> LinkConstants:
+    """What every lane of a link shares, in the lane kernel's units (built here only).
+
+    Parameters
+    ----------
+    params : LinkParameters
+        The link.
+    """
+    mod = params.modulator
+    demux = params.demux if params.demux is not None else DemuxRingSpec()
+
+    def linear(db):
+        return float(10.0 ** (-db / 10.0))
+
+    bandwidth = params.receiver_bandwidth_hz
+    return LinkConstants(
+        channel_wavelength_m=params.grid.wavelengths_m,
+        level_shifts_m=np.asarray(mod.level_shifts_m),
+        bias_detuning_m=mod.bias_detuning_m,
+        modulator_fsr_m=mod.fsr_m,
+        demux_fsr_m=demux.fsr_m,
+        has_demux=params.demux is not None,
+        tx_gain=linear(params.split_loss_db + params.laser_coupler_loss_db),
+        link_gain=linear(
+            params.tx_coupler_loss_db + params.fiber_connector_loss_db + params.rx_coupler_loss_db
+        ),
+        excess=linear(params.pass_by_loss_db),
+        symbol_rate_baud=params.symbol_rate_baud,
+        rc_bandwidth_hz=mod.rc_bandwidth_hz,
+        responsivity_a_per_w=params.responsivity_a_per_w,
+        thermal_noise_a=params.thermal_noise_a,
+        shot_coefficient_a=2.0 * ELEMENTARY_CHARGE_C * bandwidth,
+        rin_coefficient=10.0 ** (params.rin_db_per_hz / 10.0) * bandwidth,
+        q_target=float(q_from_ber(params.target_ber, params.modulation)),
+        implementation_factor=linear(params.implementation_penalty_db),
+        ber_per_eye=float(_ber_scale(params.modulation)) / (params.modulator.levels - 1),
+        speed_of_light_m_per_s=SPEED_OF_LIGHT_M_PER_S,
+    )
+
+
+def _run_kernel(given: LaneInputs, link: LinkConstants):
+    """The Numba path: inputs validated from the extremes the kernel records while it reads
+    them (no extra pass over 10^6-lane arrays)."""
+    values = LaneInputs(*(_float_array(k, v) for k, v in given._asdict().items()))
+    shape = _lane_shape(values, link.channel_wavelength_m.size)
+    lanes = LaneInputs(*(_kernel_rows(v, shape) for v in values))
+    out = LaneOutputs.empty(math.prod(shape[:-1]), shape[-1])
+    extremes = _kernels.lane_budget(lanes, link, out)
+    for name, bounds, value, (low, high, flag) in zip(
+        LaneInputs._fields, LANE_RANGES, values, extremes, strict=True
+    ):
+        if not (flag == 0.0 and extremes_within(low, high, **bounds)):
+            check_range(name, value, **bounds)  # raises, naming the first offender
+    return shape, out
+
+
+def _run_reference(given: LaneInputs, link: LinkConstants):
+    """The NumPy reference path: inputs validated first, then broadcast to full size."""
+    values = LaneInputs(
+        *(
+            check_range(k, v, **b)
+            for (k, v), b in zip(given._asdict().items(), LANE_RANGES, strict=True)
+        )
+    )
+    shape = _lane_shape(values, link.channel_wavelength_m.size)
+    rows = (math.prod(shape[:-1]), shape[-1])
+    lanes = LaneInputs(*(np.broadcast_to(v, shape).reshape(rows) for v in values))
+    return shape, _reference.reference_lane_budget(lanes, link)
+
+
+LANE_ENGINES = {"numba": _run_kernel, "numpy": _run_reference}
+"""Implementations of :func:`evaluate_lanes` by ``engine`` name."""
+
+
+def _lane_shape(values: LaneInputs, n: int) -> tuple[int, ...]:
+    """Common shape ``batch_shape + (n_channels,)`` of the per-lane inputs, or a ValueError."""
     try:
-        shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()), (n,))
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values), (n,))
     except ValueError:
         raise ValueError(
             "per-lane inputs must broadcast to batch_shape + (n_channels,) with n_channels = "
-            f"{n}; got shapes " + ", ".join(f"{k} {np.shape(v)}" for k, v in values.items())
+            f"{n}; got shapes "
+            + ", ".join(f"{k} {np.shape(v)}" for k, v in values._asdict().items())
         ) from None
     if shape[-1] != n:
         raise ValueError(
             f"the last axis of the per-lane inputs must be n_channels = {n}; "
             f"broadcast shape is {shape}"
         )
-    n_links = math.prod(shape[:-1])
-    if engine == "numpy":
-        lanes = {k: np.broadcast_to(v, shape).reshape(n_links, n) for k, v in values.items()}
-        out = _reference.reference_lane_budget(**kernel_inputs(params, lanes))
-    else:
-        lanes = {k: _kernel_rows(v, shape) for k, v in values.items()}
-        out = {
-            name: np.empty((n_links, n))
-            for name in ("rx_avg_dbm", "rx_oma_dbm", "ber", "margin", "tx_pass_db", "rx_pass_db")
-        }
-        out["penalties"] = np.empty((n_links, n, len(PENALTY_NAMES)))
-        out["dominant"] = np.empty((n_links, n), dtype=np.int8)
-        extremes = _kernels.lane_budget(*kernel_inputs(params, lanes).values(), *out.values())
-        _check_extremes(values, extremes)
-    return LaneBudget(
-        received_average_dbm=out["rx_avg_dbm"].reshape(shape),
-        received_oma_dbm=out["rx_oma_dbm"].reshape(shape),
-        ber=out["ber"].reshape(shape),
-        margin_db=out["margin"].reshape(shape),
-        penalties_db=out["penalties"].reshape((*shape, len(PENALTY_NAMES))),
-        dominant_penalty=out["dominant"].reshape(shape),
-        mux_pass_by_db=out["tx_pass_db"].reshape(shape),
-        demux_pass_by_db=out["rx_pass_db"].reshape(shape),
-    )
+    return shape
 
 
 def _float_array(name: str, value) -> np.ndarray:
@@ -149,14 +210,6 @@ def _float_array(name: str, value) -> np.ndarray:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         return as_float_array(name, value)
-
-
-def _check_extremes(values: dict[str, np.ndarray], extremes: np.ndarray) -> None:
-    """Validate the per-lane inputs from the kernel's (min, max, NaN-or-inf flag) per input; only
-    a suspect input gets the full :func:`check_range`, which raises naming the first offender."""
-    for (name, bounds), (low, high, flag) in zip(_LANE_RANGES.items(), extremes, strict=True):
-        if not (flag == 0.0 and extremes_within(low, high, **bounds)):
-            check_range(name, values[name], **bounds)
 
 
 def _kernel_rows(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -175,61 +228,6 @@ def _kernel_rows(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     else:
         rows = np.broadcast_to(value, shape).reshape(-1, n)
     return np.require(rows, np.float64, ["C", "W"])
-
-
-def kernel_inputs(params: LinkParameters, lanes: dict[str, np.ndarray]) -> dict:
-    """Arguments of the lane kernel (and of its NumPy reference) in kernel order.
-
-    Parameters
-    ----------
-    params : LinkParameters
-        The link.
-    lanes : dict of str to ndarray
-        Per-lane values named (and in the units) as in :func:`evaluate_lanes`, each of shape
-        (n_links, n_channels); the kernel (not the reference) also takes (1, n_channels).
-    """
-    mod = params.modulator
-    demux = params.demux if params.demux is not None else DemuxRingSpec()
-
-    def linear(db):
-        return 10.0 ** (-db / 10.0)
-
-    bandwidth = params.receiver_bandwidth_hz
-    return {
-        "mod_err": lanes["modulator_detuning_m"],
-        "mod_fwhm": lanes["modulator_fwhm_m"],
-        "mod_ext_db": lanes["modulator_extinction_db"],
-        "dmx_det": lanes["demux_detuning_m"],
-        "dmx_fwhm": lanes["demux_fwhm_m"],
-        "dmx_drop_db": lanes["demux_drop_loss_db"],
-        "dmx_ext_db": lanes["demux_extinction_db"],
-        "laser_dbm": lanes["laser_power_dbm"],
-        "lam": params.grid.wavelengths_m,
-        "shifts": np.asarray(mod.level_shifts_m),
-        "bias": mod.bias_detuning_m,
-        "mod_fsr": mod.fsr_m,
-        "dmx_fsr": demux.fsr_m,
-        "has_demux": params.demux is not None,
-        "tx_gain": float(linear(params.split_loss_db + params.laser_coupler_loss_db)),
-        "link_gain": float(
-            linear(
-                params.tx_coupler_loss_db
-                + params.fiber_connector_loss_db
-                + params.rx_coupler_loss_db
-            )
-        ),
-        "excess": float(linear(params.pass_by_loss_db)),
-        "symbol_rate": params.symbol_rate_baud,
-        "rc_bandwidth": mod.rc_bandwidth_hz,
-        "responsivity": params.responsivity_a_per_w,
-        "sigma_thermal": params.thermal_noise_a,
-        "shot_coeff": 2.0 * ELEMENTARY_CHARGE_C * bandwidth,
-        "rin_coeff": 10.0 ** (params.rin_db_per_hz / 10.0) * bandwidth,
-        "q_target": float(q_from_ber(params.target_ber, params.modulation)),
-        "impl_factor": float(linear(params.implementation_penalty_db)),
-        "ber_scale": float(_ber_scale(params.modulation)) / (params.modulator.levels - 1),
-        "c_light": SPEED_OF_LIGHT_M_PER_S,
-    }
 
 
 def _or(value, default):
@@ -318,8 +316,10 @@ class LaneBudget:
 
 
 __all__ = [
+    "LANE_ENGINES",
+    "LANE_RANGES",
     "PENALTY_NAMES",
     "LaneBudget",
     "evaluate_lanes",
-    "kernel_inputs",
+    "link_constants",
 ]

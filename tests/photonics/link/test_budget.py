@@ -14,6 +14,7 @@ from scipy import special
 from cposim.control.core import vecmath
 from cposim.photonics.devices.modulator import ModulatorOperatingPoint
 from cposim.photonics.link import PENALTY_NAMES, _reference
+from cposim.photonics.link._kernels import LaneInputs
 from cposim.photonics.link.ber import (
     DR4_SENSITIVITY_OMA_DBM,
     IMPLEMENTATION_PENALTY_DB,
@@ -25,7 +26,7 @@ from cposim.photonics.link.ber import (
 )
 from cposim.photonics.link.budget import evaluate_link
 from cposim.photonics.link.energy import ElectricalPowerParameters
-from cposim.photonics.link.lanes import evaluate_lanes, kernel_inputs
+from cposim.photonics.link.lanes import evaluate_lanes, link_constants
 from cposim.photonics.link.parameters import DemuxRingSpec, LinkParameters
 from cposim.photonics.link.wdm import ChannelGrid
 
@@ -300,19 +301,21 @@ def test_kernel_matches_numpy_reference(modulation):
     )
     lanes = _random_lanes(params, 300, seed=3)
     result = evaluate_lanes(params, **lanes)
-    reference = _reference.reference_lane_budget(**kernel_inputs(params, lanes))
+    reference = _reference.reference_lane_budget(LaneInputs(**lanes), link_constants(params))
     assert 0.05 < result.passed.mean() < 0.95  # both outcomes exercised
-    np.testing.assert_allclose(result.ber, reference["ber"], rtol=1e-9, atol=1e-300)
-    np.testing.assert_allclose(result.margin_db, reference["margin"], atol=1e-6)
-    np.testing.assert_allclose(result.penalties_db, reference["penalties"], atol=1e-6)
-    np.testing.assert_array_equal(result.dominant_penalty, reference["dominant"])
+    np.testing.assert_allclose(result.ber, reference.ber, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(result.margin_db, reference.margin_db, atol=1e-6)
+    np.testing.assert_allclose(result.penalties_db, reference.penalties_db, atol=1e-6)
+    np.testing.assert_array_equal(result.dominant_penalty, reference.dominant_penalty)
     np.testing.assert_allclose(
-        10 ** (result.received_average_dbm / 10), 10 ** (reference["rx_avg_dbm"] / 10), rtol=1e-12
+        10 ** (result.received_average_dbm / 10),
+        10 ** (reference.received_average_dbm / 10),
+        rtol=1e-12,
     )
     np.testing.assert_allclose(
-        10 ** (result.received_oma_dbm / 10), 10 ** (reference["rx_oma_dbm"] / 10), rtol=1e-9
+        10 ** (result.received_oma_dbm / 10), 10 ** (reference.received_oma_dbm / 10), rtol=1e-9
     )
-    np.testing.assert_allclose(result.demux_pass_by_db, reference["rx_pass_db"], atol=1e-12)
+    np.testing.assert_allclose(result.demux_pass_by_db, reference.demux_pass_by_db, atol=1e-12)
 
 
 def test_kernel_vectorised_exp_log_erfcx_match_numpy_and_scipy():
@@ -347,15 +350,16 @@ def test_kernel_without_jit_matches_reference_and_the_compiled_kernel(tmp_path):
         "import sys\n"
         "import numpy as np\n"
         "from cposim.photonics.link import _reference\n"
-        "from cposim.photonics.link.lanes import evaluate_lanes, kernel_inputs\n"
+        "from cposim.photonics.link._kernels import LaneInputs\n"
+        "from cposim.photonics.link.lanes import evaluate_lanes, link_constants\n"
         "from cposim.photonics.link.parameters import LinkParameters\n"
         "import test_budget as t\n"
         "p = LinkParameters(rin_db_per_hz=-135.0)\n"
         "lanes = t._random_lanes(p, 4, seed=5)\n"
         "r = evaluate_lanes(p, **lanes)\n"
-        "ref = _reference.reference_lane_budget(**kernel_inputs(p, lanes))\n"
-        "np.testing.assert_allclose(r.ber, ref['ber'], rtol=1e-9, atol=1e-300)\n"
-        "np.testing.assert_allclose(r.margin_db, ref['margin'], atol=1e-6)\n"
+        "ref = _reference.reference_lane_budget(LaneInputs(**lanes), link_constants(p))\n"
+        "np.testing.assert_allclose(r.ber, ref.ber, rtol=1e-9, atol=1e-300)\n"
+        "np.testing.assert_allclose(r.margin_db, ref.margin_db, atol=1e-6)\n"
         "np.savez(sys.argv[1], **{k: getattr(r, k) for k in t.LANE_OUTPUTS})\n"
     )
     env = dict(
