@@ -17,7 +17,8 @@ _CATALOGUE = {
         "TuningPlan",
         "TuningPlanBatch",
         "plan_tuning",
-        "plan_tuning_reference",
+        "TUNING_ENGINES",
+        "tuning_inputs",
     ),
 }
 

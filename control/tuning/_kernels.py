@@ -5,10 +5,12 @@ barrel rotations in order of preference, or the Hungarian free assignment and it
 and for each candidate an aliasing check, heater powers through the inverse crosstalk matrix and
 the first failure reason, until a feasible one is found (rules: :mod:`cposim.control.tuning`).
 Banks run in parallel; everything inside a bank is serial and small (n_rings ≲ 64). The plain
-NumPy/scipy reference is :func:`cposim.control.tuning.plan.plan_tuning_reference`.
+NumPy/scipy reference is :mod:`cposim.control.tuning._reference`.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -27,7 +29,75 @@ POWER_BUDGET_EXCEEDED = 4
 TIE_BREAK = 1e-6
 
 # Relative tolerance on the power bounds (round-off of the crosstalk solve).
-_POWER_RTOL = 1e-12
+POWER_RTOL = 1e-12
+
+
+class BankInputs(NamedTuple):
+    """Inputs of :func:`plan_banks`, validated and built in one place
+    (:func:`cposim.control.tuning.plan.tuning_inputs`)."""
+
+    cold_resonance_m: np.ndarray
+    """Shape (n_banks, n_rings), m."""
+    fsr_m: np.ndarray
+    """Shape (n_banks, n_rings), m."""
+    tuning_efficiency_m_per_w: np.ndarray
+    """Shape (n_banks, n_rings), m/W."""
+    max_heater_power_w: np.ndarray
+    """Shape (n_banks, n_rings), W."""
+    channel_wavelength_m: np.ndarray
+    """Shape (n_channels,), m."""
+    crosstalk_fraction: np.ndarray
+    """``X`` (diagonal 1), shape (n_rings, n_rings); the identity without crosstalk."""
+    inverse_crosstalk: np.ndarray
+    """``X⁻¹``, shape (n_rings, n_rings)."""
+    has_crosstalk: bool
+    strategy: int
+    """:data:`STRATEGY_CODES` value."""
+    total_power_budget_w: float
+    alias_guard_m: float
+
+
+class PlanOutputs(NamedTuple):
+    """Outputs of :func:`plan_banks`: per ring (n_banks, n_rings) and per bank (n_banks,)."""
+
+    assignment: np.ndarray
+    shift_m: np.ndarray
+    heater_power_w: np.ndarray
+    total_power_w: np.ndarray
+    failure_code: np.ndarray
+
+    @classmethod
+    def empty(cls, n_banks: int, n_rings: int) -> PlanOutputs:
+        """Uninitialised outputs (every element is written by :func:`plan_banks`)."""
+        return cls(
+            assignment=np.empty((n_banks, n_rings), dtype=np.int64),
+            shift_m=np.empty((n_banks, n_rings)),
+            heater_power_w=np.empty((n_banks, n_rings)),
+            total_power_w=np.empty(n_banks),
+            failure_code=np.empty(n_banks, dtype=np.int8),
+        )
+
+
+class _Bank(NamedTuple):
+    """One bank's rows of :class:`BankInputs` (views, taken once per bank) and the shared
+    settings :func:`evaluate` reads for every candidate."""
+
+    fsr_m: np.ndarray
+    tuning_efficiency_m_per_w: np.ndarray
+    max_heater_power_w: np.ndarray
+    channel_wavelength_m: np.ndarray
+    inverse_crosstalk: np.ndarray
+    has_crosstalk: bool
+    total_power_budget_w: float
+    alias_guard_m: float
+
+
+class Candidate(NamedTuple):
+    """One channel assignment of a bank with its shifts and heater powers (rows, n_rings)."""
+
+    assignment: np.ndarray
+    shift_m: np.ndarray
+    heater_power_w: np.ndarray
 
 
 @jit
@@ -173,25 +243,15 @@ def assign(cost, allowed, strategy, assignment):
 
 
 @jit
-def evaluate(
-    cost,
-    allowed,
-    grid,
-    fsr,
-    efficiency,
-    pmax,
-    inverse_crosstalk,
-    has_crosstalk,
-    budget,
-    alias_guard,
-    assignment,
-    shift,
-    power,
-):
+def evaluate(cost, allowed, bank, candidate):
     """Shifts, heater powers (through crosstalk) and the first failure of one assignment.
 
-    Fills ``shift`` and ``power`` in place; returns (total power W, failure code).
+    ``candidate`` (a :class:`Candidate` of the bank ``bank``, a :class:`_Bank`) holds the
+    assignment; its shifts and powers are filled in place. Returns (total power W, failure
+    code).
     """
+    assignment, shift, power = candidate
+    fsr, efficiency, pmax, grid, inverse_crosstalk, has_crosstalk, budget, alias_guard = bank
     n = cost.shape[0]
     m = grid.shape[0]
     code = FEASIBLE
@@ -220,7 +280,7 @@ def evaluate(
     negative = False
     for i in range(n):
         total += power[i]
-        if power[i] < -_POWER_RTOL * pmax[i]:
+        if power[i] < -POWER_RTOL * pmax[i]:
             negative = True
     if code == FEASIBLE:
         if negative:
@@ -235,28 +295,14 @@ def forbid_negative(assignment, power, pmax, usable):
     """Mark each ring's assigned pair unusable where it needs negative power; True if any new."""
     changed = False
     for i in range(assignment.shape[0]):
-        if power[i] < -_POWER_RTOL * pmax[i] and usable[i, assignment[i]]:
+        if power[i] < -POWER_RTOL * pmax[i] and usable[i, assignment[i]]:
             usable[i, assignment[i]] = False
             changed = True
     return changed
 
 
 @jit
-def plan_one_bank(
-    cold,
-    fsr,
-    grid,
-    efficiency,
-    pmax,
-    inverse_crosstalk,
-    has_crosstalk,
-    strategy,
-    budget,
-    alias_guard,
-    assignment,
-    shift,
-    power,
-):
+def plan_one_bank(inputs, b, out):
     """Plan one bank in place; returns (total power W, failure code).
 
     ordered: ring i → channel i. barrel: the first rotation in :func:`barrel_order`'s
@@ -267,6 +313,20 @@ def plan_one_bank(
     and (b) every in-range barrel rotation. When nothing is feasible, the preferred assignment
     (rotation or optimum) and its first failure are reported.
     """
+    assignment, shift, power = out
+    cold = inputs.cold_resonance_m[b]
+    bank = _Bank(
+        inputs.fsr_m[b],
+        inputs.tuning_efficiency_m_per_w[b],
+        inputs.max_heater_power_w[b],
+        inputs.channel_wavelength_m,
+        inputs.inverse_crosstalk,
+        inputs.has_crosstalk,
+        inputs.total_power_budget_w,
+        inputs.alias_guard_m,
+    )
+    fsr, efficiency, pmax, grid = bank[:4]
+    strategy = inputs.strategy
     n = cold.shape[0]
     m = grid.shape[0]
     cost = np.empty((n, m))
@@ -278,24 +338,11 @@ def plan_one_bank(
     if strategy == 0:
         for i in range(n):
             assignment[i] = i
-        return evaluate(
-            cost,
-            allowed,
-            grid,
-            fsr,
-            efficiency,
-            pmax,
-            inverse_crosstalk,
-            has_crosstalk,
-            budget,
-            alias_guard,
-            assignment,
-            shift,
-            power,
-        )
+        return evaluate(cost, allowed, bank, out)
     trial = np.empty(n, dtype=np.int64)
     trial_shift = np.empty(n)
     trial_power = np.empty(n)
+    candidate = Candidate(trial, trial_shift, trial_power)
     order = np.empty(m, dtype=np.int64)
     bad = barrel_order(cost, allowed, order)
     if strategy == 1:
@@ -306,21 +353,7 @@ def plan_one_bank(
                 break  # this and every later rotation exceeds some ring's heater range
             for i in range(n):
                 trial[i] = (i + s) % m
-            t, c = evaluate(
-                cost,
-                allowed,
-                grid,
-                fsr,
-                efficiency,
-                pmax,
-                inverse_crosstalk,
-                has_crosstalk,
-                budget,
-                alias_guard,
-                trial,
-                trial_shift,
-                trial_power,
-            )
+            t, c = evaluate(cost, allowed, bank, candidate)
             if r == 0 or c == FEASIBLE:
                 assignment[:] = trial
                 shift[:] = trial_shift
@@ -330,21 +363,7 @@ def plan_one_bank(
                 break
         return total, code
     hungarian(free_prices(cost, allowed), assignment)
-    total, code = evaluate(
-        cost,
-        allowed,
-        grid,
-        fsr,
-        efficiency,
-        pmax,
-        inverse_crosstalk,
-        has_crosstalk,
-        budget,
-        alias_guard,
-        assignment,
-        shift,
-        power,
-    )
+    total, code = evaluate(cost, allowed, bank, out)
     if code <= TUNING_RANGE_EXCEEDED:
         return total, code  # feasible, or every assignment exceeds some ring's range
     # Fallback candidates: up to n repairs of the optimum, then the in-range rotations.
@@ -369,21 +388,7 @@ def plan_one_bank(
             for i in range(n):
                 trial[i] = (i + order[rotation]) % m
             rotation += 1
-        t, c = evaluate(
-            cost,
-            allowed,
-            grid,
-            fsr,
-            efficiency,
-            pmax,
-            inverse_crosstalk,
-            has_crosstalk,
-            budget,
-            alias_guard,
-            trial,
-            trial_shift,
-            trial_power,
-        )
+        t, c = evaluate(cost, allowed, bank, candidate)
         repairing = repairing and c == CROSSTALK_NEGATIVE_POWER
         if c == FEASIBLE and t < best_total:
             best[:] = trial
@@ -399,42 +404,22 @@ def plan_one_bank(
 
 
 @jit_parallel
-def plan_banks(
-    cold,
-    fsr,
-    grid,
-    efficiency,
-    pmax,
-    inverse_crosstalk,
-    has_crosstalk,
-    strategy,
-    budget,
-    alias_guard,
-    assignment,
-    shift,
-    power,
-    total,
-    code,
-):
-    """Plan every bank (rows of the (n_banks, n_rings) inputs) in parallel, in place."""
-    for b in numba.prange(cold.shape[0]):
-        t, c = plan_one_bank(
-            cold[b],
-            fsr[b],
-            grid,
-            efficiency[b],
-            pmax[b],
-            inverse_crosstalk,
-            has_crosstalk,
-            strategy,
-            budget,
-            alias_guard,
-            assignment[b],
-            shift[b],
-            power[b],
-        )
-        total[b] = t
-        code[b] = c
+def plan_banks(inputs, out):
+    """Plan every bank of ``inputs`` (:class:`BankInputs`) in parallel into ``out``
+    (:class:`PlanOutputs`)."""
+    for b in numba.prange(inputs.cold_resonance_m.shape[0]):
+        _plan_into(inputs, b, out)
+
+
+@jit
+def _plan_into(inputs, b, out):
+    """Bank ``b`` planned into its rows of ``out``. The parallel loop body is this one call:
+    Numba 0.68's parfor lowering mis-stores the tuple returned by :func:`plan_one_bank` when it
+    is unpacked inside the loop (measured: wrong totals and codes)."""
+    row = Candidate(out.assignment[b], out.shift_m[b], out.heater_power_w[b])
+    total, code = plan_one_bank(inputs, b, row)
+    out.total_power_w[b] = total
+    out.failure_code[b] = code
 
 
 @jit_parallel

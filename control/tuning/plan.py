@@ -32,8 +32,8 @@ feasible power exists for that assignment. Strategies:
 When no candidate is feasible, the preferred assignment (best rotation, or the free optimum)
 is reported with its first failure, in :class:`TuningFailure` order.
 
-:func:`plan_tuning` is the batched Numba path (banks in parallel) for yield studies;
-:func:`plan_tuning_reference` is the plain NumPy/scipy version for one bank, used by the tests.
+:func:`plan_tuning` runs the batched Numba kernels (banks in parallel) or, with
+``engine="numpy"``, the plain NumPy/scipy reference one bank at a time (:data:`TUNING_ENGINES`).
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-import scipy.optimize
 
 from cposim.control.core.validation import as_float_array, check_choice, check_range
 from cposim.control.tuning import _kernels as kernels
+from cposim.control.tuning import _reference
 
 STRATEGIES = tuple(kernels.STRATEGY_CODES)
 """Allowed ``strategy`` values: "ordered", "barrel", "free"."""
@@ -102,7 +102,7 @@ _REASONS = {
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class TuningPlan:
-    """Tuning plan of one bank (from :func:`plan_tuning_reference` or :meth:`TuningPlanBatch.bank`).
+    """Tuning plan of one bank (from :meth:`TuningPlanBatch.bank`).
 
     Parameters
     ----------
@@ -224,6 +224,12 @@ class TuningPlanBatch:
         return plot.tuning_plans(self, ax)
 
 
+TUNING_ENGINES = {"numba": kernels.plan_banks, "numpy": _reference.plan_banks_reference}
+"""Implementations of :func:`plan_tuning` by ``engine`` name; each fills
+:class:`~cposim.control.tuning._kernels.PlanOutputs` from
+:class:`~cposim.control.tuning._kernels.BankInputs`."""
+
+
 def plan_tuning(
     cold_resonance_m,
     *,
@@ -235,6 +241,7 @@ def plan_tuning(
     crosstalk_fraction=None,
     total_power_budget_w: float = np.inf,
     alias_guard_m: float | None = None,
+    engine: str = "numba",
 ) -> TuningPlanBatch:
     """Tuning plans of many banks at once (Numba, banks in parallel).
 
@@ -260,54 +267,28 @@ def plan_tuning(
         Smallest allowed distance between another channel and a tuned ring's resonance
         orders, m (≥ 0). Default: a quarter of the smallest channel spacing (*assumption*: a
         few linewidths at Q ≈ 4000 and 400 GHz spacing); 0 disables the check.
+    engine : {"numba", "numpy"}
+        Implementation (:data:`TUNING_ENGINES`): the Numba kernels, or the NumPy/scipy
+        reference (same plans; for tests and benchmarks).
     """
-    inputs = _prepare(
+    plan_banks = TUNING_ENGINES[check_choice("engine", engine, TUNING_ENGINES)]
+    inputs = tuning_inputs(
         cold_resonance_m,
-        fsr_m,
-        channel_wavelength_m,
-        tuning_efficiency_m_per_w,
-        max_heater_power_w,
-        strategy,
-        crosstalk_fraction,
-        total_power_budget_w,
-        alias_guard_m,
+        fsr_m=fsr_m,
+        channel_wavelength_m=channel_wavelength_m,
+        tuning_efficiency_m_per_w=tuning_efficiency_m_per_w,
+        max_heater_power_w=max_heater_power_w,
+        strategy=strategy,
+        crosstalk_fraction=crosstalk_fraction,
+        total_power_budget_w=total_power_budget_w,
+        alias_guard_m=alias_guard_m,
     )
-    cold, fsr, grid, efficiency, pmax, crosstalk, budget, guard = inputs
-    n_banks, n_rings = cold.shape
-    has_crosstalk = crosstalk is not None
-    inverse = np.linalg.inv(crosstalk) if has_crosstalk else np.zeros((1, 1))
-    assignment = np.empty((n_banks, n_rings), dtype=np.int64)
-    shift = np.empty((n_banks, n_rings))
-    power = np.empty((n_banks, n_rings))
-    total = np.empty(n_banks)
-    code = np.empty(n_banks, dtype=np.int8)
-    kernels.plan_banks(
-        cold,
-        fsr,
-        grid,
-        efficiency,
-        pmax,
-        inverse,
-        has_crosstalk,
-        kernels.STRATEGY_CODES[strategy],
-        budget,
-        guard,
-        assignment,
-        shift,
-        power,
-        total,
-        code,
-    )
-    return TuningPlanBatch(
-        assignment=assignment,
-        shift_m=shift,
-        heater_power_w=power,
-        total_power_w=total,
-        failure_code=code,
-    )
+    out = kernels.PlanOutputs.empty(*inputs.cold_resonance_m.shape)
+    plan_banks(inputs, out)
+    return TuningPlanBatch(**out._asdict())
 
 
-def plan_tuning_reference(
+def tuning_inputs(
     cold_resonance_m,
     *,
     fsr_m,
@@ -318,16 +299,12 @@ def plan_tuning_reference(
     crosstalk_fraction=None,
     total_power_budget_w: float = np.inf,
     alias_guard_m: float | None = None,
-) -> TuningPlan:
-    """Tuning plan of one bank in plain NumPy/scipy (the reference for :func:`plan_tuning`).
-
-    Same parameters as :func:`plan_tuning` with ``cold_resonance_m`` of shape (n_rings,);
-    the free strategy uses :func:`scipy.optimize.linear_sum_assignment` and the crosstalk
-    system :func:`numpy.linalg.solve`.
+) -> kernels.BankInputs:
+    """The validated kernel inputs of :func:`plan_tuning` (same parameters and units).
 
     Parameters
     ----------
-    cold_resonance_m : array_like, shape (n_rings,)
+    cold_resonance_m : array_like, shape (n_banks, n_rings) or (n_rings,)
         Cold resonance wavelength per ring, m.
     fsr_m, channel_wavelength_m, tuning_efficiency_m_per_w, max_heater_power_w : array_like
         As in :func:`plan_tuning` (m, m, m/W, W).
@@ -336,117 +313,10 @@ def plan_tuning_reference(
     crosstalk_fraction : array_like, shape (n_rings, n_rings), optional
         Thermal crosstalk (diagonal 1).
     total_power_budget_w : float
-        Largest total heater power, W.
+        Largest total heater power per bank, W.
     alias_guard_m : float, optional
         Aliasing guard, m (default: a quarter of the smallest channel spacing).
     """
-    if np.ndim(cold_resonance_m) != 1:
-        raise ValueError("plan_tuning_reference plans one bank: cold_resonance_m must be 1-D")
-    inputs = _prepare(
-        cold_resonance_m,
-        fsr_m,
-        channel_wavelength_m,
-        tuning_efficiency_m_per_w,
-        max_heater_power_w,
-        strategy,
-        crosstalk_fraction,
-        total_power_budget_w,
-        alias_guard_m,
-    )
-    cold, fsr, grid, efficiency, pmax, crosstalk, budget, guard = (
-        x[0] if i in (0, 1, 3, 4) else x for i, x in enumerate(inputs)
-    )
-    n, m = cold.size, grid.size
-    shift_all = np.mod(grid[None, :] - cold[:, None], fsr[:, None])
-    cost = shift_all / efficiency[:, None]
-    allowed = cost <= pmax[:, None]
-    rows = np.arange(n)
-
-    def evaluate(columns):
-        columns = np.asarray(columns, dtype=np.int64)
-        shift = shift_all[rows, columns]
-        failure = TuningFailure.FEASIBLE
-        if not np.all(allowed[rows, columns]):
-            failure = TuningFailure.TUNING_RANGE_EXCEEDED
-        elif guard > 0.0:
-            separation = grid[None, :] - grid[columns][:, None]
-            distance = np.abs(
-                np.mod(separation + 0.5 * fsr[:, None], fsr[:, None]) - 0.5 * fsr[:, None]
-            )
-            distance[rows, columns] = np.inf
-            if np.any(distance < guard):
-                failure = TuningFailure.CHANNEL_ALIASING
-        own = shift / efficiency
-        power = np.linalg.solve(crosstalk, own) if crosstalk is not None else own
-        total = float(np.sum(power))
-        if failure == TuningFailure.FEASIBLE:
-            if np.any(power < -kernels._POWER_RTOL * pmax):
-                failure = TuningFailure.CROSSTALK_NEGATIVE_POWER
-            elif total > budget:
-                failure = TuningFailure.POWER_BUDGET_EXCEEDED
-        return TuningPlan(
-            assignment=columns,
-            shift_m=shift,
-            heater_power_w=power,
-            total_power_w=total,
-            failure=failure,
-        )
-
-    def rotation_key(s):
-        ok = allowed[rows, (rows + s) % m]
-        chosen = cost[rows, (rows + s) % m][ok]
-        return (int(np.sum(~ok)), float(chosen.max(initial=0.0)), float(np.sum(chosen)))
-
-    def free_optimum(usable):
-        largest = max(float(cost[usable].max()) if usable.any() else 0.0, 1e-300)
-        tie_break = kernels.TIE_BREAK
-        penalty = (n + 1.0) * largest * (1.0 + tie_break) + 1.0
-        priced = np.where(usable, cost * (1.0 + tie_break * cost / largest), penalty)
-        return scipy.optimize.linear_sum_assignment(priced)[1]
-
-    if strategy == "ordered":
-        return evaluate(rows)
-    rotations = sorted(range(m), key=rotation_key)  # stable: equal keys keep smaller s first
-    in_range = [s for s in rotations if rotation_key(s)[0] == 0]
-    if strategy == "barrel":
-        preferred = evaluate((rows + rotations[0]) % m)
-        later = (evaluate((rows + s) % m) for s in in_range if s != rotations[0])
-        return (
-            preferred
-            if preferred.feasible
-            else next((plan for plan in later if plan.feasible), preferred)
-        )
-    preferred = evaluate(free_optimum(allowed))
-    if preferred.failure <= TuningFailure.TUNING_RANGE_EXCEEDED:
-        return preferred
-    candidates = []
-    usable = allowed.copy()
-    plan = preferred
-    for _ in range(n):  # repairs: forbid the pairs that need negative power, solve again
-        if plan.failure != TuningFailure.CROSSTALK_NEGATIVE_POWER:
-            break
-        new = (plan.heater_power_w < -kernels._POWER_RTOL * pmax) & usable[rows, plan.assignment]
-        if not new.any():
-            break
-        usable[rows[new], plan.assignment[new]] = False
-        plan = evaluate(free_optimum(usable))
-        candidates.append(plan)
-    candidates += [evaluate((rows + s) % m) for s in in_range]
-    feasible = [plan for plan in candidates if plan.feasible]
-    return min(feasible, key=lambda plan: plan.total_power_w) if feasible else preferred
-
-
-def _prepare(
-    cold_resonance_m,
-    fsr_m,
-    channel_wavelength_m,
-    tuning_efficiency_m_per_w,
-    max_heater_power_w,
-    strategy,
-    crosstalk_fraction,
-    total_power_budget_w,
-    alias_guard_m,
-):
     check_choice("strategy", strategy, STRATEGIES)
     cold = as_float_array("cold_resonance_m", cold_resonance_m)
     if cold.ndim == 1:
@@ -456,7 +326,7 @@ def _prepare(
             f"cold_resonance_m has shape {np.shape(cold_resonance_m)}; use (n_rings,) or "
             "(n_banks, n_rings)"
         )
-    check_range("cold_resonance_m", cold, low=1e-7, high=1e-4)
+    cold = np.require(check_range("cold_resonance_m", cold, low=1e-7, high=1e-4), None, ["C"])
     shape = cold.shape
     grid = check_range("channel_wavelength_m", channel_wavelength_m, low=1e-7, high=1e-4).reshape(
         -1
@@ -478,10 +348,7 @@ def _prepare(
                 f"cold_resonance_m {shape}"
             ) from None
 
-    fsr = per_ring("fsr_m", fsr_m)
-    efficiency = per_ring("tuning_efficiency_m_per_w", tuning_efficiency_m_per_w)
-    pmax = per_ring("max_heater_power_w", max_heater_power_w)
-    crosstalk = None
+    crosstalk = np.eye(shape[1])
     if crosstalk_fraction is not None:
         crosstalk = as_float_array("crosstalk_fraction", crosstalk_fraction)
         if crosstalk.shape != (shape[1], shape[1]):
@@ -493,28 +360,40 @@ def _prepare(
             raise ValueError("crosstalk_fraction must have ones on its diagonal (X[i, i] = 1)")
         if np.linalg.cond(crosstalk) > 1e12:
             raise ValueError("crosstalk_fraction is singular; heater powers are undetermined")
-    budget = float(
-        check_range(
-            "total_power_budget_w",
-            total_power_budget_w,
-            low=0.0,
-            low_inclusive=False,
-            allow_inf=True,
-        )
-    )
     if alias_guard_m is None:
         spacing = np.diff(np.sort(grid))
         guard = 0.25 * float(spacing.min()) if spacing.size else 0.0
     else:
         guard = float(check_range("alias_guard_m", alias_guard_m, low=0.0))
-    return cold, fsr, grid, efficiency, pmax, crosstalk, budget, guard
+    return kernels.BankInputs(
+        cold_resonance_m=cold,
+        fsr_m=per_ring("fsr_m", fsr_m),
+        tuning_efficiency_m_per_w=per_ring("tuning_efficiency_m_per_w", tuning_efficiency_m_per_w),
+        max_heater_power_w=per_ring("max_heater_power_w", max_heater_power_w),
+        channel_wavelength_m=np.ascontiguousarray(grid),
+        crosstalk_fraction=np.ascontiguousarray(crosstalk),
+        inverse_crosstalk=np.linalg.inv(crosstalk),
+        has_crosstalk=crosstalk_fraction is not None,
+        strategy=kernels.STRATEGY_CODES[strategy],
+        total_power_budget_w=float(
+            check_range(
+                "total_power_budget_w",
+                total_power_budget_w,
+                low=0.0,
+                low_inclusive=False,
+                allow_inf=True,
+            )
+        ),
+        alias_guard_m=guard,
+    )
 
 
 __all__ = [
     "STRATEGIES",
+    "TUNING_ENGINES",
     "TuningFailure",
     "TuningPlan",
     "TuningPlanBatch",
     "plan_tuning",
-    "plan_tuning_reference",
+    "tuning_inputs",
 ]

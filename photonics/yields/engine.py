@@ -41,9 +41,7 @@ import numpy as np
 from cposim.control.core.validation import check_choice
 from cposim.control.tuning.plan import (
     TuningFailure,
-    TuningPlanBatch,
     plan_tuning,
-    plan_tuning_reference,
 )
 from cposim.photonics.devices.lorentzian import lorentzian_dip
 from cposim.photonics.devices.ring import Ring
@@ -154,8 +152,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         assignment = np.tile(np.arange(n_channels), (n_banks, 1))
         heater_w = np.full((n_banks, n_channels), np.nan)
     else:
-        planner = plan_tuning if engine == "numba" else _plan_each_bank
-        plan = planner(
+        plan = plan_tuning(
             banks_cold,
             fsr_m=np.broadcast_to(fsr, cold.shape).reshape(-1, n_channels),
             channel_wavelength_m=grid,
@@ -165,6 +162,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
             crosstalk_fraction=tuning.crosstalk_matrix(n_channels),
             total_power_budget_w=budget_w,
             alias_guard_m=tuning.alias_guard_m,
+            engine=engine,
         )
         mode = _tuning_modes(plan.failure_code)
         assignment = plan.assignment
@@ -298,21 +296,6 @@ def _ring_metrics(design: Ring, coupler, sample, grid, selected) -> dict[str, np
             full[..., selected] = metrics[name]
             metrics[name] = full
     return metrics
-
-
-def _plan_each_bank(cold_resonance_m, *, fsr_m, **settings):
-    """The NumPy/scipy tuning plan, one bank at a time, shaped like :func:`plan_tuning`'s."""
-    plans = [
-        plan_tuning_reference(cold, fsr_m=fsr, **settings)
-        for cold, fsr in zip(cold_resonance_m, fsr_m, strict=True)
-    ]
-    return TuningPlanBatch(
-        assignment=np.array([p.assignment for p in plans]),
-        shift_m=np.array([p.shift_m for p in plans]),
-        heater_power_w=np.array([p.heater_power_w for p in plans]),
-        total_power_w=np.array([p.total_power_w for p in plans]),
-        failure_code=np.array([int(p.failure) for p in plans], dtype=np.int8),
-    )
 
 
 def _tuning_modes(failure_code) -> np.ndarray:
