@@ -75,7 +75,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from cposim.control.loop import _kernels as K
-from cposim.control.loop import _reference as _loop_reference
+from cposim.control.loop import locking
 
 jax.config.update("jax_enable_x64", True)
 
@@ -407,12 +407,14 @@ def _dither_table(n_dither: int) -> np.ndarray:
     return np.array([[np.cos(a) for a in angles], [np.sin(a) for a in angles]])
 
 
-def lock_banks_jax(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr):
+def lock_banks_jax(k0, k1, inputs, noise, state):
     """Drop-in for :func:`~cposim.control.loop._reference.lock_banks_reference` (same arguments).
 
     Runs steps ``k0 … k1 - 1`` with :func:`lock_chunk` and writes the state, the lock-in
-    history and the chunk's trace records back into ``st``, ``buf`` and ``tr`` in place.
+    history and the chunk's trace records back into ``state`` in place.
     """
+    s, p, offsets, coef, ambient, asic, laser_shift = inputs
+    st, buf, tr = state
     plan = make_plan(k0, k1, s, offsets, noise)
     state, history, records = lock_chunk(
         plan,
@@ -436,4 +438,5 @@ def lock_banks_jax(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, nois
 
 def numpy_engine_runs_jax():
     """Context manager: ``simulate_locking(..., engine="numpy")`` runs :func:`lock_banks_jax`."""
-    return mock.patch.object(_loop_reference, "lock_banks_reference", lock_banks_jax)
+    engine = locking.LOOP_ENGINES["numpy"]._replace(lock=lock_banks_jax)
+    return mock.patch.dict(locking.LOOP_ENGINES, {"numpy": engine})

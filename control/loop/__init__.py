@@ -12,7 +12,8 @@ from cposim.control.core.lazy import lazy_exports
 
 _CATALOGUE = {
     "locking": (
-        "ENGINES",
+        "DETECTORS",
+        "LOOP_ENGINES",
         "AcquisitionSweep",
         "LockCriteria",
         "LockingResult",

@@ -13,6 +13,8 @@ the same loop is :mod:`cposim.control.loop._reference`.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -59,6 +61,37 @@ from cposim.control.core.vecmath import cos_sin_2pi, sqrt
     S_INV_QUANT,
 ) = range(36)
 N_SCALARS = 36
+
+
+class LoopInputs(NamedTuple):
+    """What the lock loop reads and never writes, built in one place
+    (:func:`cposim.control.loop.locking.simulate_locking`)."""
+
+    scalars: np.ndarray
+    """Settings shared by every ring, indexed by the ``S_*`` constants, shape (N_SCALARS,)."""
+    params: np.ndarray
+    """Per-ring parameters indexed by the ``P_*`` constants: (n_banks, N_PARAMS, n_rings), or
+    (N_PARAMS, n_rings) for one bank."""
+    offsets: np.ndarray
+    """Neighbour offsets of the banded crosstalk (int64)."""
+    coefficients: np.ndarray
+    """Crosstalk coefficient per offset and ring."""
+    ambient_k: np.ndarray
+    """Ambient temperature per global step, K."""
+    asic_heat_w: np.ndarray
+    """ASIC heat per global step, W."""
+    laser_shift_m: np.ndarray
+    """Laser wavelength shift per global step, m."""
+
+
+class LoopState(NamedTuple):
+    """What the lock loop updates in place: per bank (or for one bank, without the first
+    axis) the ``N_STATE`` states, the dither buffer and the traces."""
+
+    state: np.ndarray
+    buffer: np.ndarray
+    traces: np.ndarray
+
 
 # -------------------------------------------------------- per-ring parameters (array ``p[b]``)
 (
@@ -345,14 +378,16 @@ def thermal_update(s, p, st, offsets, coef, mutual_in):
 
 
 @jit
-def lock_bank(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr):
-    """Run one bank from global step ``k0`` to ``k1`` (state in ``st``, traces in ``tr``).
+def lock_bank(k0, k1, inputs, noise, state):
+    """Run one bank from global step ``k0`` to ``k1`` (``inputs`` and ``state`` of that bank).
 
     Each step is a sequence of short, branch-free loops over the rings (measure, detect,
     control, apply, lock bookkeeping, statistics, thermal update); choices that are fixed for
     the run (detector kind, anti-windup mode, noise, quantisation) select whole loops, so every
     loop vectorises. All array views are taken once, outside the time loop.
     """
+    s, p, offsets, coef, ambient, asic, laser_shift = inputs
+    st, buf, tr = state
     n = p.shape[1]
     kind = int(s[S_KIND])
     kp = s[S_KP]
@@ -729,7 +764,7 @@ def run_constants(s):
 
 
 @jit
-def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr, b0):
+def lock_group(k0, k1, inputs, noise, state, b0):
     """Run the banks ``b0 … b0 + LANES - 1`` (fewer in the last group) from step ``k0`` to ``k1``.
 
     The group's (ring, bank) pairs, ring-major and bank-minor, are packed into blocks of
@@ -755,6 +790,8 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
     fixed for the run (noise, quantisation, anti-windup) are selects. The arithmetic is that of
     the NumPy reference, in the same order.
     """
+    s, p, offsets, coef, ambient, asic, laser_shift = inputs
+    st, buf, tr = state
     n_banks = p.shape[0]
     n = p.shape[2]
     nl = min(LANES, n_banks - b0)
@@ -922,7 +959,7 @@ def lock_group(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
 
 
 @jit_parallel
-def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr):
+def lock_banks(k0, k1, inputs, noise, state):
     """Run every bank from global step ``k0`` to ``k1`` in parallel (state and traces in place).
 
     With at least ``LANES`` banks, banks run in groups of ``LANES``
@@ -933,6 +970,7 @@ def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
     :mod:`cposim.control.loop._noise` (flat; empty without noise); each group receives its own
     block.
     """
+    p = inputs.params
     n_banks = p.shape[0]
     n = p.shape[2]
     steps = k1 - k0
@@ -943,17 +981,9 @@ def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
             lock_group(
                 k0,
                 k1,
-                s,
-                p,
-                offsets,
-                coef,
-                ambient,
-                asic,
-                laser_shift,
+                inputs,
                 noise[steps * n * b0 : steps * n * b0 + 2 * steps * box_muller_half(n * nl)],
-                st,
-                buf,
-                tr,
+                state,
                 b0,
             )
     else:
@@ -961,33 +991,29 @@ def lock_banks(k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, s
         normals = group_normals(noise, steps, n * n_banks)
         banks_noise = normals.reshape((normals.shape[0], n, n_banks))
         for b in numba.prange(n_banks):
-            lock_bank(
-                k0,
-                k1,
-                s,
-                p[b],
-                offsets,
-                coef,
-                ambient,
-                asic,
-                laser_shift,
-                banks_noise[:, :, b],
-                st[b],
-                buf[b],
-                tr[b],
-            )
+            _lock_one_bank(k0, k1, inputs, banks_noise[:, :, b], state, b)
+
+
+@jit
+def _lock_one_bank(k0, k1, inputs, noise, state, b):
+    """:func:`lock_bank` on bank ``b`` of the batch's ``inputs`` and ``state`` (the parallel
+    loop body of :func:`lock_banks`)."""
+    s, p, offsets, coef, ambient, asic, laser_shift = inputs
+    bank_inputs = LoopInputs(s, p[b], offsets, coef, ambient, asic, laser_shift)
+    lock_bank(
+        k0, k1, bank_inputs, noise, LoopState(state.state[b], state.buffer[b], state.traces[b])
+    )
 
 
 @jit_parallel
-def sweep_banks(
-    n_sweep, s, p, grid, offsets, coef, ambient, asic, laser_shift, st, best_drop, best_power
-):
+def sweep_banks(n_sweep, inputs, grid, st, best_drop, best_power):
     """Acquisition sweep: ramp every heater from 0 to P_max over ``n_sweep`` steps.
 
     For every ring and channel, record the largest normalised drop response and the applied
     heater power at which it occurred (``best_drop``, ``best_power``: (n_banks, n_rings,
     n_channels)). The thermal state in ``st`` is advanced in place.
     """
+    s, p, offsets, coef, ambient, asic, laser_shift = inputs
     pmax = s[S_PMAX]
     levels = s[S_DAC_LEVELS]
     n_channels = grid.shape[0]

@@ -29,10 +29,10 @@ def _thermal_update(s, p, st, offsets, coef):
     st[:, K.X_M2] = s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in
 
 
-def lock_banks_reference(
-    k0, k1, s, p, offsets, coef, ambient, asic, laser_shift, noise, st, buf, tr
-):
+def lock_banks_reference(k0, k1, inputs, noise, state):
     """NumPy version of :func:`cposim.control.loop._kernels.lock_banks` (same arguments)."""
+    s, p, offsets, coef, ambient, asic, laser_shift = inputs
+    st, buf, tr = state
     kind = int(s[K.S_KIND])
     kp, kih = s[K.S_KP], s[K.S_KIH]
     pmax, levels = s[K.S_PMAX], int(s[K.S_DAC_LEVELS])
@@ -152,10 +152,9 @@ def lock_banks_reference(
             st[:, K.FLUSHED] = np.where(np.abs(flushed) < K.DBL_MIN, 0.0, flushed)
 
 
-def sweep_banks_reference(
-    n_sweep, s, p, grid, offsets, coef, ambient, asic, laser_shift, st, best_drop, best_power
-):
+def sweep_banks_reference(n_sweep, inputs, grid, st, best_drop, best_power):
     """NumPy version of :func:`cposim.control.loop._kernels.sweep_banks` (same arguments)."""
+    s, p, offsets, coef, ambient, asic, laser_shift = inputs
     pmax, levels = s[K.S_PMAX], int(s[K.S_DAC_LEVELS])
     for k in range(n_sweep):
         power = quantise_power(pmax * k / max(n_sweep - 1, 1), pmax, levels)

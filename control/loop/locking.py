@@ -29,7 +29,9 @@ neglected while locked (channel spacing ≫ FWHM).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -55,9 +57,6 @@ from cposim.control.loop._noise import noise_chunks
 from cposim.control.thermal import Disturbance, ThermalNetwork
 from cposim.control.tuning import _kernels as tuning_kernels
 from cposim.control.tuning.plan import STRATEGIES, plan_tuning
-
-ENGINES = ("numba", "numpy")
-"""Allowed ``engine`` values of :func:`simulate_locking` ("numpy" is the slow reference)."""
 
 _TRACE_BUDGET = 1_000_000  # target trace samples per quantity (n_banks·n_rings·n_records)
 _NOISE_CHUNK = 1_000_000  # random numbers per chunk of steps (8 MB: stays in cache)
@@ -351,76 +350,24 @@ def simulate_locking(
     rng : numpy.random.Generator, int or None
         Random source of the detector noise.
     """
-    setup = _setup(
-        resonators,
-        channel_wavelength_m,
-        network,
-        controller,
-        detector,
-        sample_period_s,
-        n_steps,
-        heater,
-        disturbance,
-        acquisition,
-        strategy,
-        assignment,
-        initial_heater_power_w,
-        lock_criteria,
-        stats_start_s,
-        trace_decimation,
-        engine,
-    )
-    return _run(setup, n_steps, np.random.default_rng(rng), engine)
-
-
-# ---------------------------------------------------------------------------------- internals
-@dataclass(kw_only=True, eq=False)
-class _Setup:
-    scalars: np.ndarray
-    params: np.ndarray
-    state: np.ndarray
-    buffer: np.ndarray
-    traces: np.ndarray
-    offsets: np.ndarray
-    coefficients: np.ndarray
-    ambient_k: np.ndarray
-    asic_heat_w: np.ndarray
-    laser_shift_m: np.ndarray
-    assignment: np.ndarray
-    decimation: int
-    sample_period_s: float
-    n_sweep: int
-    fwhm_m: np.ndarray
-
-
-def _setup(
-    resonators,
-    channel_wavelength_m,
-    network,
-    controller,
-    detector,
-    sample_period_s,
-    n_steps,
-    heater,
-    disturbance,
-    acquisition,
-    strategy,
-    assignment,
-    initial_heater_power_w,
-    lock_criteria,
-    stats_start_s,
-    trace_decimation,
-    engine,
-):
-    _check_types(
-        resonators, network, controller, detector, heater, disturbance, acquisition, lock_criteria
-    )
-    check_choice("engine", engine, ENGINES)
-    check_choice("strategy", strategy, STRATEGIES)
-    check_integer("n_steps", n_steps, low=1)
     heater = heater or HeaterDriver()
     disturbance = disturbance or Disturbance(laser_drift_m_per_k=0.0)
     lock_criteria = lock_criteria or LockCriteria()
+    _check_types(
+        [
+            ("resonators", resonators, ResonatorArrays, False),
+            ("network", network, ThermalNetwork, False),
+            ("controller", controller, PIDController, False),
+            ("detector", detector, DETECTORS, False),
+            ("heater", heater, HeaterDriver, False),
+            ("disturbance", disturbance, Disturbance, False),
+            ("acquisition", acquisition, AcquisitionSweep, True),
+            ("lock_criteria", lock_criteria, LockCriteria, False),
+        ]
+    )
+    implementation = LOOP_ENGINES[check_choice("engine", engine, LOOP_ENGINES)]
+    check_choice("strategy", strategy, STRATEGIES)
+    check_integer("n_steps", n_steps, low=1)
     n_banks, n_rings = resonators.shape
     if n_rings != network.n_rings:
         raise ValueError(
@@ -436,26 +383,131 @@ def _setup(
         )
     h = float(check_range("sample_period_s", sample_period_s, low=0.0, low_inclusive=False))
     check_range("stats_start_s", stats_start_s, low=0.0)
+    if acquisition is not None and (assignment is not None or initial_heater_power_w is not None):
+        raise ValueError(
+            "assignment and initial_heater_power_w apply only without acquisition; the "
+            "acquisition sweep finds both"
+        )
     discrete = network.discretise(h)
-    offsets, coefficients = discrete.band()
-    pmax = heater.max_power_w
     n_sweep = round(acquisition.duration_s / h) if acquisition else 0
     settle = round(acquisition.settle_time_s / h) if acquisition else 0
     sampled = disturbance.sampled(n_sweep + n_steps, h)
     rasic = np.broadcast_to(disturbance.asic_resistance_k_per_w, (n_rings,))
+    scalars = _scalars(controller, heater, lock_criteria, discrete, h, settle, stats_start_s)
+    params = _params(resonators, network, rasic, lock_criteria)
+    _detector_setup(detector, resonators, network, discrete, h, scalars, params)
+    _reciprocals(resonators, scalars, params)
+    offsets, coefficients = discrete.band()
+    inputs = K.LoopInputs(
+        scalars=scalars,
+        params=params,
+        offsets=offsets,
+        coefficients=coefficients,
+        ambient_k=sampled.ambient_k,
+        asic_heat_w=sampled.asic_heat_w,
+        laser_shift_m=sampled.laser_shift_m,
+    )
+    state = np.zeros((n_banks, K.N_STATE, n_rings))
+    state[:, K.T_LOCK] = -1.0
+    state[:, K.PM_DIR] = 1.0
+    state[:, K.PM_PREV] = -1.0
+    if acquisition is None:
+        channel, start_power = _start(
+            resonators, grid, network, inputs, strategy, assignment, heater.max_power_w
+        )
+        if initial_heater_power_w is not None:
+            start_power = np.broadcast_to(
+                check_range(
+                    "initial_heater_power_w",
+                    initial_heater_power_w,
+                    low=0.0,
+                    high=heater.max_power_w,
+                ),
+                resonators.shape,
+            )
+        _equilibrium(state, network, start_power)
+    else:
+        channel, start_power = _acquire(
+            acquisition, implementation.sweep, inputs, grid, state, network, n_sweep, h
+        )
+    active = channel >= 0
+    params[:, K.P_ACTIVE] = active
+    params[:, K.P_LASER] = np.where(active, grid[np.maximum(channel, 0)], 0.0)
+    state[:, K.U_CMD] = np.where(active, start_power, 0.0)
+    state[:, K.U_APPLIED] = state[:, K.U_CMD]
+    if trace_decimation is None:
+        n_records = int(np.clip(_TRACE_BUDGET // (n_banks * n_rings), 10, 2000))
+        decimation = max(1, -(-n_steps // n_records))
+    else:
+        decimation = check_integer("trace_decimation", trace_decimation, low=1)
+    scalars[K.S_DECIMATION] = decimation
+    lock_inputs = inputs._replace(
+        ambient_k=sampled.ambient_k[n_sweep:].copy(),
+        asic_heat_w=sampled.asic_heat_w[n_sweep:].copy(),
+        laser_shift_m=sampled.laser_shift_m[n_sweep:].copy(),
+    )
+    loop_state = K.LoopState(
+        state=state,
+        buffer=np.zeros((n_banks, int(scalars[K.S_DITHER_N]), n_rings)),
+        # Every record of every ring is written by the kernel (bank, field, ring, record).
+        traces=np.empty((n_banks, 3, n_rings, -(-n_steps // decimation))),
+    )
+    _run(implementation.lock, lock_inputs, loop_state, n_steps, np.random.default_rng(rng))
+    return _result(
+        loop_state,
+        n_steps=n_steps,
+        decimation=decimation,
+        sample_period_s=h,
+        assignment=channel,
+        fwhm_m=np.array(resonators.fwhm_m),
+        acquisition_duration_s=n_sweep * h,
+    )
 
+
+# ---------------------------------------------------------------------------------- internals
+class _LoopEngine(NamedTuple):
+    lock: Callable
+    """Advances the loop: ``lock(k0, k1, inputs, noise, state)``."""
+    sweep: Callable
+    """Acquisition sweep: ``sweep(n_sweep, inputs, grid, state, best_drop, best_power)``."""
+
+
+LOOP_ENGINES = {
+    "numba": _LoopEngine(lock=K.lock_banks, sweep=K.sweep_banks),
+    "numpy": _LoopEngine(
+        lock=_loop_reference.lock_banks_reference, sweep=_loop_reference.sweep_banks_reference
+    ),
+}
+"""Implementations of :func:`simulate_locking` by ``engine`` name ("numpy" is the slow
+reference)."""
+
+DETECTORS = (IdealDetector, LorentzianSlopeDetector, DitherLockInDetector, PowerMaximumTracker)
+"""Detector classes :func:`simulate_locking` runs."""
+
+
+def _check_types(expected):
+    for name, value, kind, optional in expected:
+        if optional and value is None:
+            continue
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else ", ".join(k.__name__ for k in kind)
+            raise ValueError(f"{name} = {value!r} must be a {names}")
+
+
+def _scalars(controller, heater, lock_criteria, discrete, h, settle, stats_start_s):
+    """The run's settings, indexed by the kernels' ``S_*`` constants (the detector's are set by
+    :func:`_detector_setup`)."""
     scalars = np.zeros(K.N_SCALARS)
-    coefficients_pid = controller.discrete_coefficients(h)
-    scalars[K.S_KP] = coefficients_pid["kp"]
-    scalars[K.S_KIH] = coefficients_pid["ki_h"]
-    scalars[K.S_DERIV_FILTER] = coefficients_pid["deriv_filter"]
-    scalars[K.S_DERIV_GAIN] = coefficients_pid["deriv_gain"]
-    scalars[K.S_BACK_CALC] = coefficients_pid["back_calc"]
+    pid = controller.discrete_coefficients(h)
+    scalars[K.S_KP] = pid["kp"]
+    scalars[K.S_KIH] = pid["ki_h"]
+    scalars[K.S_DERIV_FILTER] = pid["deriv_filter"]
+    scalars[K.S_DERIV_GAIN] = pid["deriv_gain"]
+    scalars[K.S_BACK_CALC] = pid["back_calc"]
     scalars[K.S_ANTI_WINDUP] = controller.anti_windup_code
     scalars[K.S_BUMPLESS] = float(controller.bumpless_start)
-    scalars[K.S_PMAX] = pmax
+    scalars[K.S_PMAX] = heater.max_power_w
     scalars[K.S_DAC_LEVELS] = heater.dac_levels
-    scalars[K.S_KIND] = detector.kind
     scalars[K.S_DITHER_N] = 1.0
     scalars[K.S_PM_PERIOD] = 1.0
     scalars[K.S_LOCK_DROP] = lock_criteria.min_drop_fraction
@@ -468,8 +520,12 @@ def _setup(
         discrete.mutual_a
     )
     scalars[K.S_MB1], scalars[K.S_MB2] = discrete.mutual_b
+    return scalars
 
-    params = np.zeros((n_banks, K.N_PARAMS, n_rings))
+
+def _params(resonators, network, rasic, lock_criteria):
+    """Per-ring parameters indexed by the kernels' ``P_*`` constants."""
+    params = np.zeros((*resonators.shape[:1], K.N_PARAMS, resonators.shape[1]))
     params[:, K.P_COLD] = resonators.cold_resonance_m
     params[:, K.P_FWHM] = resonators.fwhm_m
     params[:, K.P_DLDT] = resonators.thermal_shift_m_per_k
@@ -478,113 +534,20 @@ def _setup(
     params[:, K.P_RASIC] = rasic
     params[:, K.P_ERR_THRESHOLD] = lock_criteria.max_error_fraction_of_fwhm * resonators.fwhm_m
     params[:, K.P_PEAK_CURRENT] = 1.0
-    _detector_setup(detector, resonators, network, discrete, h, scalars, params)
-    # Reciprocals for the per-step loops (multiplications instead of divisions).
+    return params
+
+
+def _reciprocals(resonators, scalars, params):
+    """Reciprocals for the per-step loops (multiplications instead of divisions)."""
     params[:, K.P_INV_FSR] = 1.0 / resonators.fsr_m
     params[:, K.P_INV_HWHM] = 2.0 / resonators.fwhm_m
     params[:, K.P_INV_PEAK] = 1.0 / params[:, K.P_PEAK_CURRENT]
     quantised = scalars[K.S_QUANT_STEP] > 0.0
     scalars[K.S_INV_QUANT] = 1.0 / scalars[K.S_QUANT_STEP] if quantised else 0.0
 
-    state = np.zeros((n_banks, K.N_STATE, n_rings))
-    state[:, K.T_LOCK] = -1.0
-    state[:, K.PM_DIR] = 1.0
-    state[:, K.PM_PREV] = -1.0
-    n_dither = int(scalars[K.S_DITHER_N])
-    buffer = np.zeros((n_banks, n_dither, n_rings))
-    if acquisition is None:
-        channel, start_power = _plan_start(
-            resonators,
-            grid,
-            network,
-            sampled,
-            rasic,
-            pmax,
-            strategy,
-            assignment,
-            initial_heater_power_w,
-        )
-        _equilibrium(state, network, start_power)
-    else:
-        if assignment is not None or initial_heater_power_w is not None:
-            raise ValueError(
-                "assignment and initial_heater_power_w apply only without acquisition; the "
-                "acquisition sweep finds both"
-            )
-        channel, start_power = _acquire(
-            acquisition,
-            n_sweep,
-            h,
-            scalars,
-            params,
-            grid,
-            offsets,
-            coefficients,
-            sampled,
-            state,
-            network,
-            engine,
-        )
-    active = channel >= 0
-    params[:, K.P_ACTIVE] = active
-    params[:, K.P_LASER] = np.where(active, grid[np.maximum(channel, 0)], 0.0)
-    state[:, K.U_CMD] = np.where(active, start_power, 0.0)
-    state[:, K.U_APPLIED] = state[:, K.U_CMD]
-
-    if trace_decimation is None:
-        n_records = int(np.clip(_TRACE_BUDGET // (n_banks * n_rings), 10, 2000))
-        decimation = max(1, -(-n_steps // n_records))
-    else:
-        decimation = check_integer("trace_decimation", trace_decimation, low=1)
-    scalars[K.S_DECIMATION] = decimation
-    # Every record of every ring is written by the kernel (bank, field, ring, record).
-    traces = np.empty((n_banks, 3, n_rings, -(-n_steps // decimation)))
-    return _Setup(
-        scalars=scalars,
-        params=params,
-        state=state,
-        buffer=buffer,
-        traces=traces,
-        offsets=offsets,
-        coefficients=coefficients,
-        ambient_k=sampled.ambient_k[n_sweep:].copy(),
-        asic_heat_w=sampled.asic_heat_w[n_sweep:].copy(),
-        laser_shift_m=sampled.laser_shift_m[n_sweep:].copy(),
-        assignment=channel,
-        decimation=decimation,
-        sample_period_s=h,
-        n_sweep=n_sweep,
-        fwhm_m=np.array(resonators.fwhm_m),
-    )
-
-
-def _check_types(
-    resonators, network, controller, detector, heater, disturbance, acquisition, lock_criteria
-):
-    expected = [
-        ("resonators", resonators, ResonatorArrays, False),
-        ("network", network, ThermalNetwork, False),
-        ("controller", controller, PIDController, False),
-        (
-            "detector",
-            detector,
-            (IdealDetector, LorentzianSlopeDetector, DitherLockInDetector, PowerMaximumTracker),
-            False,
-        ),
-        ("heater", heater, HeaterDriver, True),
-        ("disturbance", disturbance, Disturbance, True),
-        ("acquisition", acquisition, AcquisitionSweep, True),
-        ("lock_criteria", lock_criteria, LockCriteria, True),
-    ]
-    for name, value, kind, optional in expected:
-        if optional and value is None:
-            continue
-        if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else ", ".join(k.__name__ for k in kind)
-            raise ValueError(f"{name} = {value!r} must be a {names}")
-
 
 def _detector_setup(detector, resonators, network, discrete, h, scalars, params):
+    scalars[K.S_KIND] = detector.kind
     if isinstance(detector, IdealDetector | LorentzianSlopeDetector):
         scalars[K.S_NOISE_SIGMA] = detector.noise_m
         scalars[K.S_QUANT_STEP] = detector.quantisation_step_m
@@ -638,9 +601,10 @@ def dither_path_response(network: ThermalNetwork, discrete, dither_period_steps:
     )
 
 
-def _plan_start(
-    resonators, grid, network, sampled, rasic, pmax, strategy, assignment, initial_heater_power_w
-):
+def _start(resonators, grid, network, inputs, strategy, assignment, pmax):
+    """Channel and starting heater power of every ring without acquisition: the given
+    assignment at 0 W, or the static tuning plan of the rings and lasers as they stand at
+    t = 0 (ambient and ASIC offsets included), clipped to the heater range."""
     shape = resonators.shape
     if assignment is not None:
         channel = np.asarray(assignment)
@@ -648,37 +612,24 @@ def _plan_start(
             raise ValueError(f"assignment must be an integer array of shape {shape}")
         if channel.min() < 0 or channel.max() >= grid.size:
             raise ValueError(f"assignment values must be channel indices 0 … {grid.size - 1}")
-        channel = channel.astype(np.int64)
-        plan_power = None
-    else:
-        # Resonances and lasers as they stand at t = 0 (ambient and ASIC offsets included).
-        warm = resonators.cold_resonance_m + resonators.thermal_shift_m_per_k * (
-            sampled.ambient_k[0] + rasic * sampled.asic_heat_w[0]
-        )
-        plan = plan_tuning(
-            warm,
-            fsr_m=resonators.fsr_m,
-            channel_wavelength_m=grid + sampled.laser_shift_m[0],
-            tuning_efficiency_m_per_w=network.tuning_efficiency_m_per_w(
-                resonators.thermal_shift_m_per_k
-            ),
-            max_heater_power_w=pmax,
-            strategy=strategy,
-            crosstalk_fraction=network.crosstalk_fraction,
-            alias_guard_m=0.0,
-        )
-        channel = plan.assignment
-        plan_power = plan.heater_power_w
-    if initial_heater_power_w is not None:
-        power = np.broadcast_to(
-            check_range("initial_heater_power_w", initial_heater_power_w, low=0.0, high=pmax),
-            shape,
-        )
-    elif plan_power is not None:
-        power = plan_power
-    else:
-        power = np.zeros(shape)
-    return channel, np.clip(power, 0.0, pmax)
+        return channel.astype(np.int64), np.zeros(shape)
+    rasic = inputs.params[:, K.P_RASIC]
+    warm = resonators.cold_resonance_m + resonators.thermal_shift_m_per_k * (
+        inputs.ambient_k[0] + rasic * inputs.asic_heat_w[0]
+    )
+    plan = plan_tuning(
+        warm,
+        fsr_m=resonators.fsr_m,
+        channel_wavelength_m=grid + inputs.laser_shift_m[0],
+        tuning_efficiency_m_per_w=network.tuning_efficiency_m_per_w(
+            resonators.thermal_shift_m_per_k
+        ),
+        max_heater_power_w=pmax,
+        strategy=strategy,
+        crosstalk_fraction=network.crosstalk_fraction,
+        alias_guard_m=0.0,
+    )
+    return plan.assignment, np.clip(plan.heater_power_w, 0.0, pmax)
 
 
 def _equilibrium(state, network, power):
@@ -689,38 +640,13 @@ def _equilibrium(state, network, power):
     state[:, K.X_M1] = state[:, K.X_M2] = mutual
 
 
-def _acquire(
-    acquisition,
-    n_sweep,
-    h,
-    scalars,
-    params,
-    grid,
-    offsets,
-    coefficients,
-    sampled,
-    state,
-    network,
-    engine,
-):
+def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
+    """Record-then-match start-up: sweep every heater, record each ring's channels, assign."""
+    params, scalars = inputs.params, inputs.scalars
     n_banks, _, n_rings = params.shape
     best_drop = np.zeros((n_banks, n_rings, grid.size))
     best_power = np.zeros((n_banks, n_rings, grid.size))
-    sweep = K.sweep_banks if engine == "numba" else _loop_reference.sweep_banks_reference
-    sweep(
-        n_sweep,
-        scalars,
-        params,
-        grid,
-        offsets,
-        coefficients,
-        sampled.ambient_k,
-        sampled.asic_heat_w,
-        sampled.laser_shift_m,
-        state,
-        best_drop,
-        best_power,
-    )
+    sweep(n_sweep, inputs, grid, state, best_drop, best_power)
     # The ramp rises by P_max/(n_sweep - 1) per step; a path with poles τ1, τ2 lags a ramp by
     # τ1 + τ2, so the resonance is seen that much power too late.
     rate = scalars[K.S_PMAX] / max(n_sweep - 1, 1)
@@ -733,49 +659,36 @@ def _acquire(
     )
     found = np.take_along_axis(seen, channel[:, :, None], axis=2)[:, :, 0]
     start = np.take_along_axis(recorded, channel[:, :, None], axis=2)[:, :, 0]
-    channel = np.where(found, channel, -1)
-    return channel, np.where(found, start, 0.0)
+    return np.where(found, channel, -1), np.where(found, start, 0.0)
 
 
-def _run(setup: _Setup, n_steps: int, rng: np.random.Generator, engine: str) -> LockingResult:
-    s, p, st = setup.scalars, setup.params, setup.state
-    n_banks, _, n_rings = p.shape
-    kernel = K.lock_banks if engine == "numba" else _loop_reference.lock_banks_reference
-    if s[K.S_NOISE_SIGMA] > 0.0:
+def _run(lock, inputs, state, n_steps: int, rng: np.random.Generator) -> None:
+    """Advance the loop ``n_steps`` steps in place, with detector noise drawn in chunks."""
+    n_banks, _, n_rings = inputs.params.shape
+    if inputs.scalars[K.S_NOISE_SIGMA] > 0.0:
         chunk = max(1, _NOISE_CHUNK // (n_banks * n_rings))
         workers = numba.get_num_threads()
         chunks = noise_chunks(rng, n_banks, n_rings, n_steps, chunk, workers)
     else:
         chunks = [(0, n_steps, np.zeros(0))]
     for k0, k1, noise in chunks:
-        kernel(
-            k0,
-            k1,
-            s,
-            p,
-            setup.offsets,
-            setup.coefficients,
-            setup.ambient_k,
-            setup.asic_heat_w,
-            setup.laser_shift_m,
-            noise,
-            st,
-            setup.buffer,
-            setup.traces,
-        )
-    h = setup.sample_period_s
+        lock(k0, k1, inputs, noise, state)
+
+
+def _result(loop_state, *, n_steps, decimation, sample_period_s, **fields) -> LockingResult:
+    """The :class:`LockingResult` of a finished run (lock statistics from the state)."""
+    st, traces = loop_state.state, loop_state.traces
+    h = sample_period_s
     count = st[:, K.STAT_N]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, st[:, K.STAT_SUM] / count, np.nan)
         variance = np.where(count > 0, st[:, K.STAT_SUM2] / count - mean * mean, np.nan)
     t_lock = st[:, K.T_LOCK]
-    traces = setup.traces
     return LockingResult(
-        time_s=np.arange(traces.shape[3]) * setup.decimation * h,
+        time_s=np.arange(traces.shape[3]) * decimation * h,
         detuning_m=traces[:, K.TR_DETUNING],  # views: each ring's trace is contiguous
         heater_power_w=traces[:, K.TR_HEATER],
         error_m=traces[:, K.TR_ERROR],
-        assignment=setup.assignment,
         locked=st[:, K.LOCKED] == 1.0,
         time_to_lock_s=np.where(t_lock >= 0.0, t_lock * h, np.nan),
         lock_loss_count=st[:, K.N_LOSS].astype(np.int64),
@@ -785,14 +698,14 @@ def _run(setup: _Setup, n_steps: int, rng: np.random.Generator, engine: str) -> 
         residual_samples=count.astype(np.int64),
         mean_heater_power_w=st[:, K.POWER_SUM] / n_steps,
         final_heater_power_w=st[:, K.U_APPLIED].copy(),
-        fwhm_m=setup.fwhm_m,
         sample_period_s=h,
-        acquisition_duration_s=setup.n_sweep * h,
+        **fields,
     )
 
 
 __all__ = [
-    "ENGINES",
+    "DETECTORS",
+    "LOOP_ENGINES",
     "AcquisitionSweep",
     "LockCriteria",
     "LockingResult",

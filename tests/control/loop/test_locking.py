@@ -125,10 +125,14 @@ def test_unheated_states_are_flushed_to_zero_not_left_subnormal(n_banks, monkeyp
     the smallest subnormal a·x rounds back to x (a = e^{-h/τ} > ½), so without the flush they
     would stay subnormal (and slow every vector operation touching them). Both engines, with
     fewer banks than a lane group and with a partial group, flush the same states to 0."""
-    setups = []
+    states = []  # the loop state of each engine's run, after it
     run = loop._run
     monkeypatch.setattr(
-        loop, "_run", lambda setup, *args: setups.append(setup) or run(setup, *args)
+        loop,
+        "_run",
+        lambda lock, inputs, state, *args: (
+            states.append(state.state) or run(lock, inputs, state, *args)
+        ),
     )
     resonators, grid, network, controller = bank(n_banks, 4, seed=2, blue_m=0.5e-9)
     # 20 K in 1 ms: the rings end ≈ 0.75 nm red of their lasers, beyond what cooling could fix.
@@ -144,11 +148,11 @@ def test_unheated_states_are_flushed_to_zero_not_left_subnormal(n_banks, monkeyp
     }
     results = [simulate_locking(resonators, grid, engine=e, **kwargs) for e in ("numba", "numpy")]
     assert np.all(results[0].final_heater_power_w == 0.0)
-    for setup in setups:
-        states = setup.state[:, list(K.FLUSHED)]
-        assert not np.any((states != 0.0) & (np.abs(states) < K.DBL_MIN))
-        assert np.all(setup.state[:, [K.X_S1, K.X_S2]] == 0.0)
-    np.testing.assert_array_equal(setups[0].state, setups[1].state)
+    for state in states:
+        flushed = state[:, list(K.FLUSHED)]
+        assert not np.any((flushed != 0.0) & (np.abs(flushed) < K.DBL_MIN))
+        assert np.all(state[:, [K.X_S1, K.X_S2]] == 0.0)
+    np.testing.assert_array_equal(states[0], states[1])
 
 
 def test_flush_keeps_normal_values_and_nan():
