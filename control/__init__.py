@@ -31,6 +31,8 @@ from cposim.control.core.lazy import lazy_exports
 
 _CATALOGUE = {
     "heater": (
+        "DEFAULT_MAX_POWER_W",
+        "DEFAULT_RESISTANCE_OHM",
         "DRIVE_MODES",
         "HeaterDriver",
         "quantise_power",

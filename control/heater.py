@@ -10,6 +10,7 @@ the closed-loop kernels use exactly this level set and this rounding.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,19 @@ from cposim.control.core.validation import check_choice, check_integer, check_ra
 
 DRIVE_MODES = ("voltage", "current")
 """Allowed :attr:`HeaterDriver.drive` values."""
+
+DEFAULT_MAX_POWER_W = 44.8e-3
+"""The one default heater limit of cposim, W: a tuning range of half an FSR (8.95 nm for the
+default 3.6 µm ring) at 0.2 nm/mW. Half an FSR with channel arbitration is the range of
+Choi & Stojanović, arXiv:2411.14810 (2024), and of WDMSim; 0.2 nm/mW is inside the published
+0.1 nm/mW (TiN over a ring; Zhang et al., Photonics Res. 10(4), 1127 (2022)) … 2.06 nm/mW
+(doped-silicon heater in a 4 µm disk; Atabaki et al., Opt. Express 21(13), 15706 (2013)).
+:class:`HeaterDriver`'s default full scale delivers exactly this, and the yield engine's
+``tuning.max_heater_power_w`` defaults to it."""
+
+DEFAULT_RESISTANCE_OHM = 500.0
+"""Default heater resistance, Ω: an *assumption* typical of TiN or doped-silicon ring heaters
+(hundreds of ohms)."""
 
 
 def quantise_power(power_w, max_power_w: float, levels: int) -> np.ndarray:
@@ -54,32 +68,30 @@ class HeaterDriver:
     Parameters
     ----------
     resistance_ohm : float
-        Heater resistance at the reference temperature, Ω (> 0). Default 500 Ω: an
-        *assumption* typical of TiN or doped-silicon ring heaters (hundreds of ohms).
+        Heater resistance at the reference temperature, Ω (> 0). Default
+        :data:`DEFAULT_RESISTANCE_OHM` (500 Ω, assumption).
     resistance_tcr_per_k : float
         Temperature coefficient of resistance α, 1/K (≥ -0.01, ≤ 0.01). Default 0 (constant
         resistance); metal heaters have a few 1e-3 /K (*assumption*, TiN ≈ 1e-3 /K).
     drive : {"voltage", "current"}
         What the DAC sets. Default "voltage".
     full_scale_voltage_v : float
-        Largest drive voltage, V (> 0); used when ``drive == "voltage"``. Default 5.0 V, an
-        *assumption*: with 500 Ω this gives 50 mW. A tuning range of FSR/2 ≈ 8.95 nm at
-        0.2 nm/mW needs 44.8 mW (REFERENCE.md default link: 0.2 nm/mW, tuning range FSR/2;
-        the yield engine's ``max_heater_power_w`` default); the rest (≈ 10 %) is margin for
-        ambient drift.
+        Largest drive voltage, V (> 0); used when ``drive == "voltage"``. Default
+        ``√(P·R)`` ≈ 4.73 V, which delivers :data:`DEFAULT_MAX_POWER_W` into the default
+        resistance.
     full_scale_current_a : float
-        Largest drive current, A (> 0); used when ``drive == "current"``. Default 1e-2 A
-        (50 mW into 500 Ω, same reasoning).
+        Largest drive current, A (> 0); used when ``drive == "current"``. Default ``√(P/R)``
+        ≈ 9.47 mA (the same power).
     dac_bits : int
         DAC resolution in bits (1 … 24), or 0 for an ideal continuous driver. Default 12, an
         *assumption* (common for heater DACs).
     """
 
-    resistance_ohm: float = 500.0
+    resistance_ohm: float = DEFAULT_RESISTANCE_OHM
     resistance_tcr_per_k: float = 0.0
     drive: str = "voltage"
-    full_scale_voltage_v: float = 5.0
-    full_scale_current_a: float = 1e-2
+    full_scale_voltage_v: float = math.sqrt(DEFAULT_MAX_POWER_W * DEFAULT_RESISTANCE_OHM)
+    full_scale_current_a: float = math.sqrt(DEFAULT_MAX_POWER_W / DEFAULT_RESISTANCE_OHM)
     dac_bits: int = 12
 
     def __post_init__(self):
@@ -91,6 +103,40 @@ class HeaterDriver:
         if isinstance(self.dac_bits, bool) or not isinstance(self.dac_bits, int | np.integer):
             raise ValueError(f"dac_bits = {self.dac_bits!r} must be an integer (0 … 24)")
         check_range("dac_bits", self.dac_bits, low=0, high=24)
+
+    @classmethod
+    def with_max_power(
+        cls,
+        max_power_w: float,
+        *,
+        resistance_ohm: float = DEFAULT_RESISTANCE_OHM,
+        drive: str = "voltage",
+        dac_bits: int = 12,
+    ) -> HeaterDriver:
+        """The driver whose full scale delivers ``max_power_w`` into ``resistance_ohm``.
+
+        Parameters
+        ----------
+        max_power_w : float
+            Largest heater power at the reference resistance, W (> 0).
+        resistance_ohm : float
+            Heater resistance, Ω (> 0).
+        drive : {"voltage", "current"}
+            What the DAC sets.
+        dac_bits : int
+            DAC resolution in bits (0 … 24; 0 is an ideal driver).
+        """
+        power = float(check_range("max_power_w", max_power_w, low=0.0, low_inclusive=False))
+        resistance = float(
+            check_range("resistance_ohm", resistance_ohm, low=0.0, low_inclusive=False)
+        )
+        return cls(
+            resistance_ohm=resistance,
+            drive=drive,
+            full_scale_voltage_v=math.sqrt(power * resistance),
+            full_scale_current_a=math.sqrt(power / resistance),
+            dac_bits=dac_bits,
+        )
 
     @property
     def max_power_w(self) -> float:
@@ -161,6 +207,8 @@ class HeaterDriver:
 
 
 __all__ = [
+    "DEFAULT_MAX_POWER_W",
+    "DEFAULT_RESISTANCE_OHM",
     "DRIVE_MODES",
     "HeaterDriver",
     "quantise_power",

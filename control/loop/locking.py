@@ -601,7 +601,7 @@ def dither_path_response(network: ThermalNetwork, discrete, dither_period_steps:
     )
 
 
-def _start(resonators, grid, network, inputs, strategy, assignment, pmax):
+def _start(resonators, grid, network, inputs, strategy, assignment, max_heater_power_w):
     """Channel and starting heater power of every ring without acquisition: the given
     assignment at 0 W, or the static tuning plan of the rings and lasers as they stand at
     t = 0 (ambient and ASIC offsets included), clipped to the heater range."""
@@ -624,12 +624,12 @@ def _start(resonators, grid, network, inputs, strategy, assignment, pmax):
         tuning_efficiency_m_per_w=network.tuning_efficiency_m_per_w(
             resonators.thermal_shift_m_per_k
         ),
-        max_heater_power_w=pmax,
+        max_heater_power_w=max_heater_power_w,
         strategy=strategy,
         crosstalk_fraction=network.crosstalk_fraction,
         alias_guard_m=0.0,
     )
-    return plan.assignment, np.clip(plan.heater_power_w, 0.0, pmax)
+    return plan.assignment, np.clip(plan.heater_power_w, 0.0, max_heater_power_w)
 
 
 def _equilibrium(state, network, power):

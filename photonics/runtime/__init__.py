@@ -19,10 +19,9 @@ _CATALOGUE = {
         "to_toml",
     ),
     "batch": (
-        "CONFIG",
         "FORMAT_VERSION",
-        "MANIFEST",
-        "PARTS",
+        "RUN_FILES",
+        "RunFiles",
         "Chunk",
         "RunDirectory",
         "execute",

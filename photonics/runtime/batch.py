@@ -38,9 +38,37 @@ import numpy as np
 from cposim.photonics.runtime.progress import progress_bar
 from cposim.photonics.runtime.toml import ConfigError
 
-MANIFEST = "manifest.json"
-CONFIG = "config.toml"
-PARTS = "parts"
+
+@dataclass(frozen=True, kw_only=True)
+class RunFiles:
+    """The names of everything a run directory holds, defined here once.
+
+    Parameters
+    ----------
+    manifest : str
+        Checksums and row counts of the finished parts (JSON).
+    config : str
+        The study's configuration, as run (its hash is in the manifest).
+    parts : str
+        Folder of the Parquet parts, one per chunk.
+    summary_json : str
+        Yields, intervals and failure breakdown (JSON), written by the report.
+    summary_text : str
+        The same summary as text.
+    plot_suffix : str
+        Suffix of each report plot, named after its kind (``pareto.png`` …).
+    """
+
+    manifest: str = "manifest.json"
+    config: str = "config.toml"
+    parts: str = "parts"
+    summary_json: str = "summary.json"
+    summary_text: str = "summary.txt"
+    plot_suffix: str = ".png"
+
+
+RUN_FILES = RunFiles()
+"""File and folder names of a run directory."""
 FORMAT_VERSION = 1
 
 
@@ -70,7 +98,7 @@ class Chunk:
     @property
     def filename(self) -> str:
         """Part file name relative to the run directory."""
-        return f"{PARTS}/chunk-{self.index:06d}.parquet"
+        return f"{RUN_FILES.parts}/chunk-{self.index:06d}.parquet"
 
 
 def plan_chunks(n_wafers: int, wafers_per_chunk: int) -> list[Chunk]:
@@ -117,7 +145,7 @@ class RunDirectory:
     @property
     def manifest_path(self) -> Path:
         """Path of ``manifest.json``."""
-        return self.path / MANIFEST
+        return self.path / RUN_FILES.manifest
 
     def exists(self) -> bool:
         """Whether the directory already holds a run (a manifest)."""
@@ -128,7 +156,9 @@ class RunDirectory:
         try:
             return json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"{str(self.path)!r} holds no cposim run (no {MANIFEST})") from None
+            raise ConfigError(
+                f"{str(self.path)!r} holds no cposim run (no {RUN_FILES.manifest})"
+            ) from None
         except json.JSONDecodeError as error:
             raise ConfigError(f"{self.manifest_path} is damaged: {error}") from None
 
@@ -181,8 +211,8 @@ class RunDirectory:
                 f"{str(self.path)!r} exists and is not empty but holds no cposim run; "
                 "choose another --out directory (nothing was overwritten)"
             )
-        (self.path / PARTS).mkdir(parents=True, exist_ok=True)
-        _atomic_write_bytes(self.path / CONFIG, config_text.encode("utf-8"))
+        (self.path / RUN_FILES.parts).mkdir(parents=True, exist_ok=True)
+        _atomic_write_bytes(self.path / RUN_FILES.config, config_text.encode("utf-8"))
         manifest = {
             "format_version": FORMAT_VERSION,
             "cposim_version": package_version(),
@@ -204,12 +234,14 @@ class RunDirectory:
             The run's manifest.
         """
         try:
-            text = (self.path / CONFIG).read_text(encoding="utf-8")
+            text = (self.path / RUN_FILES.config).read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError(f"{str(self.path)!r} has a manifest but no {CONFIG}") from None
+            raise ConfigError(
+                f"{str(self.path)!r} has a manifest but no {RUN_FILES.config}"
+            ) from None
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != manifest["config_sha256"]:
             raise ConfigError(
-                f"{self.path / CONFIG} was changed since the run started (its SHA-256 no "
+                f"{self.path / RUN_FILES.config} was changed since the run started (its SHA-256 no "
                 "longer matches the manifest); refusing to resume. Start a new run with "
                 "the edited file instead"
             )
@@ -433,12 +465,11 @@ def _sha256_file(path: Path) -> str:
 
 
 __all__ = [
-    "CONFIG",
     "FORMAT_VERSION",
-    "MANIFEST",
-    "PARTS",
+    "RUN_FILES",
     "Chunk",
     "RunDirectory",
+    "RunFiles",
     "execute",
     "package_version",
     "plan_chunks",

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from cposim.control.core.validation import check_range
+from cposim.photonics.runtime.batch import RUN_FILES
 
 SCENARIOS = ("untested", "known-good-engine", "known-good-engine + rework")
 """Assembly flows, in display order."""
@@ -122,7 +123,7 @@ def read_yield_run(directory) -> YieldRunSummary:
     ValueError
         When it is not JSON, lacks a key of :data:`SUMMARY_KEYS` or holds a value out of range.
     """
-    path = Path(directory) / "summary.json"
+    path = Path(directory) / RUN_FILES.summary_json
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist; is {directory} a finished yield run?")
     try:

@@ -244,9 +244,9 @@ def simulate_asic_load_step(
     n_banks, n_rings = switch.n_optical_engines, channel.size
     network = ThermalNetwork.banded(n_rings)
     thermal_shift = ResonatorArrays(cold_resonance_m=channel).thermal_shift_m_per_k[0]
-    p_max = step.heater.max_power_w
+    max_heater_power_w = step.heater.max_power_w
     design_rise_k = (
-        step.heater_bias_fraction * p_max * network.resistance_k_per_w.sum(axis=1)
+        step.heater_bias_fraction * max_heater_power_w * network.resistance_k_per_w.sum(axis=1)
         + step.asic_resistance_k_per_w * step.initial_asic_power_w
     )
     spread = rng.normal(0.0, step.resonance_spread_m, size=(n_banks, n_rings))
@@ -254,7 +254,9 @@ def simulate_asic_load_step(
     needed_rise_k = (channel - cold) / thermal_shift - (
         step.asic_resistance_k_per_w * step.initial_asic_power_w
     )
-    start = np.clip(np.linalg.solve(network.resistance_k_per_w, needed_rise_k.T).T, 0.0, p_max)
+    start = np.clip(
+        np.linalg.solve(network.resistance_k_per_w, needed_rise_k.T).T, 0.0, max_heater_power_w
+    )
     controller = PIDController.lambda_tuned(
         plant_gain_m_per_w=float(network.tuning_efficiency_m_per_w(thermal_shift)[0]),
         time_constant_s=network.time_constant_s,

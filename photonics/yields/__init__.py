@@ -51,8 +51,6 @@ _CATALOGUE = {
         "binomial_interval",
     ),
     "run": (
-        "SUMMARY_JSON",
-        "SUMMARY_TEXT",
         "format_summary",
         "load_study",
         "resume_study",

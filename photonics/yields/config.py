@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from cposim.control.core.validation import check_integer, check_range
+from cposim.control.heater import DEFAULT_MAX_POWER_W, HeaterDriver
 from cposim.photonics.devices.modulator import RingModulator
 from cposim.photonics.devices.ring import Ring
 from cposim.photonics.fab.variation import VariationModel
@@ -121,8 +122,9 @@ class TuningSettings:
         Resonance red shift per heater watt, m/W (> 0). Default 2e-7 (0.2 nm/mW, REFERENCE.md
         default link, inside 0.1-2.06 nm/mW of Zhang 2022 / Atabaki 2013).
     max_heater_power_w : float
-        Largest heater power per ring, W (> 0). Default 44.8e-3: a tuning range of FSR/2 ≈
-        8.95 nm at 0.2 nm/mW (REFERENCE.md default link, WDMSim; arXiv 2411.14810).
+        Largest heater power per ring, W (> 0): the study's heater limit, from which
+        :attr:`heater` is derived. Default
+        :data:`cposim.control.heater.DEFAULT_MAX_POWER_W` (44.8 mW: FSR/2 at 0.2 nm/mW).
     bank_power_budget_w : float
         Largest total heater power of one bank, W (> 0; inf for none). Default inf.
     neighbour_crosstalk : float
@@ -149,7 +151,7 @@ class TuningSettings:
 
     strategy: Literal["ordered", "barrel", "free"] = "barrel"
     tuning_efficiency_m_per_w: float = 2e-7
-    max_heater_power_w: float = 44.8e-3
+    max_heater_power_w: float = DEFAULT_MAX_POWER_W
     bank_power_budget_w: float = math.inf
     neighbour_crosstalk: float = 0.05
     design_offset_m: float = -1.12e-9
@@ -185,6 +187,12 @@ class TuningSettings:
         )
         if self.alias_guard_m is not None:
             check_range("alias_guard_m", self.alias_guard_m, low=0.0, high=1e-7)
+
+    @property
+    def heater(self) -> HeaterDriver:
+        """The heater driver whose full scale is :attr:`max_heater_power_w` (default
+        resistance and DAC of :class:`~cposim.control.heater.HeaterDriver`)."""
+        return HeaterDriver.with_max_power(self.max_heater_power_w)
 
     def crosstalk_matrix(self, n_rings: int) -> np.ndarray:
         """Thermal crosstalk matrix ``X`` of a bank (diagonal 1, neighbours c, next c²).

@@ -142,13 +142,13 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         + tuning.laser_drift_m_per_k * tuning.laser_temperature_range_k
     )
     swing_power_w = float(swing_m / tuning.tuning_efficiency_m_per_w)
-    plan_power_w = tuning.max_heater_power_w - swing_power_w
+    plan_max_heater_power_w = tuning.max_heater_power_w - swing_power_w
     budget_w = tuning.bank_power_budget_w - n_channels * swing_power_w
     banks_cold = cold.reshape(-1, n_channels)
     n_banks = banks_cold.shape[0]
     fsr = np.where(is_tx, tx.pop("fsr_m"), rx.pop("fsr_m"))
-    if plan_power_w <= 0.0 or budget_w <= 0.0:
-        mode = np.full(n_banks, 1 if plan_power_w <= 0.0 else 2, dtype=np.int8)
+    if plan_max_heater_power_w <= 0.0 or budget_w <= 0.0:
+        mode = np.full(n_banks, 1 if plan_max_heater_power_w <= 0.0 else 2, dtype=np.int8)
         assignment = np.tile(np.arange(n_channels), (n_banks, 1))
         heater_w = np.full((n_banks, n_channels), np.nan)
     else:
@@ -157,7 +157,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
             fsr_m=np.broadcast_to(fsr, cold.shape).reshape(-1, n_channels),
             channel_wavelength_m=grid,
             tuning_efficiency_m_per_w=tuning.tuning_efficiency_m_per_w,
-            max_heater_power_w=plan_power_w,
+            max_heater_power_w=plan_max_heater_power_w,
             strategy=tuning.strategy,
             crosstalk_fraction=tuning.crosstalk_matrix(n_channels),
             total_power_budget_w=budget_w,

@@ -22,9 +22,6 @@ from cposim.photonics.yields.config import YieldConfig
 from cposim.photonics.yields.engine import simulate_wafers
 from cposim.photonics.yields.result import PLOT_KINDS, YieldResult
 
-SUMMARY_JSON = "summary.json"
-SUMMARY_TEXT = "summary.txt"
-
 
 def simulate(config: YieldConfig) -> YieldResult:
     """Run the whole study in this process and return the result (no files written).
@@ -101,7 +98,7 @@ def resume_study(
     run = batch.RunDirectory(out_dir)
     manifest = run.read_manifest()
     run.check_config_unchanged(manifest)
-    config = from_mapping(YieldConfig, load_toml(Path(out_dir) / batch.CONFIG))
+    config = from_mapping(YieldConfig, load_toml(Path(out_dir) / batch.RUN_FILES.config))
     return _execute(run, manifest, config, workers, scheduler, progress, None)
 
 
@@ -115,7 +112,7 @@ def load_study(out_dir) -> YieldResult:
     """
     run = batch.RunDirectory(out_dir)
     manifest = run.read_manifest()
-    config = from_mapping(YieldConfig, load_toml(Path(out_dir) / batch.CONFIG))
+    config = from_mapping(YieldConfig, load_toml(Path(out_dir) / batch.RUN_FILES.config))
     return YieldResult(table=run.read_table(manifest).to_pandas(), config=config)
 
 
@@ -133,12 +130,12 @@ def write_report(result: YieldResult, out_dir) -> list[Path]:
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [out / SUMMARY_JSON, out / SUMMARY_TEXT]
+    written = [out / batch.RUN_FILES.summary_json, out / batch.RUN_FILES.summary_text]
     written[0].write_text(json.dumps(result.summary(), indent=1) + "\n", encoding="utf-8")
     written[1].write_text(format_summary(result) + "\n", encoding="utf-8")
     for kind in PLOT_KINDS:
         ax = result.plot(kind=kind)
-        path = out / f"{kind}.png"
+        path = out / f"{kind}{batch.RUN_FILES.plot_suffix}"
         ax.figure.savefig(path, dpi=110)
         plt.close(ax.figure)
         written.append(path)
@@ -199,8 +196,6 @@ def _execute(run, manifest, config, workers, scheduler, progress, stop_after_chu
 
 
 __all__ = [
-    "SUMMARY_JSON",
-    "SUMMARY_TEXT",
     "format_summary",
     "load_study",
     "resume_study",

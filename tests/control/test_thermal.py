@@ -7,7 +7,7 @@ import numba
 import numpy as np
 import pytest
 
-from cposim.control.heater import HeaterDriver, quantise_power
+from cposim.control.heater import DEFAULT_MAX_POWER_W, HeaterDriver, quantise_power
 from cposim.control.loop import _kernels as lock_kernels
 from cposim.control.loop.locking import ResonatorArrays
 from cposim.control.thermal import CoarseSamplingWarning, Disturbance, ThermalNetwork, path_zoh
@@ -174,11 +174,12 @@ def test_heater_driver_levels_quantisation_and_temperature_coefficient():
 
 
 def test_default_heater_reaches_half_an_fsr():
-    """REFERENCE.md default link: tuning range FSR/2 (17.9 nm/2 = 8.95 nm) at 0.2 nm/mW, i.e.
-    44.8 mW (the yield engine's default); both drive modes give the same full scale."""
+    """Tuning range FSR/2 (17.9 nm/2 = 8.95 nm) at 0.2 nm/mW, i.e. 44.8 mW: the one default
+    heater limit, which the default driver delivers in both drive modes."""
     tuning = float(ThermalNetwork.banded(4).tuning_efficiency_m_per_w(63e-12)[0])
     assert tuning == pytest.approx(0.2e-6, rel=0.01)
     for drive in ("voltage", "current"):
         pmax = HeaterDriver(drive=drive).max_power_w
-        assert pmax == pytest.approx(50e-3, rel=1e-12)
+        assert pmax == pytest.approx(DEFAULT_MAX_POWER_W, rel=1e-12)
+        assert DEFAULT_MAX_POWER_W == 44.8e-3
         assert pmax * 0.2e-6 >= 0.5 * ResonatorArrays(cold_resonance_m=[1.3e-6]).fsr_m[0, 0]

@@ -43,3 +43,15 @@ def test_modulator_ring_must_be_all_pass():
 
     with pytest.raises(ValueError, match="modulator_ring must be a single all-pass ring"):
         YieldConfig(modulator_ring=Ring())
+
+
+def test_the_heater_limit_has_one_definition():
+    """The yield study's heater limit is the control library's default heater, and the driver
+    it derives delivers exactly that limit."""
+    from cposim.control.heater import DEFAULT_MAX_POWER_W, HeaterDriver
+    from cposim.photonics.yields.config import TuningSettings
+
+    tuning = TuningSettings()
+    assert tuning.max_heater_power_w == DEFAULT_MAX_POWER_W == HeaterDriver().max_power_w
+    narrow = TuningSettings(max_heater_power_w=0.03)
+    assert narrow.heater.max_power_w == pytest.approx(0.03, rel=1e-12)
