@@ -16,8 +16,8 @@ of controller gains serve them all.
 - :class:`PowerMaximumTracker`: perturb-and-observe hill climbing on the photodiode power; a
   control law of its own (it moves the heater directly, without a PI/PID controller).
 
-The drop power is the Lorentzian ``T0/(1 + (2δ/FWHM)²)`` (Bahadori et al., JLT 2016;
-REFERENCE.md E); neighbouring channels' tails are neglected (channel spacing ≫ FWHM).
+The drop power is the Lorentzian ``T0/(1 + (2δ/FWHM)²)`` (Bahadori et al., J. Lightwave
+Technol. 2016); neighbouring channels' tails are neglected (channel spacing ≫ FWHM).
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ import numpy as np
 from cposim.control.core.validation import check_integer, check_range
 
 TIA_NOISE_DENSITY_A_PER_RTHZ = 17e-12
-"""Input-referred TIA noise density, A/√Hz: 16.9 pA/√Hz of a published 16 nm FinFET TIA
-(REFERENCE.md E)."""
+"""Input-referred TIA noise density, A/√Hz: 16.9 pA/√Hz of the 16 nm FinFET TIA of Patel,
+Sharif-Bakhtiar & Chan Carusone, "A 112-Gb/s −8.2-dBm sensitivity 4-PAM linear TIA in 16-nm
+CMOS with co-packaged photodiodes", IEEE JSSC (2023), doi:10.1109/JSSC.2022.3218558."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,11 +86,11 @@ class MonitorPhotodiode:
     ----------
     peak_current_a : float
         Photocurrent with the ring exactly on resonance, A (> 0). Default 100 µA, an
-        *assumption*: ≈ 0.1 mW reaching the monitor at 1 A/W (REFERENCE.md default link).
+        *assumption*: ≈ 0.1 mW reaching the monitor at 1 A/W (also an assumption).
     noise_density_a_per_rthz : float
-        Input-referred current noise density, A/√Hz (≥ 0). Default 17 pA/√Hz (16 nm TIA,
-        REFERENCE.md E). The rms noise per sample is ``density·√(1/(2h))`` (white over the
-        Nyquist band of the sample period ``h``).
+        Input-referred current noise density, A/√Hz (≥ 0). Default 17 pA/√Hz (16.9 pA/√Hz
+        of the 16 nm FinFET TIA of Patel et al., IEEE JSSC 2023). The rms noise per sample is
+        ``density·√(1/(2h))`` (white over the Nyquist band of the sample period ``h``).
     adc_bits : int
         ADC resolution in bits (0 = no quantisation, else 1 … 24). Default 10 (*assumption*).
     adc_full_scale_a : float, optional

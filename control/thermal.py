@@ -28,12 +28,14 @@ import scipy.signal
 from cposim.control.core.validation import as_float_array, check_integer, check_range
 
 DEFAULT_SELF_RESISTANCE_K_PER_W = 0.2e-9 / 1e-3 / 63e-12
-"""Self thermal resistance, K/W (≈ 3175): the REFERENCE.md default heater efficiency 0.2 nm/mW
-divided by the default dλ/dT 63 pm/K."""
+"""Self thermal resistance, K/W (≈ 3175): the default heater efficiency 0.2 nm/mW (inside the
+published 0.1–2.06 nm/mW range: Zhang et al., Photonics Res. 10(4), 1127 (2022); Atabaki et al.,
+Opt. Express 21(13), 15706 (2013)) divided by the default dλ/dT 63 pm/K (estimated with a mode
+solver, an assumption to calibrate against your process)."""
 
 DEFAULT_TIME_CONSTANT_S = 4e-6
 """Heater thermal time constant, s: ≈ 4 µs for a metal heater (Atabaki et al., Opt. Express
-18(17) 18312 (2010); REFERENCE.md B)."""
+18(17), 18312 (2010))."""
 
 DEFAULT_DECAY_LENGTH_M = 11e-6
 """Crosstalk decay length of the distance model, m: an *assumption* giving ≈ 10 % mutual
@@ -475,8 +477,8 @@ class Disturbance:
     ambient_step_time_s : float
         Time of the step, s (≥ 0). Default 0.
     ambient_ramp_k_per_s : float
-        Slope of an ambient ramp, K/s. Default 0. A 60 K swing (arXiv 2409.06604;
-        REFERENCE.md D) over 10 ms is 6000 K/s.
+        Slope of an ambient ramp, K/s. Default 0. A 60 K swing (arXiv:2409.06604)
+        over 10 ms is 6000 K/s.
     ambient_ramp_start_s, ambient_ramp_stop_s : float
         The ramp runs between these times, s (0 ≤ start ≤ stop; stop may be inf).
     ambient_sine_amplitude_k : float
@@ -495,8 +497,8 @@ class Disturbance:
     asic_second_time_constant_s : float
         Second pole of the ASIC path, s (≥ 0). Default 0.
     laser_drift_m_per_k : float
-        Laser wavelength drift per kelvin of ambient change, m/K. Default 0.09 nm/K (DFB
-        datasheet range 0.08–0.10 nm/K, REFERENCE.md B); use 0 for a temperature-stabilised
+        Laser wavelength drift per kelvin of ambient change, m/K. Default 0.09 nm/K (inside
+        the common DFB-laser datasheet range 0.08–0.10 nm/K); use 0 for a temperature-stabilised
         laser.
     """
 

@@ -16,12 +16,13 @@ crosstalk stays inside a bank). Each sample period ``h`` the loop
 5. advances the thermal network by one exact zero-order-hold step.
 
 Start-up (optional :class:`AcquisitionSweep`) follows "record-then-match" (Choi & Stojanović,
-arXiv 2411.14810; REFERENCE.md D): every heater sweeps 0 → P_max while the drop response to
-each channel is recorded, the heater power at each channel's peak is corrected for the thermal
-lag of the ramp (``rate·(τ1 + τ2)``), channels are assigned (ordered, barrel or free, on the
-recorded powers), and each heater jumps to its recorded power and settles before the loop
-closes (bumpless). Without a sweep the loop starts from a static tuning plan computed from the
-true cold resonances (:func:`cposim.control.tuning.plan.plan_tuning`), in thermal equilibrium.
+arXiv:2411.14810 (2024); WDMSim, github.com/wdmsim/wdm-simulator): every heater sweeps
+0 → P_max while the drop response to each channel is recorded, the heater power at each
+channel's peak is corrected for the thermal lag of the ramp (``rate·(τ1 + τ2)``), channels are
+assigned (ordered, barrel or free, on the recorded powers), and each heater jumps to its
+recorded power and settles before the loop closes (bumpless). Without a sweep the loop starts
+from a static tuning plan computed from the true cold resonances
+(:func:`cposim.control.tuning.plan.plan_tuning`), in thermal equilibrium.
 Assumptions: during the sweep each channel is identifiable (lasers lit one at a time or
 pilot-toned), the sweep records noise-free responses, and the tails of other channels are
 neglected while locked (channel spacing ≫ FWHM).
@@ -72,12 +73,13 @@ class ResonatorArrays:
         Resonance wavelength with the heater off at the reference temperature, m (any order).
     fwhm_m : float or array_like
         Resonance full width at half maximum, m (> 0). Default 0.325 nm (loaded Q ≈ 4000 at
-        1300 nm, REFERENCE.md default link).
+        1300 nm, consistent with Zhang et al., Photonics Res. 10(4), 1127 (2022)).
     drop_peak : float or array_like
         Drop-port transmission on resonance, 0 < T0 ≤ 1 (scales the monitor photocurrent).
-        Default 0.8 (≈ 1 dB drop loss, REFERENCE.md default link).
+        Default 0.8 (≈ 1 dB drop loss, an assumption).
     thermal_shift_m_per_k : float or array_like
-        Resonance shift per kelvin, m/K (> 0). Default 63 pm/K (REFERENCE.md B, estimated).
+        Resonance shift per kelvin, m/K (> 0). Default 63 pm/K (estimated with a
+        mode solver, an assumption to calibrate against your process).
     fsr_m : float or array_like
         Free spectral range, m (> 0). Default 17.9 nm (≈ 8 × 400 GHz, WDMSim rule).
     """
@@ -129,7 +131,7 @@ class LockCriteria:
     ----------
     max_error_fraction_of_fwhm : float
         Largest |error| (detector output, m) as a fraction of the FWHM (> 0, ≤ 1). Default
-        0.1, the REFERENCE.md lock-accuracy target (≤ FWHM/10).
+        0.1, the lock-accuracy target (≤ FWHM/10), a design assumption.
     min_drop_fraction : float
         Smallest monitor power as a fraction of its on-resonance value (0 … 1). Default 0.9:
         the ring is then within FWHM/6 of its laser (``1/(1 + (2δ/FWHM)²) ≥ 0.9``), whatever

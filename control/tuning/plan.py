@@ -12,11 +12,11 @@ feasible power exists for that assignment. Strategies:
 
 - ``"ordered"``: ring i takes channel i (sequential tuning);
 - ``"barrel"``: ring i takes channel ``(i + s) mod C`` for a common rotation s (the "thermal
-  tuning with bit reshuffle" of DSENT, REFERENCE.md D). Rotations are tried in order of
-  preference — fewest rings out of heater range, then the smallest largest own-heater power,
-  then the least total (with FSR = C·spacing all rotations need about the same total power) —
-  and the first one that stays feasible after the crosstalk solve and the budget is taken. A
-  rotation that needs almost no tuning can fail through crosstalk (neighbours' heat
+  tuning with bit reshuffle" of DSENT, MIT, OpticalLinkBackendTx model). Rotations are tried in
+  order of preference — fewest rings out of heater range, then the smallest largest own-heater
+  power, then the least total (with FSR = C·spacing all rotations need about the same total
+  power) — and the first one that stays feasible after the crosstalk solve and the budget is
+  taken. A rotation that needs almost no tuning can fail through crosstalk (neighbours' heat
   over-shifts a ring that needs ≈ 0 shift: negative power), while the next rotation works;
 - ``"free"``: any one-to-one assignment, the one with the least total own-heater power
   (Hungarian algorithm; reference: :func:`scipy.optimize.linear_sum_assignment`). With FSR

@@ -38,16 +38,17 @@ class EvanescentCoupler:
         κ² at the reference gap and width (0 < κ² < 1). Default 0.05: the coupling of the default
         :class:`~cposim.photonics.devices.ring.Ring` (loaded Q ≈ 4000).
     reference_width_m : float
-        Waveguide width, metres, at the reference point (> 0). Default 400e-9 (REFERENCE.md B,
-        400×220 nm strip).
+        Waveguide width, metres, at the reference point (> 0). Default 400e-9 (400×220 nm
+        strip of the default ring).
     wavelength_m : float
         Wavelength in metres. Default 1300.05e-9 (CW-WDM MSA grid centre).
     neff_reference : float
         Mode effective index at the reference width (> cladding index). Default 2.60
-        (REFERENCE.md B, *estimated*).
+        (*estimated* with a mode solver, an assumption to calibrate against your process).
     dneff_dwidth_per_m : float
-        dn_eff/dw in 1/m. Default 1.906e6, from dλ/dw ≈ 0.59 nm/nm (REFERENCE.md C, *estimated*)
-        through dλ/dw = λ·(dn_eff/dw)/n_g with n_g = 4.2 at 1300 nm.
+        dn_eff/dw in 1/m. Default 1.906e6, from dλ/dw ≈ 0.59 nm/nm (*estimated* with a mode
+        solver, an assumption to calibrate against your process) through
+        dλ/dw = λ·(dn_eff/dw)/n_g with n_g = 4.2 at 1300 nm.
     cladding_index : float
         Cladding refractive index (≥ 1). Default 1.4468, fused silica at 1.31 µm (Malitson,
         J. Opt. Soc. Am. 55, 1205 (1965)).

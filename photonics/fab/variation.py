@@ -242,11 +242,12 @@ class VariationModel:
         Consecutive wafer indices sharing a lot offset (≥ 1). Default 25, the standard
         25-wafer lot/FOUP.
     dlambda_dwidth : float
-        First-order resonance sensitivity to width, m/m (nm/nm). Default 0.59 (REFERENCE.md C,
-        400×220 nm strip at 1310 nm, *estimated* by a mode solver).
+        First-order resonance sensitivity to width, m/m (nm/nm). Default 0.59 (400×220 nm
+        strip at 1310 nm, *estimated* with a mode solver, an assumption to calibrate against your
+        process).
     dlambda_dthickness : float
-        First-order resonance sensitivity to thickness, m/m. Default 0.96 (REFERENCE.md C,
-        *estimated*).
+        First-order resonance sensitivity to thickness, m/m. Default 0.96 (*estimated* with a
+        mode solver, an assumption to calibrate against your process).
     d2lambda_dwidth2_per_m : float
         Second derivative of the resonance with width, 1/m. Default -2.4e6 (*assumption*:
         the width sensitivity falls by ≈ 0.24 nm/nm per 100 nm of width as the mode becomes
@@ -364,20 +365,22 @@ class VariationModel:
 def preset(name: str) -> VariationModel:
     """A named variation model: ``"typical"`` or ``"pessimistic"``.
 
-    ``"typical"`` — a mature 300 mm SOI line, calibrated to Zortman et al., Opt. Express 18,
-    23598 (2010) (REFERENCE.md C: resonances within 1 THz across a wafer and 105 GHz within a
-    die, thickness dominating). Thickness: lot and wafer σ 1 nm, bowl 2 nm, tilt 1 nm, field
-    σ 0.8 nm with a 30 mm Gaussian correlation (SOI thickness varies slowly); width: lot and
-    wafer σ 1 nm, field σ 0.5 nm with the 4.5 mm Gaussian correlation of the UBC layout-aware
-    model (Lu et al. 2017; simphony defaults; REFERENCE.md C), local σ 0.1 nm; gap: wafer and
+    ``"typical"`` — a mature 300 mm SOI line, calibrated to Zortman et al., Opt. Express 18(23),
+    23598 (2010) (resonances within 1 THz across a wafer and 105 GHz within a die, thickness
+    dominating; see also Chrostowski & Hochberg, Silicon Photonics Design, ch. 11). Thickness:
+    lot and wafer σ 1 nm, bowl 2 nm, tilt 1 nm, field σ 0.8 nm with a 30 mm Gaussian
+    correlation (SOI thickness varies slowly); width: lot and wafer σ 1 nm, field σ 0.5 nm with
+    the 4.5 mm Gaussian correlation of the UBC layout-aware model (Lu et al. 2017; Jhoja et al.,
+    Opt. Express 28(6), 7799 (2020); simphony 0.6 defaults), local σ 0.1 nm; gap: wafer and
     field σ 2 nm (4.5 mm), local σ 1 nm. The level split is an *assumption*; the totals
     reproduce the Zortman spreads in order of magnitude (tested).
 
-    ``"pessimistic"`` — the WDMSim envelope (REFERENCE.md C: local ±2 nm, global ±15 nm of
-    resonance, uniform) on top of the UBC/simphony fields (σ_w 5 nm, σ_t 2 nm, 4.5 mm,
-    Gaussian). The uniform ranges are matched in variance by Gaussian levels: local width σ
-    ``2 nm/√3/0.59 = 1.96 nm``; thickness lot and wafer σ 5.83 nm each so that lot + wafer +
-    fields give a global resonance σ of ``15 nm/√3 = 8.66 nm``; gap field σ 5 nm, local 2 nm.
+    ``"pessimistic"`` — the WDMSim envelope (github.com/wdmsim/wdm-simulator: local ±2 nm,
+    global ±15 nm of resonance, uniform) on top of the UBC/simphony fields (σ_w 5 nm, σ_t 2 nm,
+    4.5 mm, Gaussian). The uniform ranges are matched in variance by Gaussian levels: local
+    width σ ``2 nm/√3/0.59 = 1.96 nm``; thickness lot and wafer σ 5.83 nm each so that lot +
+    wafer + fields give a global resonance σ of ``15 nm/√3 = 8.66 nm``; gap field σ 5 nm, local
+    2 nm.
 
     Parameters
     ----------

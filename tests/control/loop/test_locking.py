@@ -195,9 +195,9 @@ np.save(r"{tmp_path / "out.npy"}", r.detuning_m)
 
 @pytest.mark.parametrize("name", ["lorentzian", "dither"])
 def test_bank_locks_and_tracks_a_60_k_ambient_ramp(name):
-    """16 rings with crosstalk follow a 60 K ramp (arXiv 2409.06604, REFERENCE.md D) while the
-    lasers drift 0.09 nm/K: every ring stays locked, residual |δ| below FWHM/10 (the
-    REFERENCE.md lock-accuracy target). Default detectors: 17 pA/√Hz TIA, 10-bit ADC."""
+    """16 rings with crosstalk follow a 60 K ramp (arXiv:2409.06604) while the lasers drift
+    0.09 nm/K: every ring stays locked, residual |δ| below FWHM/10 (the lock-accuracy target, a
+    design assumption). Default detectors: 17 pA/√Hz TIA, 10-bit ADC."""
     resonators, grid, network, controller = bank(1, 16, seed=11)
     # Fast ramps for a short test: 60 K in 4 ms (Lorentzian) and in 16 ms (dither: its
     # one-period lock-in average slows the loop, so a ramp leaves a larger following error).

@@ -169,7 +169,7 @@ def test_fsr_matches_closed_form_and_resonance_spacing():
 
 
 def test_fsr_of_default_ring_is_eight_channel_spacings():
-    # REFERENCE.md default link: FSR ≈ 8 × 400 GHz ≈ 17.9 nm at 1300 nm.
+    # WDMSim rule (github.com/wdmsim/wdm-simulator): FSR ≈ 8 × 400 GHz ≈ 17.9 nm at 1300 nm.
     assert Ring().fsr_m(1300.05e-9) == pytest.approx(17.9e-9, rel=0.01)
 
 
