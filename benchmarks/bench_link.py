@@ -31,10 +31,10 @@ def random_lanes(params: LinkParameters, n_links: int, rng: np.random.Generator)
     shape = (n_links, params.grid.n_channels)
     return {
         "modulator_detuning_m": rng.normal(0.0, 10e-12, shape),
-        "modulator_fwhm_m": params.modulator.fwhm_m * rng.uniform(0.9, 1.1, shape),
+        "modulator_fwhm_m": params.operating_point.fwhm_m * rng.uniform(0.9, 1.1, shape),
         "modulator_extinction_db": rng.uniform(8.0, 12.0, shape),
         "demux_detuning_m": rng.normal(0.0, 30e-12, shape),
-        "demux_fwhm_m": params.demux.fwhm_m * rng.uniform(0.9, 1.1, shape),
+        "demux_fwhm_m": params.demux_airy.fwhm_m * rng.uniform(0.9, 1.1, shape),
         "demux_drop_loss_db": rng.uniform(0.8, 1.2, shape),
         "demux_extinction_db": rng.uniform(15.0, 25.0, shape),
         "laser_power_dbm": params.laser_power_dbm + rng.uniform(-1.0, 1.0, shape),

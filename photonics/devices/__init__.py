@@ -23,6 +23,8 @@ _CATALOGUE = {
     ),
     "coupler": ("EvanescentCoupler",),
     "lorentzian": (
+        "airy_coefficient",
+        "airy_fwhm_m",
         "lorentzian_dip",
         "lorentzian_peak",
     ),

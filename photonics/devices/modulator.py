@@ -27,12 +27,13 @@ insertion loss and extinction ratio.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import optimize
 
 from cposim.control.core.validation import check_choice, check_range
-from cposim.photonics.devices.lorentzian import lorentzian_dip
+from cposim.photonics.devices.lorentzian import airy_coefficient, airy_fwhm_m, lorentzian_dip
 from cposim.photonics.devices.ring import WAVELENGTH_RANGE_M, Ring
 from cposim.photonics.units import SPEED_OF_LIGHT_M_PER_S
 
@@ -129,12 +130,21 @@ def level_metrics(transmissions) -> dict[str, np.ndarray]:
         }
 
 
+OPERATING_POINT_ORIGINS = ("device", "datasheet")
+"""Where a :class:`ModulatorOperatingPoint` comes from: a :class:`RingModulator` evaluated at its
+bias, or a datasheet's insertion loss and extinction ratio (an assumption the user types in)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModulatorOperatingPoint:
-    """A biased ring modulator as a periodic Lorentzian with fixed level shifts.
+    """A biased ring modulator in the Airy form the link's lane kernel consumes.
 
-    This is what :mod:`cposim.photonics.link` consumes: per lane, the lock error adds to
-    ``bias_detuning_m`` and the lane's own FWHM and extinction replace the nominal ones.
+    Level ``k`` transmits ``1 - D/(1 + F·sin²(π·(c_k + ε/FSR)))`` with ``c_k`` its round-trip
+    phase from resonance in cycles (:attr:`level_phase_cycles`), ``ε`` the lane's lock error,
+    ``D = 1 - T_min`` from :attr:`extinction_db` and ``F`` from the linewidth
+    (:func:`~cposim.photonics.devices.lorentzian.airy_coefficient`). Built by
+    :meth:`RingModulator.operating_point` (exact for that ring: ``origin = "device"``) or by
+    :meth:`from_il_er` from datasheet values (``origin = "datasheet"``, an assumption).
 
     Parameters
     ----------
@@ -147,29 +157,33 @@ class ModulatorOperatingPoint:
         Resonance shift of each drive level relative to the lowest one, metres; starts at 0,
         strictly increasing, one entry per level.
     fwhm_m : float
-        Resonance FWHM, metres (> 0). Default 2.654e-10, the default :class:`RingModulator`
-        ring (loaded Q ≈ 4900, REFERENCE.md default link "loaded Q ≈ 4000").
+        Airy linewidth of the resonance, metres (> 0).
     extinction_db : float
-        Depth of the through-port dip on resonance, ``-10·log10(T_min)``, dB (> 0). Default
-        9.66 dB, the default :class:`RingModulator` ring.
+        Depth of the through-port dip on resonance, ``-10·log10(T_min)``, dB (> 0).
     fsr_m : float
-        Free spectral range, metres (> 0). Default 17.91e-9 (REFERENCE.md default link: FSR ≈
-        8 × 400 GHz spacing).
+        Free spectral range: the resonance shift that advances the round-trip phase by one
+        cycle at the laser, metres (> 0).
     wavelength_m : float
-        Laser wavelength, metres. Default 1300.05e-9 (CW-WDM MSA grid centre, REFERENCE.md B).
+        Laser wavelength, metres.
     rc_bandwidth_hz : float
-        Junction RC bandwidth ``1/(2π·R·C)``, Hz (> 0). Default 106.1e9 from the default
-        :class:`RingModulator` (20 fF, 75 Ω; assumption).
+        Junction RC bandwidth ``1/(2π·R·C)``, Hz (> 0).
+    level_phase_cycles : tuple of float or None
+        Round-trip phase of each level minus its resonance order, cycles, ascending; ``None``
+        takes ``(bias + shift_k)/FSR`` (the Airy form in the detuning itself).
+    origin : {"device", "datasheet"}
+        What produced it (shown in reports). Default "datasheet".
     """
 
     modulation: str = "pam4"
     bias_detuning_m: float
     level_shifts_m: tuple[float, ...]
-    fwhm_m: float = 2.654e-10
-    extinction_db: float = 9.66
-    fsr_m: float = 17.91e-9
-    wavelength_m: float = 1300.05e-9
-    rc_bandwidth_hz: float = 106.1e9
+    fwhm_m: float
+    extinction_db: float
+    fsr_m: float
+    wavelength_m: float
+    rc_bandwidth_hz: float
+    level_phase_cycles: tuple[float, ...] | None = None
+    origin: str = "datasheet"
 
     def __post_init__(self):
         levels = modulation_levels(self.modulation)
@@ -188,68 +202,76 @@ class ModulatorOperatingPoint:
             "wavelength_m", self.wavelength_m, low=WAVELENGTH_RANGE_M[0], high=WAVELENGTH_RANGE_M[1]
         )
         check_range("rc_bandwidth_hz", self.rc_bandwidth_hz, low=0.0, low_inclusive=False)
+        check_choice("origin", self.origin, OPERATING_POINT_ORIGINS)
+        if self.level_phase_cycles is None:
+            cycles = (self.bias_detuning_m + shifts) / self.fsr_m
+        else:
+            cycles = check_range("level_phase_cycles", self.level_phase_cycles, low=-0.5, high=0.5)
+            if cycles.shape != (levels,) or np.any(np.diff(cycles) <= 0.0):
+                raise ValueError(
+                    f"level_phase_cycles = {tuple(cycles.tolist())} must hold {levels} "
+                    "strictly increasing phases"
+                )
+        object.__setattr__(self, "level_phase_cycles", tuple(float(c) for c in cycles))
 
     @classmethod
     def from_il_er(
         cls,
         *,
-        insertion_loss_db: float = 3.0,
-        extinction_ratio_db: float = 5.0,
+        insertion_loss_db: float,
+        extinction_ratio_db: float,
         modulation: str = "pam4",
-        fwhm_m: float = 2.654e-10,
-        extinction_db: float = 9.66,
-        fsr_m: float = 17.91e-9,
-        wavelength_m: float = 1300.05e-9,
-        rc_bandwidth_hz: float = 106.1e9,
+        ring_modulator: RingModulator | None = None,
     ) -> ModulatorOperatingPoint:
-        """Operating point that reproduces a datasheet IL and ER with equally spaced levels.
+        """Datasheet mode: the operating point that reproduces a stated IL and ER with equally
+        spaced levels, on the ring of ``ring_modulator`` (an *assumption* the user types in).
 
         The levels are ``T_k`` equally spaced between ``T_0 = 2T̄/(r+1)`` and ``T_{M-1} =
         2T̄·r/(r+1)`` (``T̄ = 10^(-IL/10)``, ``r`` the linear ER), i.e. ideally pre-distorted;
-        each is placed on the blue side of the periodic Lorentzian by inverting
+        each is placed on the blue side of the ring's Airy dip by inverting
         :func:`lorentzian_dip`.
 
         Parameters
         ----------
         insertion_loss_db : float
-            Average-power insertion loss, dB (> 0). Default 3 dB (REFERENCE.md default link,
-            assumption).
+            Average-power insertion loss, dB (> 0).
         extinction_ratio_db : float
-            Extinction ratio, dB (> 0). Default 5 dB (REFERENCE.md default link, assumption
-            above the 3.5 dB DR4 floor).
-        modulation, fwhm_m, extinction_db, fsr_m, wavelength_m, rc_bandwidth_hz
-            As for the class (units m, dB, m, m, Hz).
+            Extinction ratio, dB (> 0).
+        modulation : str
+            ``"nrz"`` or ``"pam4"``.
+        ring_modulator : RingModulator, optional
+            Supplies the ring (linewidth, extinction, FSR), laser wavelength and RC bandwidth;
+            default :class:`RingModulator`.
         """
         levels = modulation_levels(modulation)
         check_range("insertion_loss_db", insertion_loss_db, low=0.0, low_inclusive=False)
         check_range("extinction_ratio_db", extinction_ratio_db, low=0.0, low_inclusive=False)
-        check_range("extinction_db", extinction_db, low=0.0, high=100.0, low_inclusive=False)
+        device = (ring_modulator or RingModulator()).operating_point()
         ratio = 10.0 ** (extinction_ratio_db / 10.0)
         mean = 10.0 ** (-insertion_loss_db / 10.0)
         low, high = 2.0 * mean / (ratio + 1.0), 2.0 * mean * ratio / (ratio + 1.0)
-        t_min = 10.0 ** (-extinction_db / 10.0)
+        t_min = device.min_transmission
         if low <= t_min or high >= 1.0:
             raise ValueError(
                 f"insertion_loss_db = {insertion_loss_db} and extinction_ratio_db = "
                 f"{extinction_ratio_db} need levels from {low:.4g} to {high:.4g}, outside what a "
-                f"ring with extinction_db = {extinction_db} reaches ({t_min:.4g} to 1); lower "
-                "the ER or raise the IL or the ring extinction"
+                f"ring with extinction_db = {device.extinction_db:.4g} reaches ({t_min:.4g} to "
+                "1); lower the ER or raise the IL or the ring extinction"
             )
         targets = np.linspace(low, high, levels)
-        finesse_term = 2.0 * fsr_m / (np.pi * fwhm_m)
-        sine = np.sqrt((1.0 - t_min) / (1.0 - targets) - 1.0) / finesse_term
-        if np.any(sine > 1.0):
-            raise ValueError("fwhm_m is too wide for the requested levels (finesse below 2)")
-        detuning = fsr_m / np.pi * np.arcsin(sine)
+        coefficient = airy_coefficient(fwhm_m=device.fwhm_m, fsr_m=device.fsr_m)
+        sine = np.sqrt(((1.0 - t_min) / (1.0 - targets) - 1.0) / coefficient)
+        detuning = device.fsr_m / np.pi * np.arcsin(sine)
         return cls(
             modulation=modulation,
             bias_detuning_m=float(detuning[0]),
             level_shifts_m=tuple(detuning - detuning[0]),
-            fwhm_m=fwhm_m,
-            extinction_db=extinction_db,
-            fsr_m=fsr_m,
-            wavelength_m=wavelength_m,
-            rc_bandwidth_hz=rc_bandwidth_hz,
+            fwhm_m=device.fwhm_m,
+            extinction_db=device.extinction_db,
+            fsr_m=device.fsr_m,
+            wavelength_m=device.wavelength_m,
+            rc_bandwidth_hz=device.rc_bandwidth_hz,
+            origin="datasheet",
         )
 
     @property
@@ -272,6 +294,11 @@ class ModulatorOperatingPoint:
         """Combined bandwidth ``(f_photon^-2 + f_RC^-2)^(-1/2)``, Hz."""
         return (self.photon_bandwidth_hz**-2 + self.rc_bandwidth_hz**-2) ** -0.5
 
+    @property
+    def mid_level_detuning_m(self) -> float:
+        """Resonance minus laser at the mean drive level, metres (what a neighbour sees)."""
+        return self.bias_detuning_m + float(np.mean(self.level_shifts_m))
+
     def transmissions(self, detuning_error_m=0.0) -> np.ndarray:
         """Power transmission of each level (linear), shape ``error_shape + (levels,)``.
 
@@ -281,7 +308,7 @@ class ModulatorOperatingPoint:
             Resonance error added to the bias (e.g. residual lock error), metres.
         """
         error = check_range("detuning_error_m", detuning_error_m, low=-1e-6, high=1e-6)
-        detuning = self.bias_detuning_m + np.asarray(self.level_shifts_m) + error[..., None]
+        detuning = self.fsr_m * np.asarray(self.level_phase_cycles) + error[..., None]
         return lorentzian_dip(
             detuning, fwhm_m=self.fwhm_m, min_transmission=self.min_transmission, fsr_m=self.fsr_m
         )
@@ -309,27 +336,41 @@ class RingModulator:
     ----------
     ring : Ring
         The (single, all-pass) ring. Default: the default :class:`Ring` geometry (3.6 µm radius,
-        FSR ≈ 17.9 nm) with ``loss_db_per_m = 6000`` (intrinsic Q ≈ 14 600; assumption for a
+        FSR ≈ 17.9 nm) with ``loss_db_per_m = 6000`` (intrinsic Q ≈ 14 600; *assumption* for a
         doped pn-junction ring, roughly 3× the undoped filter loss) and ``power_coupling_in =
-        0.06`` (slightly over-coupled: loaded Q ≈ 4900, 9.7 dB extinction; REFERENCE.md
-        default link "loaded Q ≈ 4000").
+        0.06`` (slightly over-coupled: loaded Q ≈ 4900, photon-lifetime bandwidth ≈ 47 GHz,
+        9.7 dB dip): a linewidth that lets 100 GBd through, as the 50–55 GHz intrinsic EO
+        bandwidth of the 200G-class ring of Zhang et al., Photonics Res. 10(4), 1127 (2022)
+        does.
     wavelength_m : float
-        Laser (channel) wavelength, metres. Default 1300.05e-9 (CW-WDM MSA grid centre).
+        Laser (channel) wavelength, metres. Default 1300.05e-9 (centre of the CW-WDM MSA
+        O-band grid, rev 1.0, 2021).
     modulation : str
-        ``"nrz"`` or ``"pam4"``. Default ``"pam4"`` (200 Gb/s PAM4 lanes, REFERENCE.md A).
+        ``"nrz"`` or ``"pam4"``. Default ``"pam4"`` (200 Gb/s PAM4 per wavelength, NVIDIA
+        developer blog, "How industry collaboration fosters NVIDIA co-packaged optics", 2025).
     shift_model : str
         ``"linear"`` or ``"junction"`` (see the module docstring). Default ``"linear"``.
     efficiency_m_per_v : float
         Resonance red shift per volt of reverse bias (small-signal slope at 0 V), m/V (> 0).
-        Default 20e-12 (de Cea, Atabaki & Ram, Opt. Express 27(17) 2019; REFERENCE.md B).
+        Default 35e-12: the ``Δλ/V = λ²/(2·VπL·n_g)`` of a depletion ring with the
+        VπL = 0.825 V·cm of Zhang et al. (2022) at n_g 4.2 (derived; the 20 pm/V of de Cea,
+        Atabaki & Ram, "Power handling of silicon microring modulators", Opt. Express 27(17),
+        24274 (2019) is an energy-optimised ring, and MOSCAP rings reach ≈ 170 pm/V,
+        Gevorgyan et al., Photonics Res. 10(1), A1 (2022)). At 2 Vpp the levels span
+        ≈ 3.9 dB of extinction ratio at 4.6 dB insertion loss, as the 4.1 dB ER at 200 Gb/s
+        PAM4 of the co-designed driver and ring of Ma et al. (PMC13028943).
     built_in_voltage_v : float
         Junction built-in voltage, volts (> 0), used by ``"junction"``. Default 0.9 V:
         ``kT/q·ln(N_A·N_D/n_i²)`` for 1e18 cm⁻³ doping on both sides (assumption).
     reverse_bias_v : float
         DC reverse bias at the centre of the swing, volts. Default 1.0 V (assumption).
     drive_swing_vpp : float
-        Peak-to-peak drive swing, volts (> 0). Default 2.0 V (assumption; the lowest level
-        then sits at 0 V).
+        Peak-to-peak drive swing, volts (> 0). Default 2.5 V: the 100 Gb/s drive of "A
+        high-speed silicon ring modulator with a large working wavelength range", Electronics
+        13(15), 2890 (2024), the top of the 1 … 2.5 Vpp of published ring drivers (1 Vpp:
+        monolithic CMOS, Gevorgyan et al. 2022); *assumption* that a 3D-stacked CMOS driver
+        delivers it (push-pull). The levels then span ≈ 4.8 dB of extinction ratio at
+        4.6 dB insertion loss; at 2 Vpp the default DR lane has 1.9 dB of power margin.
     predistort : bool
         If True, PAM4 drive voltages are chosen so the optical levels are equally spaced (for
         any bias); otherwise the voltages are equally spaced.
@@ -340,8 +381,14 @@ class RingModulator:
         (assumption), so the RC bandwidth is ≈ 106 GHz.
     thermal_resistance_k_per_w : float
         Temperature rise of the ring per watt of absorbed optical power, K/W (> 0). Default
-        3175 K/W: assumption that light absorbed in the ring heats it as efficiently as its
-        heater, i.e. the REFERENCE.md default heater efficiency 0.2 nm/mW divided by 63 pm/K.
+        3175 K/W: *assumption* that light absorbed in the ring heats it as efficiently as its
+        heater, i.e. the default heater efficiency 0.2 nm/mW divided by 63 pm/K (a TiN heater
+        over a ring gives 0.1 nm/mW at 83 pm/K, ≈ 1200 K/W: Zhang et al. 2022; Shi et al.,
+        Open Physics 21, 20230138 (2023)).
+    bias_detuning_m : float or None
+        Resonance at the lowest drive level minus the laser wavelength at which the lock holds
+        the ring, metres (> 0: blue side); ``None`` takes the bias that maximises the smallest
+        eye (:meth:`optimise_bias`). Default None.
     heat_fraction : float
         Fraction of the power lost in the ring that becomes heat (0…1). Default 1.0 (loss in a
         doped ring is free-carrier absorption; scattering neglected; assumption).
@@ -359,15 +406,16 @@ class RingModulator:
     wavelength_m: float = 1300.05e-9
     modulation: str = "pam4"
     shift_model: str = "linear"
-    efficiency_m_per_v: float = 20e-12
+    efficiency_m_per_v: float = 35e-12
     built_in_voltage_v: float = 0.9
     reverse_bias_v: float = 1.0
-    drive_swing_vpp: float = 2.0
+    drive_swing_vpp: float = 2.5
     predistort: bool = False
     junction_capacitance_f: float = 20e-15
     series_resistance_ohm: float = 75.0
     thermal_resistance_k_per_w: float = 3175.0
     heat_fraction: float = 1.0
+    bias_detuning_m: float | None = None
 
     def __post_init__(self):
         if not isinstance(self.ring, Ring) or self.ring.shape != ():
@@ -419,6 +467,8 @@ class RingModulator:
             low_inclusive=False,
         )
         check_range("heat_fraction", self.heat_fraction, low=0.0, high=1.0)
+        if self.bias_detuning_m is not None:
+            check_range("bias_detuning_m", self.bias_detuning_m, low=-1e-6, high=1e-6)
 
     # ------------------------------------------------------------------------- ring quantities
     @property
@@ -599,28 +649,69 @@ class RingModulator:
         )
         return self.levels_at(bias_detuning_m=float(result.x))
 
-    def operating_point(self, *, bias_detuning_m: float) -> ModulatorOperatingPoint:
-        """Compact description of this modulator at a bias, for the link budget.
+    @cached_property
+    def bias_m(self) -> float:
+        """The bias the lock holds: :attr:`bias_detuning_m`, or the smallest-eye optimum
+        (:meth:`optimise_bias` with ``objective="eye"``, computed once), metres."""
+        if self.bias_detuning_m is not None:
+            return float(self.bias_detuning_m)
+        return self.optimise_bias(objective="eye").bias_detuning_m
+
+    def operating_point(self, *, bias_detuning_m: float | None = None) -> ModulatorOperatingPoint:
+        """This modulator at a bias in the Airy form of the link budget, exact for its ring.
+
+        Each level's round-trip phase from resonance (the ring at the equivalent temperature of
+        its drive voltage, :meth:`transmission`), the ring's coefficient of finesse
+        ``4x/(1 - x)²`` and dip ``d²/(1 - x)²`` make ``1 - D/(1 + F·sin²(π·c_k))`` equal
+        :meth:`transmission` at every level to rounding.
 
         Parameters
         ----------
-        bias_detuning_m : float
-            Resonance at the lowest drive voltage minus laser wavelength, metres.
+        bias_detuning_m : float, optional
+            Resonance at the lowest drive voltage minus laser wavelength, metres; default
+            :attr:`bias_m`.
         """
-        voltages = self.drive_voltages_v(bias_detuning_m=bias_detuning_m)
+        bias = self.bias_m if bias_detuning_m is None else float(bias_detuning_m)
+        voltages = self.drive_voltages_v(bias_detuning_m=bias)
         shifts = self.resonance_shift_m(voltages)
+        shifts = shifts - shifts[0]
+        delta_t = (self.wavelength_m + bias + shifts - self.cold_resonance_m) / (
+            self.thermal_shift_m_per_k
+        )
+        cycles = self.ring.round_trip_phase_cycles(self.wavelength_m, delta_t_k=delta_t)
+        cycles = cycles - np.round(cycles)
+        fsr = float(self.ring.fsr_m(self.wavelength_m, delta_t_k=delta_t[0]))
+        t_min = float(self.ring.through_on_resonance())
         return ModulatorOperatingPoint(
             modulation=self.modulation,
-            bias_detuning_m=float(bias_detuning_m),
-            level_shifts_m=tuple(shifts - shifts[0]),
-            fwhm_m=self.fwhm_m,
-            extinction_db=float(self.ring.extinction_ratio_db(self.wavelength_m)),
-            fsr_m=float(self.ring.fsr_m(self.wavelength_m)),
+            bias_detuning_m=bias,
+            level_shifts_m=tuple(shifts),
+            fwhm_m=float(airy_fwhm_m(self.ring.airy_coefficient(), fsr_m=fsr)),
+            extinction_db=float(-10.0 * np.log10(t_min)),
+            fsr_m=fsr,
             wavelength_m=self.wavelength_m,
             rc_bandwidth_hz=self.rc_bandwidth_hz,
+            level_phase_cycles=tuple(cycles),
+            origin="device",
         )
 
     # -------------------------------------------------------------------------- self-heating
+    def self_heating_at_lock(self, *, input_power_w) -> LockedSelfHeating:
+        """:func:`locked_self_heating` of this modulator at its bias.
+
+        Parameters
+        ----------
+        input_power_w : float or array_like
+            Optical power in the bus at the ring, W (≥ 0).
+        """
+        return locked_self_heating(
+            self.operating_point(),
+            input_power_w=input_power_w,
+            thermal_shift_m_per_k=self.thermal_shift_m_per_k,
+            thermal_resistance_k_per_w=self.thermal_resistance_k_per_w,
+            heat_fraction=self.heat_fraction,
+        )
+
     def self_heating_threshold_w(self) -> float:
         """Input power above which self-heating can be bistable (Lorentzian analytic), watts.
 
@@ -719,6 +810,93 @@ class RingModulator:
             stable=stable,
             threshold_w=self.self_heating_threshold_w(),
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockedSelfHeating:
+    """Steady self-heating of locked modulator rings (arrays broadcast over rings).
+
+    Parameters
+    ----------
+    absorbed_power_w : ndarray
+        Mean optical power turned into heat in the ring over the levels, W.
+    resonance_shift_m : ndarray
+        Red shift of the resonance from that heat, m; the heater supplies this much less.
+    stability : ndarray
+        ``1 - G·P·dA/dδ`` (dimensionless): > 0 where the locked point is thermally stable on
+        its own (always on the blue side), ≤ 0 where heating runs away (a failure).
+    """
+
+    absorbed_power_w: np.ndarray
+    resonance_shift_m: np.ndarray
+    stability: np.ndarray
+
+    @property
+    def stable(self) -> np.ndarray:
+        """True where the locked point is thermally stable (:attr:`stability` > 0)."""
+        return self.stability > 0.0
+
+
+def locked_self_heating(
+    operating_point: ModulatorOperatingPoint,
+    *,
+    input_power_w,
+    thermal_shift_m_per_k,
+    thermal_resistance_k_per_w,
+    heat_fraction,
+    fwhm_m=None,
+    extinction_db=None,
+) -> LockedSelfHeating:
+    """Self-heating of rings locked at ``operating_point`` (the symbols are far faster than the
+    ring's thermal time, so the ring sees the mean absorption over the levels).
+
+    With ``A(δ)`` the mean absorbed fraction ``D/(1 + F·sin²(π·(c_k + δ/FSR)))`` and
+    ``G = R_th·η·dλ/dT`` (m/W), the resonance sits ``G·P·A`` red of where the heater alone
+    puts it, and a small detuning grows by ``G·P·dA/dδ`` per unit: the point is stable while
+    ``1 - G·P·dA/dδ > 0``, which holds for every blue-side bias (``dA/dδ < 0``); the
+    bistable window of the unlocked ring (:meth:`RingModulator.self_heating`) lies on the red
+    side (de Cea et al., Opt. Express 27(17), 24274 (2019); Zheng et al., Opt. Express 20(10),
+    11478 (2012)).
+
+    Parameters
+    ----------
+    operating_point : ModulatorOperatingPoint
+        The levels (their phases) and the nominal ring.
+    input_power_w : float or array_like
+        Optical power in the bus at the ring, W (≥ 0).
+    thermal_shift_m_per_k : float
+        Resonance shift per kelvin, m/K (> 0).
+    thermal_resistance_k_per_w : float
+        Ring temperature rise per absorbed watt, K/W (> 0).
+    heat_fraction : float
+        Fraction of the lost power that becomes heat (0 … 1).
+    fwhm_m, extinction_db : float or array_like, optional
+        Each ring's own Airy linewidth (m) and dip depth (dB); default the operating point's.
+    """
+    power = check_range("input_power_w", input_power_w, low=0.0)
+    fwhm = np.asarray(operating_point.fwhm_m if fwhm_m is None else fwhm_m)
+    depth = 1.0 - 10.0 ** (
+        -np.asarray(operating_point.extinction_db if extinction_db is None else extinction_db)
+        / 10.0
+    )
+    coefficient = airy_coefficient(fwhm_m=fwhm, fsr_m=operating_point.fsr_m)[..., None]
+    phase = np.pi * np.asarray(operating_point.level_phase_cycles)
+    denominator = 1.0 + coefficient * np.sin(phase) ** 2
+    absorbed = (depth[..., None] / denominator).mean(axis=-1)
+    slope = (
+        -depth[..., None]
+        * coefficient
+        * np.sin(2.0 * phase)
+        * np.pi
+        / operating_point.fsr_m
+        / denominator**2
+    ).mean(axis=-1)
+    gain = thermal_resistance_k_per_w * heat_fraction * thermal_shift_m_per_k * power
+    return LockedSelfHeating(
+        absorbed_power_w=heat_fraction * power * absorbed,
+        resonance_shift_m=gain * absorbed,
+        stability=1.0 - gain * slope,
+    )
 
 
 def _score_or_nan(score, detuning, fallback=np.nan):
@@ -876,12 +1054,15 @@ class SelfHeatingSweep:
 __all__ = [
     "BISTABILITY_THRESHOLD",
     "MODULATION_LEVELS",
+    "OPERATING_POINT_ORIGINS",
     "SHIFT_MODELS",
+    "LockedSelfHeating",
     "ModulatorLevels",
     "ModulatorOperatingPoint",
     "RingModulator",
     "SelfHeatingSweep",
     "isi_penalty_db",
     "level_metrics",
+    "locked_self_heating",
     "modulation_levels",
 ]

@@ -35,38 +35,39 @@ _LN10_OVER_10 = np.log(10.0) / 10.0
 class Ring:
     """One microring or, when any field is an array, many rings (fields broadcast together).
 
-    Defaults describe the demultiplexer ring of cposim's default 8 λ × 200G link
-    (``../shared/REFERENCE.md``, "Suggested default link"): a 3.6 µm-radius, 400×220 nm silicon
-    strip ring in the O-band with FSR ≈ 17.9 nm (≈ 8 × 400 GHz channel spacing, the WDMSim rule),
-    loaded Q ≈ 4000 and ≈ 0.8 dB drop loss.
+    Defaults describe the demultiplexer ring of cposim's default 8 λ × 200G link: a 3.6 µm-radius,
+    400×220 nm silicon strip ring in the O-band with FSR ≈ 17.9 nm (≈ 8 × 400 GHz channel spacing,
+    the rule of WDMSim, github.com/wdmsim/wdm-simulator), loaded Q ≈ 4000 and ≈ 0.8 dB drop
+    loss.
 
     Parameters
     ----------
     radius_m : float or array_like
         Ring radius in metres (> 0, ≤ 1 cm). Default 3.6e-6 (FSR ≈ 8 × channel spacing at
-        ng 4.2; REFERENCE.md default link).
+        ng 4.2, the WDMSim rule, github.com/wdmsim/wdm-simulator).
     neff : float or array_like
         Effective index at ``wavelength0_m`` (≥ 1). Default 2.60, 400×220 nm strip at 1310 nm
-        (REFERENCE.md B, *estimated* by a mode solver; calibrate against your process).
+        (*estimated* with a mode solver, an assumption to calibrate against your process).
     ng : float or array_like
-        Group index (≥ 1). Default 4.20 (REFERENCE.md B, *estimated*).
+        Group index (≥ 1). Default 4.20 (*estimated* with a mode solver, an
+        assumption to calibrate against your process).
     wavelength0_m : float or array_like
         Wavelength at which ``neff`` is given, metres. Default 1300.05e-9, the centre of the
-        CW-WDM MSA O-band grid (REFERENCE.md B).
+        O-band grid of the CW-WDM MSA Technical Specification rev 1.0 (2021).
     loss_db_per_m : float or array_like
         Propagation loss of the ring waveguide in dB/m (≥ 0). Default 2000 dB/m (20 dB/cm): an
         *assumption* for a doped, tightly bent modulator/filter ring, giving intrinsic Q ≈ 44 000.
     power_coupling_in : float or array_like
         κ1², fraction of power crossing the input-bus coupler (0 < κ1² < 1). Default 0.05,
-        chosen with the drop coupling to give loaded Q ≈ 4000 (REFERENCE.md default link,
-        consistent with Zhang et al., Photonics Res. 10, 1127 (2022)).
+        chosen with the drop coupling to give loaded Q ≈ 4000 (consistent with
+        Zhang et al., Photonics Res. 10(4), 1127 (2022)).
     power_coupling_drop : float or array_like
         κ2², fraction of power crossing the drop-bus coupler (0 ≤ κ2² < 1; 0 is an all-pass
         ring). Default 0.05 (symmetric add-drop, see above).
     dneff_dt_per_k : float or array_like
         Thermo-optic coefficient of the mode, 1/K. Default 2.035e-4, which gives the
-        REFERENCE.md default dλ/dT = 63 pm/K at ng 4.2 (inside the measured 60-90 pm/K, APL 121,
-        261104 (2022)).
+        default dλ/dT = 63 pm/K at ng 4.2 (estimated with a mode solver, an assumption to
+        calibrate; inside the measured 60-90 pm/K, Appl. Phys. Lett. 121, 261104 (2022)).
     straight_length_m : float or array_like
         Length of each straight coupler section of a racetrack, metres (≥ 0); the round trip is
         ``2πR + 2·straight``. Default 0 (circular ring).
@@ -405,6 +406,27 @@ class Ring:
         t_min = mismatch**2 / one_minus_x**2
         with np.errstate(divide="ignore"):
             return np.broadcast_to(10.0 * np.log10(t_max / t_min), p.shape).copy()
+
+    def round_trip_phase_cycles(self, wavelength_m, *, delta_t_k=0.0):
+        """Round-trip phase ``n_eff(λ, ΔT)·L/λ`` in cycles (whole number on resonance).
+
+        Parameters
+        ----------
+        wavelength_m : float or array_like
+            Wavelength in metres; broadcasts with the ring shape.
+        delta_t_k : float or array_like
+            Ring temperature rise in kelvin.
+        """
+        lam = _check_wavelength("wavelength_m", wavelength_m)
+        shape, terms = self._phase_terms(delta_t_k)
+        return terms.p_m.reshape(shape) / lam - terms.q_cycles.reshape(shape)
+
+    def airy_coefficient(self):
+        """Coefficient of finesse ``F = 4x/(1 - x)²`` with ``x = r1·r2·a``: every port is an
+        Airy function of the phase, e.g. ``T = 1 - (1 - T_min)/(1 + F·sin²(φ/2))``
+        (dimensionless; :mod:`cposim.photonics.devices.lorentzian`)."""
+        x, one_minus_x, _, _ = self._coefficients()
+        return np.broadcast_to(4.0 * x / one_minus_x**2, self.shape).copy()
 
     def through_on_resonance(self):
         """Through-port power transmission exactly on resonance, ``d²/(1 - x)²`` (linear).

@@ -4,7 +4,7 @@
   :class:`ModulatorBank` and :class:`DemuxBank` spectra;
 - :mod:`~cposim.photonics.link.ber`: BER and q in closed form, sensitivities, cited thresholds;
 - :mod:`~cposim.photonics.link.parameters`: :class:`LinkParameters` (laser, banks, channel,
-  receiver) and :class:`DemuxRingSpec`;
+  receiver; the modulator a RingModulator, the demultiplexer a Ring);
 - :mod:`~cposim.photonics.link.budget`: :func:`evaluate_link`, the itemised budget of one link
   (:class:`LinkBudget`, a waterfall ``.plot()``), and the model it evaluates;
 - :mod:`~cposim.photonics.link.lanes`: :func:`evaluate_lanes`, the same model for 10^6 lanes at
@@ -28,11 +28,7 @@ _CATALOGUE = {
     ),
     "ber": (
         "DR4_SENSITIVITY_OMA_DBM",
-        "IMPLEMENTATION_PENALTY_DB",
         "KP4_BER_THRESHOLD",
-        "TIA_16NM_BANDWIDTH_HZ",
-        "TIA_16NM_NOISE_DENSITY_A_PER_SQRT_HZ",
-        "TIA_16NM_SENSITIVITY_OMA_DBM",
         "ber_from_q",
         "extinction_ratio_penalty_db",
         "noise_limited_sensitivity_oma_w",
@@ -40,7 +36,8 @@ _CATALOGUE = {
         "q_from_ber",
     ),
     "parameters": (
-        "DemuxRingSpec",
+        "SINGLE_POLE_NOISE_BANDWIDTH_RATIO",
+        "DemuxAiry",
         "LinkParameters",
     ),
     "budget": (

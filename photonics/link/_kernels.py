@@ -25,6 +25,7 @@ from cposim.control.core.vecmath import (
     erfcx_of_q_rows,
     exp_rows,
     log_rows,
+    sqrt,
 )
 
 PENALTY_NAMES = (
@@ -62,10 +63,11 @@ class LinkConstants(NamedTuple):
 
     channel_wavelength_m: np.ndarray
     """Channel wavelengths, shape (n_channels,), m."""
-    level_shifts_m: np.ndarray
-    """Modulator resonance shift of each level relative to the lowest, shape (levels,), m."""
-    bias_detuning_m: float
-    """Modulator resonance at the lowest level minus the laser, m."""
+    level_phase_cycles: np.ndarray
+    """Round-trip phase of the modulator at each level minus its resonance order, cycles,
+    shape (levels,) ascending: the level's transmission is ``1 - D/(1 + F·sin²(π·c))``."""
+    mid_level_detuning_m: float
+    """Modulator resonance minus laser at the mean level, m (for the pass-by tails)."""
     modulator_fsr_m: float
     demux_fsr_m: float
     has_demux: bool
@@ -77,9 +79,11 @@ class LinkConstants(NamedTuple):
     """Non-resonant transmission per ring passed, linear."""
     symbol_rate_baud: float
     rc_bandwidth_hz: float
+    receiver_bandwidth_hz: float
+    """3 dB bandwidth of photodiode and TIA, Hz (a pole in the ISI)."""
     responsivity_a_per_w: float
     thermal_noise_a: float
-    """Thermal noise current ``i_n·√B``, A RMS."""
+    """Thermal noise current ``i_n·√B_noise``, A RMS."""
     shot_coefficient_a: float
     """``2qB``, A."""
     rin_coefficient: float
@@ -89,6 +93,7 @@ class LinkConstants(NamedTuple):
     """``10^(-penalty/10)`` (< 1): divides the thermal noise."""
     ber_per_eye: float
     """``2/(M·log2 M)``: BER per unit of summed Q over the eyes."""
+    target_ber: float
     speed_of_light_m_per_s: float
 
 
@@ -101,6 +106,7 @@ class LaneOutputs(NamedTuple):
     received_oma_dbm: np.ndarray
     ber: np.ndarray
     margin_db: np.ndarray
+    q_margin_db: np.ndarray
     mux_pass_by_db: np.ndarray
     demux_pass_by_db: np.ndarray
     penalties_db: np.ndarray
@@ -112,7 +118,7 @@ class LaneOutputs(NamedTuple):
         is written by the kernel)."""
         shape = (n_links, n_channels)
         return cls(
-            *(np.empty(shape) for _ in range(6)),
+            *(np.empty(shape) for _ in range(7)),
             penalties_db=np.empty((*shape, _N_PEN)),
             dominant_penalty=np.empty(shape, dtype=np.int8),
         )
@@ -128,12 +134,12 @@ class _BlockConstants(NamedTuple):
     link_gain: float
     excess: float
     excess_tx: float
-    f2_mod: float
-    f2_dmx: float
+    quarter_inv_mod_fsr: float
+    quarter_inv_dmx_fsr: float
     half_inv_mod_fsr: float
     half_inv_dmx_fsr: float
     c_light: float
-    inv_rc2: float
+    inv_fixed2: float
     isi_rate: float
     responsivity: float
     var_thermal: float
@@ -144,6 +150,7 @@ class _BlockConstants(NamedTuple):
     log_q_target: float
     pen_impl: float
     has_demux: bool
+    log_target_sum: float
 
 
 class _Phases(NamedTuple):
@@ -169,21 +176,16 @@ class _Scratch(NamedTuple):
     q: np.ndarray
     logs: np.ndarray
     pen: np.ndarray
+    eyes: np.ndarray
+    """(5, m - 1, lanes): eye current ``R·E_k`` at the nominal laser power, and during the power
+    margin solve each eye's q, dq/dln s, log Q(q) and φ(q)/Q(q)."""
+    noise: np.ndarray
+    """(2, m, lanes): each level's σ(s) and s·dσ/ds during the power margin solve."""
 
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _TEN_OVER_LN10 = 10.0 / math.log(10.0)
 _LN2 = math.log(2.0)
-
-
-# ----------------------------------------------------------------- vectorisable exp, log, erfcx
-# libm's exp/log/erfc are opaque calls that stop LLVM from vectorising a loop, and at ~5-20 ns
-# each they dominated the old per-lane kernel. The helpers below work on whole scratch rows: the
-# integer parts of the argument reduction go through int64 views of float64 rows (a memory
-# bitcast), so every loop is plain arithmetic that vectorises, and the helpers also run unchanged
-# under NUMBA_DISABLE_JIT. Polynomials are evaluated as four interleaved Horner chains
-# (:func:`_polynomial`): without fastmath LLVM fuses no multiply-add, so one Horner chain costs a
-# multiply and an add of latency per degree and a long one left the vector units mostly idle.
 
 
 # ------------------------------------------------------------------------ equivalent q (q_eq)
@@ -210,6 +212,164 @@ def _halley_step(x, log_q, erfcx_value, target):
 def _log_qfunc_positive(x):
     """``log Q(x) = log(½·erfc(x/√2))`` for ``x > 0`` without underflow (scalar, libm log)."""
     return math.log(0.5 * erfcx(x * _SQRT1_2)) - 0.5 * x * x
+
+
+# ------------------------------------------------------------- optical power margin (laser scale)
+_POWER_FIXED = 3  # vectorised Newton steps; lanes not converged then continue one by one
+_POWER_MAX = 60
+_POWER_STEP_MAX = 3.0  # largest Newton step in ln s (13 dB)
+_POWER_T_MAX = 23.0  # ln s beyond which the lane is called unreachable (100 dB; RIN-limited)
+
+
+@jit(inline="always")
+def _safeguarded_step(x, g, slope, low, high):
+    """One step of Newton safeguarded by bisection on the decreasing ``g(ln s)``: the bracket
+    ``[low, high]`` (``g(low) > 0 > g(high)``, ±inf while unknown) shrinks to ``x``; the Newton
+    point is taken when it falls inside and within ±:data:`_POWER_STEP_MAX`, else the midpoint
+    of a closed bracket, else a step of ±:data:`_POWER_STEP_MAX` toward the root. Returns
+    ``(step, low, high)``."""
+    low = x if g > 0.0 else low
+    high = x if g <= 0.0 else high
+    newton = x - g / slope if slope < 0.0 else np.nan
+    if low < newton < high and abs(newton - x) <= _POWER_STEP_MAX:
+        target = newton
+    elif low > -np.inf and high < np.inf:
+        target = 0.5 * (low + high)
+    else:
+        target = x + (_POWER_STEP_MAX if g > 0.0 else -_POWER_STEP_MAX)
+    step = target - x
+    return step, low, high
+
+
+@jit(inline="always")
+def _level_noise(s, level, sig_gain, xt_avg, responsivity, var_thermal, shot_coeff, rin_coeff):
+    """σ(s) of one level at laser scale ``s`` and ``s·dσ/ds`` (thermal, shot with the
+    crosstalk's current, and RIN, as :func:`_sigma_rows`)."""
+    current = responsivity * sig_gain * level
+    shot = shot_coeff * (current + responsivity * xt_avg) * s
+    rin = rin_coeff * current * current * s * s
+    sigma = sqrt(var_thermal + shot + rin)
+    return sigma, (0.5 * shot + rin) / sigma
+
+
+@jit
+def _power_function(x, t, W, lev, eyes, consts):
+    """``g = ln Σ_k Q(q_k(s)) - ln(target/ber_scale)`` and ``dg/d ln s`` of lane ``t`` at
+    ``s = e^x`` (scalar; the vectorised :func:`_power_rows` is the same arithmetic in rows)."""
+    responsivity = consts.responsivity
+    s = math.exp(x)
+    m = lev.shape[0]
+    low, low_d = _level_noise(
+        s,
+        lev[0, t],
+        W[_SIG, t],
+        W[_XTA, t],
+        responsivity,
+        consts.var_thermal,
+        consts.shot_coeff,
+        consts.rin_coeff,
+    )
+    top = -np.inf
+    total = 0.0
+    weighted = 0.0
+    for k in range(m - 1):
+        high, high_d = _level_noise(
+            s,
+            lev[k + 1, t],
+            W[_SIG, t],
+            W[_XTA, t],
+            responsivity,
+            consts.var_thermal,
+            consts.shot_coeff,
+            consts.rin_coeff,
+        )
+        den = low + high
+        q = max(s * eyes[0, k, t] / den, 0.0)
+        dq = q * (1.0 - (low_d + high_d) / den)
+        scaled = erfcx(q * _SQRT1_2)
+        log_q = math.log(0.5 * scaled) - 0.5 * q * q
+        h = _SQRT_2_OVER_PI / scaled
+        if log_q > top:  # online log-sum-exp over the eyes
+            shrink = math.exp(top - log_q)
+            total = total * shrink + 1.0
+            weighted = weighted * shrink + h * dq
+            top = log_q
+        else:
+            e = math.exp(log_q - top)
+            total += e
+            weighted += e * h * dq
+        low, low_d = high, high_d
+    return top + math.log(total) - consts.log_target_sum, -weighted / total
+
+
+@jit(inline="always")
+def _power_rows(pt, W, lev, eyes, noise, consts):
+    """One Newton step of the power-margin solve for every lane of the block, in rows:
+    ``pt`` (ln s) advances in place, the step goes to ``W[_PSTEP]``."""
+    m = lev.shape[0]
+    nl = pt.size
+    s_row = W[_PS]
+    exp_rows(pt, s_row, W[_T1])
+    for k in range(m):
+        level = lev[k]
+        sigma = noise[0, k]
+        s_dsigma = noise[1, k]
+        for t in range(nl):
+            sigma[t], s_dsigma[t] = _level_noise(
+                s_row[t],
+                level[t],
+                W[_SIG, t],
+                W[_XTA, t],
+                consts.responsivity,
+                consts.var_thermal,
+                consts.shot_coeff,
+                consts.rin_coeff,
+            )
+    top = W[_T4]
+    total = W[_T5]
+    weighted = W[_PA]
+    for k in range(m - 1):
+        q = eyes[1, k]
+        dq = eyes[2, k]
+        log_q = eyes[3, k]
+        h = eyes[4, k]
+        for t in range(nl):
+            den = noise[0, k, t] + noise[0, k + 1, t]
+            x = s_row[t] * eyes[0, k, t] / den
+            x = x if x > 0.0 else 0.0
+            q[t] = x
+            dq[t] = x * (1.0 - (noise[1, k, t] + noise[1, k + 1, t]) / den)
+        erfcx_of_q_rows(q, h, W[_T1])
+        log_rows(h, log_q, W[_T2], W[_T3])
+        for t in range(nl):
+            log_q[t] += -_LN2 - 0.5 * q[t] * q[t]
+            h[t] = _SQRT_2_OVER_PI / h[t]
+        if k == 0:
+            for t in range(nl):
+                top[t] = log_q[t]
+                total[t] = 1.0
+                weighted[t] = h[t] * dq[t]
+        else:  # online log-sum-exp: rescale by e^(-|Δ|)
+            for t in range(nl):
+                W[_T1, t] = -abs(log_q[t] - top[t])
+            exp_rows(W[_T1], W[_T2], W[_T3])
+            for t in range(nl):
+                e = W[_T2, t]
+                new_top = log_q[t] > top[t]
+                contribution = h[t] * dq[t]
+                total[t] = total[t] * e + 1.0 if new_top else total[t] + e
+                weighted[t] = (
+                    weighted[t] * e + contribution if new_top else (weighted[t] + e * contribution)
+                )
+                top[t] = log_q[t] if new_top else top[t]
+    log_rows(total, W[_PB], W[_T1], W[_T2])
+    for t in range(nl):
+        g = top[t] + W[_PB, t] - consts.log_target_sum
+        step, W[_PLO, t], W[_PHI, t] = _safeguarded_step(
+            pt[t], g, -weighted[t] / total[t], W[_PLO, t], W[_PHI, t]
+        )
+        pt[t] += step
+        W[_PSTEP, t] = step
 
 
 # -------------------------------------------------------------------------------- the kernel
@@ -259,8 +419,16 @@ def _log_qfunc_positive(x):
     _MARGIN,
     _WORST,
     _ERFCX_X,
-) = range(43)
-_N_ROWS = 43
+    _PT,
+    _PS,
+    _PSTEP,
+    _PMARGIN,
+    _PA,
+    _PB,
+    _PLO,
+    _PHI,
+) = range(51)
+_N_ROWS = 51
 # log rows: received average, nominal OMA, smallest eye nominal / actual / after ISI / after
 # crosstalk, q_eq, received OMA, mux and demux pass-by; penalties are differences of these logs
 _N_LOGS = 10
@@ -271,11 +439,13 @@ _CHUNKS = 64  # parallel work items, each allocating its scratch once (≥ 4 per
 
 
 @jit(inline="always")
-def _ring_rows(error, fwhm, f2_scale, half_inv_fsr, finesse2, cosine, sine):
-    """Ring finesse² ``(2·FSR/(π·FWHM))²`` and ``cos, sin`` of ``π·error/FSR`` (``finesse2``
-    may be ``fwhm``: each element is read before it is written)."""
+def _ring_rows(error, fwhm, quarter_inv_fsr, half_inv_fsr, finesse2, cosine, sine):
+    """Airy coefficient ``F = 1/sin²(π·FWHM/(2·FSR))`` of each ring (the peak is exactly ½ at
+    ±FWHM/2) and ``cos, sin`` of ``π·error/FSR`` (``finesse2`` may be ``fwhm``: each element is
+    read before it is written)."""
     for t in range(fwhm.size):
-        finesse2[t] = f2_scale / (fwhm[t] * fwhm[t])
+        s = cos_sin_2pi(fwhm[t] * quarter_inv_fsr)[1]
+        finesse2[t] = 1.0 / (s * s)
     for t in range(error.size):
         c, s = cos_sin_2pi(error[t] * half_inv_fsr)
         cosine[t] = c
@@ -405,8 +575,18 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     and update ``extremes`` (per input: min, max, NaN-or-inf flag)."""
     mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm = lanes
     sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx, inv_lam2 = phases
-    rx_avg_dbm, rx_oma_dbm, ber, margin, tx_pass_db, rx_pass_db, penalties, dominant = out
-    W, lev, nom, sigma, q, logs, pen = scratch
+    (
+        rx_avg_dbm,
+        rx_oma_dbm,
+        ber,
+        margin,
+        q_margin,
+        tx_pass_db,
+        rx_pass_db,
+        penalties,
+        dominant,
+    ) = out
+    W, lev, nom, sigma, q, logs, pen, eyes, level_noise = scratch
     n = mod_err.shape[1]
     m = lev.shape[0]
     nl = n * B
@@ -415,12 +595,12 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         link_gain,
         excess,
         excess_tx,
-        f2_mod,
-        f2_dmx,
+        quarter_inv_mod_fsr,
+        quarter_inv_dmx_fsr,
         half_inv_mod_fsr,
         half_inv_dmx_fsr,
         c_light,
-        inv_rc2,
+        inv_fixed2,
         isi_rate,
         responsivity,
         var_thermal,
@@ -431,6 +611,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         log_q_target,
         pen_impl,
         has_demux,
+        _,
     ) = consts
     # --- gather the block, channel-major (dB values as natural-log arguments), then convert;
     # the inputs' extremes are recorded on the way, so validating them costs no extra pass
@@ -451,8 +632,8 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     for t in range(nl):
         W[_DEP, t] = 1.0 - W[_DEP, t]  # dip depth 1 - T_min
         W[_DTM, t] = 1.0 - W[_DTM, t]
-    _ring_rows(W[_ERR], W[_FWHM], f2_mod, half_inv_mod_fsr, W[_FM], W[_MC], W[_MS])
-    _ring_rows(W[_DET], W[_FD], f2_dmx, half_inv_dmx_fsr, W[_FD], W[_DC], W[_DS])
+    _ring_rows(W[_ERR], W[_FWHM], quarter_inv_mod_fsr, half_inv_mod_fsr, W[_FM], W[_MC], W[_MS])
+    _ring_rows(W[_DET], W[_FD], quarter_inv_dmx_fsr, half_inv_dmx_fsr, W[_FD], W[_DC], W[_DS])
     # --- transmitter: Lorentzian tails of the other modulators, sin(a + b) = sa·cb + ca·sb
     for i in range(n):
         o = i * B
@@ -509,7 +690,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     # --- per lane: received powers, ISI factor, noise per level
     for t in range(nl):
         f_photon = c_light * W[_FWHM, t] * inv_lam2[t]
-        W[_T1, t] = -isi_rate / math.sqrt(1.0 / (f_photon * f_photon) + inv_rc2)
+        W[_T1, t] = -isi_rate / math.sqrt(1.0 / (f_photon * f_photon) + inv_fixed2)
     exp_rows(W[_T1], W[_P], W[_T2])
     avg = W[_AVG]
     avg[:] = 0.0
@@ -537,6 +718,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         _min_rows(W[_QMIN], qk)
         for t in range(nl):
             W[_T4, t] -= W[_XTO, t]  # eye after crosstalk
+            eyes[0, k, t] = responsivity * W[_T4, t]
         _min_rows(W[_MIN_XT], W[_T4])
         # Q(q) = ½·erfcx(|q|/√2)·exp(-q²/2), reflected for a closed eye (q < 0)
         for t in range(nl):
@@ -611,6 +793,33 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         pen[6, t] = noise if min_xt > 0.0 else np.nan
         open_eye = min_xt > 0.0 and x > 0.0
         W[_MARGIN, t] = _TEN_OVER_LN10 * (logs[6, t] - log_q_target) if open_eye else -np.inf
+    # --- optical power margin: the laser-power scale s* = e^t at which the BER meets its target
+    # (every optical power, crosstalk and ISI scales with s; thermal noise does not, shot and
+    # RIN noise grow as s and s²), Newton on log(Σ Q(q_k(s))) from the thermal-noise guess
+    # t = ln(q_target/q_eq), which is exact when thermal noise dominates
+    pt = W[_PT]
+    for t in range(nl):
+        guess = log_q_target - logs[6, t] if W[_MARGIN, t] > -np.inf else 0.0
+        pt[t] = max(-_POWER_T_MAX, min(_POWER_T_MAX, guess))  # a nearly closed eye: q_eq ≈ 0
+        W[_PLO, t] = -np.inf
+        W[_PHI, t] = np.inf
+    for _ in range(_POWER_FIXED):
+        _power_rows(pt, W, lev, eyes, level_noise, consts)
+    for t in range(nl):
+        if W[_MARGIN, t] > -np.inf:
+            x = pt[t]
+            step = W[_PSTEP, t]
+            low = W[_PLO, t]
+            high = W[_PHI, t]
+            for _ in range(_POWER_MAX):
+                if abs(step) <= 1e-11 * max(1.0, abs(x)) or x > _POWER_T_MAX:
+                    break
+                g, slope = _power_function(x, t, W, lev, eyes, consts)
+                step, low, high = _safeguarded_step(x, g, slope, low, high)
+                x += step
+            W[_PMARGIN, t] = -_TEN_OVER_LN10 * x if x <= _POWER_T_MAX else -np.inf
+        else:
+            W[_PMARGIN, t] = -np.inf
     # --- the first infinite penalty closes the eye (NaN after it); the dominant one is that, or
     # else the largest (first of equals); selects only, so the loop vectorises
     for t in range(nl):
@@ -633,7 +842,8 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
             rx_avg_dbm[r, i] = _TEN_OVER_LN10 * (logs[0, t] + _LN_1E3)
             rx_oma_dbm[r, i] = _TEN_OVER_LN10 * (logs[7, t] + _LN_1E3)
             ber[r, i] = ber_scale * W[_QSUM, t]
-            margin[r, i] = W[_MARGIN, t]
+            margin[r, i] = W[_PMARGIN, t]
+            q_margin[r, i] = W[_MARGIN, t]
             tx_pass_db[r, i] = 0.0 - _TEN_OVER_LN10 * logs[8, t]  # 0 - x: no -0.0
             rx_pass_db[r, i] = 0.0 - _TEN_OVER_LN10 * logs[9, t]
             for k in range(_N_PEN):
@@ -691,6 +901,8 @@ def _lane_chunks(lanes, consts, phases, out, B):
             q=np.empty((m - 1, n * B)),
             logs=np.empty((_N_LOGS, n * B)),
             pen=np.empty((_N_PEN, n * B)),
+            eyes=np.empty((5, m - 1, n * B)),
+            noise=np.empty((2, m, n * B)),
         )
         for blk in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             r0 = blk * B
@@ -711,20 +923,15 @@ def _fixed_phases(link, B):
     transmitter pass-by (ring j seen by channel i, at its mid level), the levels and the
     receiver cascade, and ``1/λ²`` for every lane of a block of ``B`` links."""
     lam = link.channel_wavelength_m
-    shifts = link.level_shifts_m
-    bias = link.bias_detuning_m
+    cycles = link.level_phase_cycles
     n = lam.size
-    m = shifts.size
-    mid_shift = 0.0
-    for k in range(m):
-        mid_shift += shifts[k]
-    mid_shift /= m
+    m = cycles.size
     sin_tx = np.zeros((n, n))
     cos_tx = np.ones((n, n))
     sin_rx = np.zeros((n, n))
     cos_rx = np.ones((n, n))
     for i in range(n):
-        offset = bias + mid_shift - lam[i]
+        offset = link.mid_level_detuning_m - lam[i]
         for j in range(n):
             phase = math.pi * ((lam[j] + offset) / link.modulator_fsr_m)
             sin_tx[i, j] = math.sin(phase)
@@ -736,7 +943,7 @@ def _fixed_phases(link, B):
     sin_lv = np.empty(m)
     cos_lv = np.empty(m)
     for k in range(m):
-        phase = math.pi * ((bias + shifts[k]) / link.modulator_fsr_m)
+        phase = math.pi * cycles[k]
         sin_lv[k] = math.sin(phase)
         cos_lv[k] = math.cos(phase)
     inv_lam2 = np.empty(n * B)
@@ -749,20 +956,19 @@ def _fixed_phases(link, B):
 @jit
 def _block_constants(link, n):
     """:class:`_BlockConstants` of a call with ``n`` channels."""
-    f_mod = 2.0 * link.modulator_fsr_m / math.pi
-    f_dmx = 2.0 * link.demux_fsr_m / math.pi
     sigma_impl = link.thermal_noise_a / link.implementation_factor
     return _BlockConstants(
         1e-3 * link.tx_gain,  # per mW of laser power
         link.link_gain,
         link.excess,
         link.excess ** (n - 1),
-        f_mod * f_mod,
-        f_dmx * f_dmx,
+        0.25 / link.modulator_fsr_m,
+        0.25 / link.demux_fsr_m,
         0.5 / link.modulator_fsr_m,
         0.5 / link.demux_fsr_m,
         link.speed_of_light_m_per_s,
-        1.0 / (link.rc_bandwidth_hz * link.rc_bandwidth_hz),
+        1.0 / (link.rc_bandwidth_hz * link.rc_bandwidth_hz)
+        + 1.0 / (link.receiver_bandwidth_hz * link.receiver_bandwidth_hz),
         2.0 * math.pi / link.symbol_rate_baud,
         link.responsivity_a_per_w,
         sigma_impl * sigma_impl,
@@ -773,4 +979,5 @@ def _block_constants(link, n):
         math.log(link.q_target),
         -_TEN_OVER_LN10 * math.log(link.implementation_factor),
         link.has_demux,
+        math.log(link.target_ber / link.ber_per_eye),
     )

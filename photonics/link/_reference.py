@@ -24,8 +24,8 @@ def reference_lane_budget(lanes, link):
     mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm = lanes
     (
         lam,
-        shifts,
-        bias,
+        cycles,
+        mid_detuning,
         mod_fsr,
         dmx_fsr,
         has_demux,
@@ -34,6 +34,7 @@ def reference_lane_budget(lanes, link):
         excess,
         symbol_rate,
         rc_bandwidth,
+        rx_bandwidth,
         responsivity,
         sigma_thermal,
         shot_coeff,
@@ -41,28 +42,33 @@ def reference_lane_budget(lanes, link):
         q_target,
         impl_factor,
         ber_scale,
+        target_ber,
         c_light,
     ) = link
     n = lam.size
-    m = shifts.size
+    m = cycles.size
     mod_tmin = 10.0 ** (-mod_ext_db / 10.0)
     dmx_drop = 10.0 ** (-dmx_drop_db / 10.0)
     dmx_tmin = 10.0 ** (-dmx_ext_db / 10.0)
     laser_w = 1e-3 * 10.0 ** (laser_dbm / 10.0)
 
-    def peak(detuning, fwhm, fsr):
-        return 1.0 / (1.0 + (2.0 * fsr / (np.pi * fwhm) * np.sin(np.pi * detuning / fsr)) ** 2)
+    def peak(detuning, fwhm, fsr):  # Airy form, exactly ½ at ±FWHM/2
+        return 1.0 / (
+            1.0 + (np.sin(np.pi * detuning / fsr) / np.sin(0.5 * np.pi * fwhm / fsr)) ** 2
+        )
 
     eye_n = np.eye(n, dtype=bool)
     # transmitter pass-by: [link, i (passing channel), j (ring)]
-    det = lam[None, None, :] - lam[None, :, None] + bias + shifts.mean() + mod_err[:, None, :]
+    det = lam[None, None, :] - lam[None, :, None] + mid_detuning + mod_err[:, None, :]
     tails = 1.0 - (1.0 - mod_tmin[:, None, :]) * peak(det, mod_fwhm[:, None, :], mod_fsr)
     passing = np.where(eye_n, 1.0, tails).prod(axis=2) * excess ** (n - 1)
     scale = (laser_w * tx_gain * passing)[..., None]
     depth = (1.0 - mod_tmin)[..., None]
     fwhm = mod_fwhm[..., None]
-    levels = scale * (1.0 - depth * peak(bias + shifts + mod_err[..., None], fwhm, mod_fsr))
-    nominal = scale * (1.0 - depth * peak(bias + shifts + 0.0 * mod_err[..., None], fwhm, mod_fsr))
+    # each level's phase from resonance, as a detuning: cycles·FSR, plus the lock error
+    level_detuning = cycles * mod_fsr
+    levels = scale * (1.0 - depth * peak(level_detuning + mod_err[..., None], fwhm, mod_fsr))
+    nominal = scale * (1.0 - depth * peak(level_detuning + 0.0 * mod_err[..., None], fwhm, mod_fsr))
     # receiver cascade: [link, i (ring), j (channel)]
     if has_demux:
         shape = peak(
@@ -91,7 +97,7 @@ def reference_lane_budget(lanes, link):
     oma_nominal = rx_nominal[..., -1] - rx_nominal[..., 0]
     oma_actual = rx[..., -1] - rx[..., 0]
     f_photon = c_light * mod_fwhm / lam**2
-    f_total = (f_photon**-2 + rc_bandwidth**-2) ** -0.5
+    f_total = (f_photon**-2 + rc_bandwidth**-2 + rx_bandwidth**-2) ** -0.5
     p = np.exp(-2.0 * np.pi * f_total / symbol_rate)[..., None]
     steps = np.diff(rx, axis=2)
     isi = (1.0 - p) * steps - p * np.abs(oma_actual)[..., None]
@@ -140,6 +146,17 @@ def reference_lane_budget(lanes, link):
             axis=-1,
         )
         margin = np.where((min_xt > 0.0) & (q_eq > 0.0), 10.0 * np.log10(q_eq / q_target), -np.inf)
+    power_margin = _power_margin_db(
+        eye=responsivity * eye,
+        current=current,
+        xt_current=responsivity * xt_avg,
+        variance_thermal=sigma_impl**2,
+        shot_coeff=shot_coeff,
+        rin_coeff=rin_coeff,
+        ber_scale=ber_scale,
+        target_ber=target_ber,
+    )
+    power_margin = np.where(min_xt > 0.0, power_margin, -np.inf)
     closed_before = np.cumsum(np.isinf(penalties), axis=-1) - np.isinf(penalties) > 0
     penalties = np.where(closed_before, np.nan, penalties)
     first_inf = np.argmax(np.isinf(penalties), axis=-1)
@@ -154,9 +171,43 @@ def reference_lane_budget(lanes, link):
         received_average_dbm=10.0 * np.log10(1e3 * average_nominal),
         received_oma_dbm=rx_oma_dbm,
         ber=ber,
-        margin_db=margin,
+        margin_db=power_margin,
+        q_margin_db=margin,
         mux_pass_by_db=0.0 - 10.0 * np.log10(passing),  # 0 - x: no -0.0
         demux_pass_by_db=0.0 - 10.0 * np.log10(pass_factor),
         penalties_db=penalties,
         dominant_penalty=dominant,
     )
+
+
+def _power_margin_db(
+    *, eye, current, xt_current, variance_thermal, shot_coeff, rin_coeff, ber_scale, target_ber
+):
+    """Optical power margin by bisection in ``ln s`` (every optical power times ``s``) of
+    ``BER(s) = target``, independent of the kernel's Newton solve; -inf where even ``s = e^23``
+    (100 dB) does not reach the target (a RIN-limited lane).
+
+    Eye currents ``eye`` (links, n, m - 1) and level currents ``current`` (links, n, m) at
+    ``s = 1``, A; ``xt_current`` (links, n), A.
+    """
+
+    def ber(log_scale):
+        s = np.exp(log_scale)[..., None]
+        level = current * s
+        sigma = np.sqrt(
+            variance_thermal
+            + shot_coeff * (level + xt_current[..., None] * s)
+            + rin_coeff * level**2
+        )
+        q = np.maximum(eye * s / (sigma[..., 1:] + sigma[..., :-1]), 0.0)
+        return ber_scale * np.exp(special.logsumexp(special.log_ndtr(-q), axis=-1))
+
+    low = np.full(eye.shape[:-1], -30.0)
+    high = np.full(eye.shape[:-1], 23.0)
+    reachable = ber(high) <= target_ber
+    for _ in range(80):
+        middle = 0.5 * (low + high)
+        above = ber(middle) > target_ber
+        low = np.where(above, middle, low)
+        high = np.where(above, high, middle)
+    return np.where(reachable, -10.0 * np.log10(np.e) * 0.5 * (low + high), -np.inf)

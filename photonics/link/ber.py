@@ -14,25 +14,13 @@ from cposim.control.core.validation import as_float_array, check_choice, check_r
 from cposim.photonics.devices.modulator import MODULATION_LEVELS, modulation_levels
 
 KP4_BER_THRESHOLD = 2.4e-4
-"""Pre-FEC BER threshold of RS(544,514) "KP4" (IEEE 802.3; REFERENCE.md E)."""
+"""Pre-FEC BER threshold of the RS(544,514) "KP4" FEC of IEEE 802.3 clause 91 (2.4e-4 for a
+post-FEC BER of 1e-15)."""
 
 
 DR4_SENSITIVITY_OMA_DBM = -4.4
-"""100G DR4 receiver sensitivity (OMA), dBm (IEEE 802.3 via vendor datasheets; REFERENCE.md E).
-Shown as a specification line, never fitted."""
-
-
-TIA_16NM_NOISE_DENSITY_A_PER_SQRT_HZ = 16.9e-12
-"""Input-referred noise density of a published 16 nm FinFET TIA, A/√Hz (REFERENCE.md E)."""
-
-
-TIA_16NM_BANDWIDTH_HZ = 32e9
-"""Bandwidth of the same TIA, Hz (REFERENCE.md E)."""
-
-
-TIA_16NM_SENSITIVITY_OMA_DBM = -8.2
-"""Published sensitivity of the same TIA at 112G PAM4, dBm, taken as OMA at the KP4 BER with a
-1 A/W photodiode (REFERENCE.md E)."""
+"""100GBASE-DR receiver sensitivity (OMA), dBm (IEEE 802.3cd, as listed in vendor
+datasheets). Shown as a specification line, never fitted."""
 
 
 def _check_modulation(modulation):
@@ -48,7 +36,8 @@ def _ber_scale(modulation):
 def ber_from_q(q, modulation):
     """Bit error ratio from the eye's q (half-height over σ), Gray-coded, equal eyes and noise.
 
-    NRZ: ``½·erfc(q/√2)``; PAM4: ``¾·½·erfc(q/√2)`` (REFERENCE.md E).
+    NRZ: ``½·erfc(q/√2)``; PAM4: ``¾·½·erfc(q/√2)`` (textbook; e.g. Agrawal, Fiber-Optic
+    Communication Systems, 4th ed., Wiley 2010, §4.5).
 
     Parameters
     ----------
@@ -147,33 +136,9 @@ def noise_limited_sensitivity_oma_w(
     )
 
 
-IMPLEMENTATION_PENALTY_DB = float(
-    TIA_16NM_SENSITIVITY_OMA_DBM
-    - 10.0
-    * np.log10(
-        1e3
-        * noise_limited_sensitivity_oma_w(
-            noise_density_a_per_sqrt_hz=TIA_16NM_NOISE_DENSITY_A_PER_SQRT_HZ,
-            bandwidth_hz=TIA_16NM_BANDWIDTH_HZ,
-            responsivity_a_per_w=1.0,
-            ber=KP4_BER_THRESHOLD,
-            modulation="pam4",
-        )
-    )
-)
-"""Gap between the published 16 nm TIA sensitivity (−8.2 dBm OMA at 112G PAM4) and the
-noise-limited closed form for its 16.9 pA/√Hz over 32 GHz at the KP4 BER with 1 A/W
-(≈ −12.1 dBm): ≈ 3.9 dB. Carried as the explicit, named implementation penalty of the default
-link (receiver non-idealities the closed form omits), never folded into another parameter."""
-
-
 __all__ = [
     "DR4_SENSITIVITY_OMA_DBM",
-    "IMPLEMENTATION_PENALTY_DB",
     "KP4_BER_THRESHOLD",
-    "TIA_16NM_BANDWIDTH_HZ",
-    "TIA_16NM_NOISE_DENSITY_A_PER_SQRT_HZ",
-    "TIA_16NM_SENSITIVITY_OMA_DBM",
     "ber_from_q",
     "extinction_ratio_penalty_db",
     "noise_limited_sensitivity_oma_w",

@@ -1,39 +1,49 @@
 """Link budget and BER of microring WDM (or single-wavelength DR) lanes.
 
-Model of one lane (channel ``i`` of a link), all powers optical unless stated:
+Model of one lane (channel ``i`` of a link), all powers optical unless stated. Every ring is an
+exact Airy function of its phase, ``1 - D/(1 + F·sin²(π·δ/FSR))`` with ``F`` from the ring's
+linewidth (:mod:`cposim.photonics.devices.lorentzian`):
 
 1. **Transmitter.** The external laser line (``laser_power_dbm`` per wavelength) is split
-   ``laser_split_ways`` ways, coupled onto the chip, passes the other modulators (periodic
-   Lorentzian tails at their mid level plus ``pass_by_loss_db`` per ring) and is modulated by its
-   own ring: level ``k`` has transmission ``T(bias + shift_k + error)``
-   (:class:`~cposim.photonics.devices.modulator.ModulatorOperatingPoint`).
+   ``laser_split_ways`` ways, coupled onto the chip, passes the other modulators (their Airy
+   tails at the mean level plus ``pass_by_loss_db`` per ring) and is modulated by its own ring:
+   level ``k`` has the exact phase of the
+   :class:`~cposim.photonics.devices.modulator.RingModulator` at that drive voltage
+   (:attr:`LinkParameters.operating_point`), shifted by the lane's lock
+   error; a datasheet operating point replaces it only when given explicitly.
 2. **Channel.** TX coupler, fiber and connectors, RX coupler.
-3. **Receiver bank.** Ring ``i`` drops channel ``i`` after rings ``0 … i-1``; each ring is a
-   periodic Lorentzian (peak drop, through-port dip depth, FWHM, FSR) at its actual detuning, so
-   channel ``j`` reaches receiver ``i`` with ``X[i, j]``. DR links (one channel) have no bank.
+3. **Receiver bank.** Ring ``i`` drops channel ``i`` after rings ``0 … i-1``; each ring's drop
+   and through ports (from the demultiplexer :class:`~cposim.photonics.devices.ring.Ring`) at
+   its actual detuning give ``X[i, j]``, the part of channel ``j`` reaching receiver ``i``. DR
+   links (one channel) have no bank.
 4. **Photodiode and noise.** Level currents ``I_k = R·P_k``; per-level noise
-   ``σ_k² = (i_n·√B)² + 2q·(I_k + I_xt)·B + RIN·I_k²·B`` (TIA input-referred density over the
-   noise bandwidth, shot noise including the crosstalk's average current, laser RIN).
-5. **Eyes.** Each of the ``M - 1`` eyes is closed, worst case, by (a) single-pole ISI from the
-   modulator's photon lifetime and RC
-   (:func:`~cposim.photonics.devices.modulator.isi_penalty_db`), and
-   (b) incoherent crosstalk taken as stated: every interferer's full received swing
-   ``Σ_j X[i, j]·OMA_j`` subtracts from every eye.
-5b. **Implementation penalty.** An explicit, named receiver penalty raises the thermal noise by
-   its factor (it stands for a measured sensitivity gap, so it acts where sensitivity does).
-6. **BER.** With the optimum threshold per eye, ``q_k = eye_k/(σ_k + σ_{k+1})`` and, Gray coded,
-   ``BER = 2/(M·log2 M)·Σ_k Q(q_k)`` with ``Q(x) = ½·erfc(x/√2)``; for equal eyes this is
-   :func:`ber_from_q`. The margin is ``10·log10(q_eq/q_target)``, where ``q_eq`` gives the same
-   BER with equal eyes, so ``margin >= 0`` exactly when ``BER <= target_ber``; it is the optical
-   power margin when thermal noise dominates (shot and RIN noise shrink with the power, so it
-   is then slightly conservative).
+   ``σ_k² = (i_n·√B_n)² + 2q·(I_k + I_xt)·B_n + RIN·I_k²·B_n`` (TIA input-referred density over
+   the noise bandwidth ``B_n``, the receiver's 3 dB bandwidth times ``noise_bandwidth_ratio``;
+   shot noise with the crosstalk's average current; laser RIN).
+5. **Eyes.** Each of the ``M - 1`` eyes is closed, worst case, by (a) ISI of one equivalent
+   pole ``f = (f_photon⁻² + f_RC⁻² + f_RX⁻²)^(-1/2)`` from the modulator's photon lifetime, its
+   junction RC and the receiver bandwidth
+   (:func:`~cposim.photonics.devices.modulator.isi_penalty_db`), and (b) incoherent crosstalk taken
+   as stated: every interferer's full received swing
+   ``Σ_j X[i, j]·OMA_j`` subtracts from every eye. A narrower receiver lowers the noise and adds
+   ISI; a wider one the reverse.
+5b. **Implementation penalty.** An optional, named receiver penalty raises the thermal noise by
+   its factor (0 dB by default: nothing is assumed on top of the model).
+6. **BER and margins.** With the optimum threshold per eye, ``q_k = eye_k/(σ_k + σ_{k+1})`` and,
+   Gray coded, ``BER = 2/(M·log2 M)·Σ_k Q(q_k)`` with ``Q(x) = ½·erfc(x/√2)``; for equal eyes
+   this is :func:`ber_from_q`. The **optical power margin** (``margin_db``) is solved exactly:
+   the dB by which the laser power, and with it every received power, crosstalk and ISI, can
+   fall before the BER reaches ``target_ber`` (thermal noise stays, shot noise scales with the
+   power and RIN with its square). The **q margin** ``10·log10(q_eq/q_target)`` (``q_eq`` gives
+   the same BER with equal eyes) is what the itemised penalties add up to; both are ≥ 0 exactly
+   when ``BER <= target_ber`` and equal when thermal noise dominates.
 
 Penalties are itemised in optical dB, each the ratio of the smallest eye before and after the
 effect (``PENALTY_NAMES``): extinction ratio (average power → OMA), eye linearity (TDECQ-like,
 unequal PAM4 spacing), residual detuning (own modulator and demux ring off their lock points),
 ISI, crosstalk, implementation, and noise (shot/RIN noise and the mix of unequal eyes, measured
 against the thermal-noise-only sensitivity). They add up exactly:
-``received average + 3.01 dB (ideal OMA = 2 × average) − Σ penalties − sensitivity = margin``.
+``received average + 3.01 dB (ideal OMA = 2 × average) − Σ penalties − sensitivity = q margin``.
 """
 
 from __future__ import annotations
@@ -61,7 +71,7 @@ def evaluate_link(
     Parameters
     ----------
     params : LinkParameters, optional
-        The link; default :class:`LinkParameters` (REFERENCE.md default 8 λ × 200G PAM4 link).
+        The link; default :class:`LinkParameters` (an 8 λ × 200G PAM4 O-band link).
     modulator_detuning_m, demux_detuning_m : float or array_like, shape (n_channels,)
         Residual resonance errors of the modulator and demultiplexer rings, metres.
     laser_power_dbm : float or array_like, optional
@@ -89,9 +99,8 @@ def evaluate_link(
     laser_dbm = np.broadcast_to(
         params.laser_power_dbm if laser_power_dbm is None else laser_power_dbm, (n,)
     ).astype(float)
-    mod = params.modulator
-    modulator_il = -10.0 * np.log10(mod.transmissions().mean())
-    drop_loss = params.demux.drop_loss_db if params.demux is not None else 0.0
+    modulator_il = -10.0 * np.log10(params.operating_point.transmissions().mean())
+    drop_loss = params.demux_airy.drop_loss_db if params.demux is not None else 0.0
     rows = [
         ("laser output per wavelength", "start", laser_dbm),
         ("laser split and excess", "loss", params.split_loss_db),
@@ -118,7 +127,8 @@ def evaluate_link(
     rows += [
         ("effective OMA", "subtotal", effective),
         ("receiver sensitivity (thermal-noise OMA)", "reference", params.sensitivity_oma_dbm),
-        ("margin", "result", lanes.margin_db),
+        ("q margin (= the budget above)", "result", lanes.q_margin_db),
+        ("optical power margin", "result", lanes.margin_db),
         ("received OMA", "info", lanes.received_oma_dbm),
         ("specification sensitivity (DR4 OMA)", "spec", params.spec_sensitivity_oma_dbm),
         (

@@ -27,7 +27,7 @@ from cposim.photonics.link._kernels import (
     LinkConstants,
 )
 from cposim.photonics.link.ber import _ber_scale, q_from_ber
-from cposim.photonics.link.parameters import DemuxRingSpec, LinkParameters
+from cposim.photonics.link.parameters import LinkParameters
 from cposim.photonics.units import ELEMENTARY_CHARGE_C, SPEED_OF_LIGHT_M_PER_S
 
 LANE_RANGES = LaneInputs(
@@ -92,8 +92,8 @@ def evaluate_lanes(
     LaneBudget
         Arrays of shape ``batch_shape + (n_channels,)``.
     """
-    mod = params.modulator
-    demux = params.demux if params.demux is not None else DemuxRingSpec()
+    mod = params.operating_point
+    demux = params.demux_airy
     given = LaneInputs(
         modulator_detuning_m=modulator_detuning_m,
         modulator_fwhm_m=_or(modulator_fwhm_m, mod.fwhm_m),
@@ -119,19 +119,18 @@ def link_constants(params: LinkParameters) -> LinkConstants:
     params : LinkParameters
         The link.
     """
-    mod = params.modulator
-    demux = params.demux if params.demux is not None else DemuxRingSpec()
+    mod = params.operating_point
 
     def linear(db):
         return float(10.0 ** (-db / 10.0))
 
-    bandwidth = params.receiver_bandwidth_hz
+    bandwidth = params.noise_bandwidth_hz
     return LinkConstants(
         channel_wavelength_m=params.grid.wavelengths_m,
-        level_shifts_m=np.asarray(mod.level_shifts_m),
-        bias_detuning_m=mod.bias_detuning_m,
+        level_phase_cycles=np.asarray(mod.level_phase_cycles),
+        mid_level_detuning_m=mod.mid_level_detuning_m,
         modulator_fsr_m=mod.fsr_m,
-        demux_fsr_m=demux.fsr_m,
+        demux_fsr_m=params.demux_airy.fsr_m,
         has_demux=params.demux is not None,
         tx_gain=linear(params.split_loss_db + params.laser_coupler_loss_db),
         link_gain=linear(
@@ -140,13 +139,15 @@ def link_constants(params: LinkParameters) -> LinkConstants:
         excess=linear(params.pass_by_loss_db),
         symbol_rate_baud=params.symbol_rate_baud,
         rc_bandwidth_hz=mod.rc_bandwidth_hz,
+        receiver_bandwidth_hz=params.receiver_bandwidth_hz,
         responsivity_a_per_w=params.responsivity_a_per_w,
         thermal_noise_a=params.thermal_noise_a,
         shot_coefficient_a=2.0 * ELEMENTARY_CHARGE_C * bandwidth,
         rin_coefficient=10.0 ** (params.rin_db_per_hz / 10.0) * bandwidth,
         q_target=float(q_from_ber(params.target_ber, params.modulation)),
         implementation_factor=linear(params.implementation_penalty_db),
-        ber_per_eye=float(_ber_scale(params.modulation)) / (params.modulator.levels - 1),
+        ber_per_eye=float(_ber_scale(params.modulation)) / (params.levels - 1),
+        target_ber=params.target_ber,
         speed_of_light_m_per_s=SPEED_OF_LIGHT_M_PER_S,
     )
 
@@ -247,7 +248,13 @@ class LaneBudget:
     ber : ndarray
         Bit error ratio.
     margin_db : ndarray
-        Margin to ``target_ber`` in optical dB (-inf when an eye is closed).
+        Optical power margin, dB: how far the laser power (and with it every received power,
+        crosstalk and ISI) can fall before the BER reaches ``target_ber``, solved exactly with
+        shot and RIN noise scaling with the power (negative: the rise it needs; -inf when no
+        power reaches the target, e.g. a closed or RIN-limited eye).
+    q_margin_db : ndarray
+        ``10·log10(q_eq/q_target)``, dB: the q ratio the itemised penalties add up to (equal to
+        the power margin when thermal noise dominates).
     penalties_db : ndarray, shape ``... + (7,)``
         Itemised penalties in the order of :data:`PENALTY_NAMES`, dB (inf for the one that
         closes the eye, NaN after it).
@@ -261,6 +268,7 @@ class LaneBudget:
     received_oma_dbm: np.ndarray
     ber: np.ndarray
     margin_db: np.ndarray
+    q_margin_db: np.ndarray
     penalties_db: np.ndarray
     dominant_penalty: np.ndarray
     mux_pass_by_db: np.ndarray
@@ -291,6 +299,7 @@ class LaneBudget:
             "received_oma_dbm": self.received_oma_dbm.ravel(),
             "ber": self.ber.ravel(),
             "margin_db": self.margin_db.ravel(),
+            "q_margin_db": self.q_margin_db.ravel(),
             "passed": self.passed.ravel(),
             "dominant_penalty": self.dominant_penalty_name.ravel(),
             "mux_pass_by_db": self.mux_pass_by_db.ravel(),

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cposim.control.core.validation import check_choice, check_range
+from cposim.photonics.devices.lorentzian import airy_fwhm_m
 from cposim.photonics.devices.modulator import RingModulator, modulation_levels
 from cposim.photonics.devices.ring import WAVELENGTH_RANGE_M, Ring
 from cposim.photonics.units import SPEED_OF_LIGHT_M_PER_S
@@ -31,9 +32,11 @@ GRID_PRESETS = {
     "cw-wdm-32x100": {"n_channels": 32, "spacing_hz": 100e9, "center_wavelength_m": 1300.05e-9},
     "dr": {"n_channels": 1, "spacing_hz": 0.0, "center_wavelength_m": 1311e-9},
 }
-"""Channel-grid presets. CW-WDM MSA rev 1.0 (REFERENCE.md B): 8/16/32 lines over ≈ 18 nm in the
-O-band centred on 1300.05 nm (REFERENCE.md default link); "dr": one wavelength per fiber at the
-IEEE 802.3 DR nominal 1311 nm (REFERENCE.md A: first-generation NVIDIA CPO is DR-style)."""
+"""Channel-grid presets. CW-WDM MSA Technical Specification rev 1.0 (2021): 8/16/32 lines over
+≈ 18 nm in the O-band centred on 1300.05 nm; "dr": one wavelength per fiber at the IEEE 802.3 DR
+nominal 1311 nm (first-generation NVIDIA CPO is DR-style, as read from NVIDIA's GTC 2025
+co-packaged-optics announcements and the NVIDIA developer blog "How industry collaboration
+fosters NVIDIA co-packaged optics")."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,7 +46,8 @@ class ChannelGrid:
     Parameters
     ----------
     n_channels : int
-        Number of channels (≥ 1). Default 8 (REFERENCE.md default link).
+        Number of channels (≥ 1). Default 8 (CW-WDM MSA Technical Specification rev 1.0 (2021)
+        8-line grid).
     spacing_hz : float
         Channel spacing in optical frequency, Hz (> 0 unless ``n_channels == 1``). Default
         400e9 (CW-WDM MSA 8-line grid).
@@ -186,8 +190,7 @@ class ModulatorBank(_RingBank):
         Temperature rise of each ring (heater, ambient), kelvin.
     pass_by_excess_loss_db : float
         Non-resonant loss of passing one ring (bends, scattering), dB per ring. Default 0.05
-        (REFERENCE.md default link "pass-by ring 0.05 dB"); the resonant tail is computed on
-        top of it.
+        (an *assumption*); the resonant tail is computed on top of it.
     """
 
     @staticmethod
@@ -233,8 +236,8 @@ class DemuxBank(_RingBank):
     delta_t_k : float or array_like
         Temperature rise of each ring (heater, ambient), kelvin.
     pass_by_excess_loss_db : float
-        Non-resonant loss of passing one ring, dB per ring. Default 0.05 (REFERENCE.md default
-        link); the resonant tail is computed on top of it.
+        Non-resonant loss of passing one ring, dB per ring. Default 0.05 (an *assumption*);
+        the resonant tail is computed on top of it.
 
     Notes
     -----
@@ -312,8 +315,8 @@ class DemuxBank(_RingBank):
         Every interferer is taken as fully modulated with the same OMA as the signal, closing
         each of the ``M - 1`` eyes by its whole swing (worst case):
         ``-10·log10(1 - (M-1)·Σ_j X[i, j]/X[i, i])``, which for NRZ is the
-        ``-10·log10(1 - ΣX)`` of Bahadori et al., JLT 34(13) 2016 (REFERENCE.md E). inf once
-        the eye is closed.
+        ``-10·log10(1 - ΣX)`` of Bahadori et al., JLT 34(17), 4043 (2016). inf once the eye is
+        closed.
 
         Parameters
         ----------
@@ -340,19 +343,18 @@ class DemuxBank(_RingBank):
     def lane_inputs(self) -> dict[str, np.ndarray]:
         """Per-channel demultiplexer inputs of :func:`cposim.photonics.link.lanes.evaluate_lanes`.
 
-        Returns a dict with ``demux_detuning_m``, ``demux_fwhm_m``, ``demux_drop_loss_db``
-        (peak drop loss of each ring on its own resonance) and ``demux_extinction_db``
-        (through-port dip depth), each shape (n_channels,).
+        Returns a dict with ``demux_detuning_m``, ``demux_fwhm_m`` (each ring's Airy linewidth,
+        :func:`~cposim.photonics.devices.lorentzian.airy_fwhm_m` of its coefficient of
+        finesse), ``demux_drop_loss_db`` (drop loss on resonance) and ``demux_extinction_db``
+        (through-port dip ``-10·log10(T_min)``), each shape (n_channels,).
         """
         resonance = self.resonances_m()
-        peak_drop = np.diag(self.rings.drop(resonance, delta_t_k=self.delta_t_k))
+        fsr = self.rings.fsr_m(self.grid.wavelengths_m, delta_t_k=self.delta_t_k)
         return {
             "demux_detuning_m": resonance - self.grid.wavelengths_m,
-            "demux_fwhm_m": self.fwhm_m(),
-            "demux_drop_loss_db": -10.0 * np.log10(peak_drop),
-            "demux_extinction_db": self.rings.extinction_ratio_db(
-                self.grid.wavelengths_m, delta_t_k=self.delta_t_k
-            ),
+            "demux_fwhm_m": airy_fwhm_m(self.rings.airy_coefficient(), fsr_m=fsr),
+            "demux_drop_loss_db": -10.0 * np.log10(self.rings.drop_on_resonance()),
+            "demux_extinction_db": -10.0 * np.log10(self.rings.through_on_resonance()),
         }
 
 

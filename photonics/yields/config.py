@@ -1,13 +1,15 @@
 """Configuration of a yield study: every parameter of the fab → lock → BER chain.
 
 A :class:`YieldConfig` is a tree of frozen dataclasses that reads from and writes to TOML (see
-:mod:`cposim.photonics.runtime.toml`): ``cposim yield show-config default`` prints one to copy and
-edit, and any unknown key, wrong type or out-of-range value is rejected with its dotted name.
-The library's own parameter objects are reused as tables: ``[wafer]`` is a
+:mod:`cposim.photonics.runtime.toml`): ``cposim yield show-config default`` prints one to copy
+and edit, and any unknown key, wrong type or out-of-range value is rejected with its dotted
+name. The library's own parameter objects are reused as tables: ``[wafer]`` is a
 :class:`~cposim.photonics.fab.wafer.Wafer`, ``[variation]`` a
-:class:`~cposim.photonics.fab.variation.VariationModel` (its ``ring`` is the demultiplexer ring
-design), ``[modulator_ring]`` a :class:`~cposim.photonics.devices.ring.Ring` and ``[link]`` a
-:class:`~cposim.photonics.link.parameters.LinkParameters`.
+:class:`~cposim.photonics.fab.variation.VariationModel` and ``[link]`` a
+:class:`~cposim.photonics.link.parameters.LinkParameters`, whose ``[link.modulator]`` (a
+:class:`~cposim.photonics.devices.modulator.RingModulator` with its ``[link.modulator.ring]``)
+and ``[link.demux]`` (a :class:`~cposim.photonics.devices.ring.Ring`) are the transmit and
+receive ring designs that fabrication varies.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ from typing import Literal
 
 import numpy as np
 
-from cposim.control.core.validation import check_integer, check_range
+from cposim.control.core.validation import check_choice, check_integer, check_range
 from cposim.control.heater import DEFAULT_MAX_POWER_W, HeaterDriver
-from cposim.photonics.devices.modulator import RingModulator
-from cposim.photonics.devices.ring import Ring
 from cposim.photonics.fab.variation import VariationModel
 from cposim.photonics.fab.wafer import DieLayout, Wafer, WaferLayout
 from cposim.photonics.link.parameters import LinkParameters
 from cposim.photonics.runtime.toml import from_mapping, load_toml
+
+MODULATOR_BIAS_RULES = ("linewidth", "wavelength")
+"""Where the lock holds a fabricated modulator ring (:class:`LockSettings`)."""
 
 PRESET_PACKAGE = "cposim.photonics.yields"
 PRESET_FOLDER = "presets"
@@ -65,15 +68,17 @@ class DieSettings:
     Parameters
     ----------
     width_m, height_m : float
-        Die size, metres. Default 4 mm × 4 mm (assumption for a photonic die carrying one
-        1.6 Tb/s optical engine).
+        Die size, metres. Default 5 mm × 5 mm (*assumption* for the photonic die of one
+        1.6 Tb/s DR engine: room for 18 edge-coupled fibers at 127 µm pitch, 2.3 mm, and eight
+        modulators with drivers bonded above).
     street_m : float
         Dicing street between dies, metres. Default 100e-6 (assumption).
     engines_x, engines_y : int
         Optical engines per die along x and y (≥ 1), a count. Default 1 × 1.
     links_per_engine : int
-        WDM links (fibers) per engine (≥ 1), a count; each has one TX (modulator) bank and,
-        when the link has a demultiplexer, one RX bank. Default 1.
+        Links (fibers) per engine (≥ 1), a count; each has one TX (modulator) bank and, when
+        the link has a demultiplexer, one RX bank. Default 8: a 1.6T engine of 8 × 200G DR
+        lanes (Quantum-X Photonics' 1.6 Tb/s engines).
     ring_pitch_m : float
         Ring spacing within a bank, metres. Default 25e-6 (assumption: a 3.6 µm ring with its
         heater and contacts).
@@ -83,12 +88,12 @@ class DieSettings:
         Spacing between engines, metres. Default 1.5e-3 (assumption).
     """
 
-    width_m: float = 4e-3
-    height_m: float = 4e-3
+    width_m: float = 5e-3
+    height_m: float = 5e-3
     street_m: float = 100e-6
     engines_x: int = 1
     engines_y: int = 1
-    links_per_engine: int = 1
+    links_per_engine: int = 8
     ring_pitch_m: float = 25e-6
     bank_pitch_m: float = 250e-6
     engine_pitch_x_m: float = 1.5e-3
@@ -131,8 +136,9 @@ class TuningSettings:
         Thermal crosstalk fraction from a heater to its nearest neighbour ring (dimensionless,
         0 … 0.5); next-nearest get its square. Default 0.05 (assumption for 25 µm pitch).
     design_offset_m : float
-        Nominal resonance of each ring minus its channel at the hottest corner, metres (≤ 0:
-        designed blue of its channel). Default -1.12e-9, half of the 400 GHz channel spacing
+        Nominal resonance of each ring minus its channel at the hottest corner (a modulator
+        ring self-heated at its nominal operating power), metres (≤ 0: designed blue of its
+        channel). Default -1.12e-9, half of the 400 GHz channel spacing
         (assumption): a nominal bank then needs half a spacing of barrel shift, the middle of
         what any common fabrication offset can require. With 0, a nominal ring that lands a
         hair red of its channel needs a whole spacing, so yield would *rise* with variation.
@@ -217,8 +223,8 @@ class LockSettings:
     17 pA/√Hz), a lambda-tuned PI controller (50 µs closed-loop time constant) on a 4 µs heater
     (Atabaki et al. 2010) with 0.2 nm/mW, sampled at 1 µs, FWHM 0.32 nm, tracking a 60 K/s
     ambient drift: σ ≈ 3.82 pm, almost all from the dither itself, and a 0.19 pm mean offset
-    (taken as 0). ``tests/photonics/test_yield_config.py`` recomputes it. Users with measured
-    lock statistics enter them here.
+    (taken as 0). ``tests/photonics/yields/test_config.py`` recomputes it. Users with
+    measured lock statistics enter them here.
 
     Parameters
     ----------
@@ -226,15 +232,22 @@ class LockSettings:
         Mean residual detuning, metres. Default 0.
     sigma_m : float
         Standard deviation of the residual detuning, metres (≥ 0). Default 3.82e-12 (above);
-        well inside the REFERENCE.md lock-accuracy target FWHM/10 ≈ 30 pm.
+        well inside a lock-accuracy target of FWHM/10 ≈ 30 pm (design assumption).
+    modulator_bias : {"linewidth", "wavelength"}
+        Where the loop holds each fabricated modulator ring. ``"linewidth"``: at the design's
+        bias in units of the ring's own linewidth (a slope or dither detector's zero crossing
+        sits at a fixed fraction of the linewidth; *assumption*), so a narrower ring is biased
+        closer. ``"wavelength"``: at the design's bias in metres. Default "linewidth".
     """
 
     mean_m: float = 0.0
     sigma_m: float = 3.82e-12
+    modulator_bias: Literal["linewidth", "wavelength"] = "linewidth"
 
     def __post_init__(self):
         check_range("mean_m", self.mean_m, low=-1e-9, high=1e-9)
         check_range("sigma_m", self.sigma_m, low=0.0, high=1e-9)
+        check_choice("modulator_bias", self.modulator_bias, MODULATOR_BIAS_RULES)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -287,12 +300,12 @@ class YieldConfig:
     die : DieSettings
         Die size and engines.
     variation : VariationModel
-        Fabrication variation; its ``ring`` is the demultiplexer (RX) ring design.
-    modulator_ring : Ring
-        Transmitter (modulator) ring design, all-pass. Default: the ring of
-        :class:`~cposim.photonics.devices.modulator.RingModulator`.
+        Fabrication variation (its ``ring`` is only the sampler's reference for absolute
+        resonance wavelengths; the ring designs are ``link.modulator.ring`` and
+        ``link.demux``).
     link : LinkParameters
-        The link budget (grid, modulator operating point, receiver).
+        The link: grid, modulator device and drive, demultiplexer ring, channel, receiver.
+        Default :meth:`LinkParameters.dr_lane` (the Quantum-X-like DR lane).
     tuning : TuningSettings
         Heater tuning and environment.
     lock : LockSettings
@@ -305,17 +318,10 @@ class YieldConfig:
     wafer: Wafer = field(default_factory=Wafer)
     die: DieSettings = field(default_factory=DieSettings)
     variation: VariationModel = field(default_factory=VariationModel)
-    modulator_ring: Ring = field(default_factory=lambda: RingModulator().ring)
-    link: LinkParameters = field(default_factory=LinkParameters)
+    link: LinkParameters = field(default_factory=LinkParameters.dr_lane)
     tuning: TuningSettings = field(default_factory=TuningSettings)
     lock: LockSettings = field(default_factory=LockSettings)
     criteria: PassCriteria = field(default_factory=PassCriteria)
-
-    def __post_init__(self):
-        if self.modulator_ring.shape != () or self.modulator_ring.power_coupling_drop != 0.0:
-            raise ValueError(
-                "modulator_ring must be a single all-pass ring (power_coupling_drop = 0)"
-            )
 
     @property
     def has_demux(self) -> bool:

@@ -8,24 +8,32 @@ the lane budget):
    every ring of every die (streams keyed by ``(seed, wafer)``).
 2. **Ring parameters.** Each ring's resonance is its design resonance (its channel plus
    ``design_offset_m``, at the hottest operating point) plus the sampled shift; its couplings
-   follow the gap and width through the coupler model, and with them its linewidth and depth.
-3. **Tuning plan.** Each bank (TX and RX of every link) gets a channel assignment and heater
+   follow the gap and width through the coupler model, and with them its exact Airy linewidth,
+   dip and drop loss (modulator rings: ``link.modulator.ring``; demultiplexer rings:
+   ``link.demux``).
+3. **Self-heating.** Each modulator ring, locked at its bias with the link's input power,
+   absorbs part of the light (:func:`~cposim.photonics.devices.modulator.locked_self_heating`):
+   it sits that much red of where its heater alone would put it, so it needs less heater
+   shift; where the locked point is thermally unstable the lane fails (``self_heating``).
+4. **Tuning plan.** Each bank (TX and RX of every link) gets a channel assignment and heater
    powers through the thermal crosstalk matrix (:func:`cposim.control.tuning.plan.plan_tuning`),
    with headroom kept for the coldest ambient and the hottest laser (see
    :class:`~cposim.photonics.yields.config.TuningSettings`).
-4. **Lock.** Every ring is left with a residual detuning ``N(mean, σ)`` from the lock loop.
-5. **Link.** Every lane (the TX and RX rings assigned to one channel) goes through
-   :func:`cposim.photonics.link.lanes.evaluate_lanes` with its own rings' linewidth, depth and
-   detuning; the modulator's own extinction ratio and insertion loss are checked too.
-6. **Pass/fail with attribution.** A lane fails for the first of: tuning range exceeded,
-   heater power budget exceeded, channel aliasing, modulator ER/IL out of spec, BER margin
-   below target. An engine passes when all its lanes pass, a die when all its engines pass.
+5. **Lock.** Every ring is left with a residual detuning ``N(mean, σ)`` from the lock loop.
+6. **Link.** Every lane (the TX and RX rings assigned to one channel) goes through
+   :func:`cposim.photonics.link.lanes.evaluate_lanes` with its own rings' linewidth, depth,
+   drop loss and detuning, and the levels of the link's modulator at its bias
+   (:attr:`~cposim.photonics.link.parameters.LinkParameters.operating_point`); the modulator's
+   own extinction ratio and insertion loss are checked too.
+7. **Pass/fail with attribution.** A lane fails for the first of: tuning range exceeded,
+   heater power budget exceeded, channel aliasing, self-heating unstable, modulator ER/IL out
+   of spec, optical power margin below ``criteria.min_margin_db``. An engine passes when all
+   its lanes pass, a die when all its engines pass.
 
-Modelling choices: the linewidth and depth of a ring scale the link's nominal modulator and
-demultiplexer values by the ring's own ratio to its nominal design (so the operating point of
-``[link.modulator]`` stays consistent); fabrication does not change the group index (so FSR and
-dλ/dT are the design's); lanes enter the link budget sorted by channel (the cascade position of
-a barrel-shifted ring changes only which pass-by tails it sees).
+Modelling choices: fabrication changes couplings (hence linewidth and depth) but not the group
+index (so FSR and dλ/dT are the design's) nor the levels' phases (the drive is the design's);
+lanes enter the link budget sorted by channel (the cascade position of a barrel-shifted ring
+changes only which pass-by tails it sees).
 
 The output is one row per die (:data:`COLUMNS`); :class:`YieldResult` turns rows into yields
 with confidence intervals, a failure Pareto, heater-power and margin distributions and wafer
@@ -43,7 +51,8 @@ from cposim.control.tuning.plan import (
     TuningFailure,
     plan_tuning,
 )
-from cposim.photonics.devices.lorentzian import lorentzian_dip
+from cposim.photonics.devices.lorentzian import airy_fwhm_m, lorentzian_dip
+from cposim.photonics.devices.modulator import locked_self_heating
 from cposim.photonics.devices.ring import Ring
 from cposim.photonics.fab.sampling import reference_sample, sample
 from cposim.photonics.link.lanes import evaluate_lanes
@@ -54,6 +63,7 @@ FAILURE_MODES = (
     "tuning_range",
     "heater_budget",
     "channel_aliasing",
+    "self_heating",
     "modulator_spec",
     "ber_margin",
 )
@@ -63,6 +73,7 @@ FAILURE_LABELS = {
     "tuning_range": "tuning range exceeded",
     "heater_budget": "heater power budget exceeded",
     "channel_aliasing": "channel collision/aliasing",
+    "self_heating": "modulator self-heating unstable at lock",
     "modulator_spec": "modulator ER/IL out of spec",
     "ber_margin": "BER margin below target",
 }
@@ -133,12 +144,36 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     channel_of_position = np.asarray(layout.die.ring)
     is_tx = np.asarray(layout.die.bank) % banks_per_link == 0
     cold = grid[channel_of_position] + tuning.design_offset_m + drawn.resonance_shift_m
-    tx = _ring_metrics(config.modulator_ring, config.variation.coupler, drawn, grid, is_tx)
-    rx = _ring_metrics(config.variation.ring, config.variation.coupler, drawn, grid, ~is_tx)
+    link = config.link
+    operating_point = link.operating_point
+    tx = _airy_rings(
+        link.modulator.ring, config.variation.coupler, drawn, is_tx, operating_point.fsr_m
+    )
+    rx = (
+        _airy_rings(link.demux, config.variation.coupler, drawn, ~is_tx, link.demux_airy.fsr_m)
+        if config.has_demux
+        else None
+    )
+    # Each modulator ring, locked at its bias, heats itself: it sits that much red of where its
+    # heater alone puts it, so the plan needs that much less heater shift. The design places the
+    # nominal ring design_offset_m from its channel at its nominal self-heating; a fabricated
+    # ring heats more or less by its own linewidth and depth.
+    nominal = link.modulator.self_heating_at_lock(input_power_w=link.modulator_input_power_w)
+    heating = locked_self_heating(
+        operating_point,
+        input_power_w=link.modulator_input_power_w,
+        thermal_shift_m_per_k=link.modulator.thermal_shift_m_per_k,
+        thermal_resistance_k_per_w=link.modulator.thermal_resistance_k_per_w,
+        heat_fraction=link.modulator.heat_fraction,
+        fwhm_m=tx["fwhm_m"],
+        extinction_db=tx["extinction_db"],
+    )
+    extra_heating_m = np.nan_to_num(heating.resonance_shift_m) - nominal.resonance_shift_m
+    cold = cold + np.where(is_tx, extra_heating_m, 0.0)
 
     # --- tuning plan for every bank, with headroom for the cold/laser-hot corner
     swing_m = (
-        config.modulator_ring.thermal_shift_m_per_k(grid.mean()) * tuning.ambient_range_k
+        link.modulator.ring.thermal_shift_m_per_k(grid.mean()) * tuning.ambient_range_k
         + tuning.laser_drift_m_per_k * tuning.laser_temperature_range_k
     )
     swing_power_w = float(swing_m / tuning.tuning_efficiency_m_per_w)
@@ -146,7 +181,15 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     budget_w = tuning.bank_power_budget_w - n_channels * swing_power_w
     banks_cold = cold.reshape(-1, n_channels)
     n_banks = banks_cold.shape[0]
-    fsr = np.where(is_tx, tx.pop("fsr_m"), rx.pop("fsr_m"))
+    fsr = (
+        float(link.modulator.ring.fsr_m(grid.mean()))
+        if rx is None
+        else np.where(
+            is_tx,
+            float(link.modulator.ring.fsr_m(grid.mean())),
+            float(link.demux.fsr_m(grid.mean())),
+        )
+    )
     if plan_max_heater_power_w <= 0.0 or budget_w <= 0.0:
         mode = np.full(n_banks, 1 if plan_max_heater_power_w <= 0.0 else 2, dtype=np.int8)
         assignment = np.tile(np.arange(n_channels), (n_banks, 1))
@@ -189,24 +232,20 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         order = ring_of_channel[:, :, bank_offset::banks_per_link]
         return np.take_along_axis(chosen, order, axis=-1)
 
-    link = config.link
     demux_inputs = {}
     if config.has_demux:
         demux_inputs = {
             "demux_detuning_m": lanes(lock, 1),
-            "demux_fwhm_m": link.demux.fwhm_m * lanes(rx["fwhm_ratio"], 1),
-            "demux_drop_loss_db": np.maximum(
-                link.demux.drop_loss_db + lanes(rx["drop_loss_change_db"], 1), 0.0
-            ),
-            "demux_extinction_db": np.maximum(
-                link.demux.extinction_db + lanes(rx["extinction_change_db"], 1), 1e-3
-            ),
+            "demux_fwhm_m": lanes(rx["fwhm_m"], 1),
+            "demux_drop_loss_db": lanes(rx["drop_loss_db"], 1),
+            "demux_extinction_db": lanes(rx["extinction_db"], 1),
         }
-    modulator_fwhm = link.modulator.fwhm_m * lanes(tx["fwhm_ratio"], 0)
-    modulator_extinction = np.maximum(
-        link.modulator.extinction_db + lanes(tx["extinction_change_db"], 0), 1e-3
-    )
+    modulator_fwhm = lanes(tx["fwhm_m"], 0)
+    modulator_extinction = lanes(tx["extinction_db"], 0)
     modulator_error = lanes(lock, 0)
+    if config.lock.modulator_bias == "linewidth":  # the bias scales with the ring's linewidth
+        bias = operating_point.bias_detuning_m
+        modulator_error = modulator_error + bias * (modulator_fwhm / operating_point.fwhm_m - 1.0)
     budget = evaluate_lanes(
         link,
         modulator_detuning_m=modulator_error,
@@ -215,6 +254,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         engine=engine,
         **demux_inputs,
     )
+    stable = lanes(heating.stability, 0) > 0.0
     modulator_ok = _modulator_in_spec(config, modulator_error, modulator_fwhm, modulator_extinction)
 
     # --- attribution per lane, then per engine and die
@@ -224,12 +264,16 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         if banks_per_link == 1
         else _first_failure(tx_mode, bank_mode[:, :, 1::banks_per_link, None])
     )
-    lane_mode = np.where(
-        bank_fail > 0,
-        bank_fail,
-        np.where(
-            ~modulator_ok, 4, np.where(budget.margin_db < config.criteria.min_margin_db, 5, 0)
-        ),
+    code = {mode: k for k, mode in enumerate(FAILURE_MODES)}
+    lane_mode = np.select(
+        [
+            bank_fail > 0,
+            ~stable,
+            ~modulator_ok,
+            budget.margin_db < config.criteria.min_margin_db,
+        ],
+        [bank_fail, code["self_heating"], code["modulator_spec"], code["ber_margin"]],
+        0,
     ).astype(np.int8)
     lane_mode = lane_mode.reshape(n_wafers, n_dies, -1)  # (wafer, die, lanes)
     lanes_per_engine = config.die.links_per_engine * n_channels
@@ -261,40 +305,33 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     return columns
 
 
-def _ring_metrics(design: Ring, coupler, sample, grid, selected) -> dict[str, np.ndarray]:
-    """FSR, and linewidth/depth changes relative to the nominal design of the ``selected`` rings.
+def _airy_rings(design: Ring, coupler, sample, selected, fsr_m) -> dict[str, np.ndarray]:
+    """Airy linewidth, dip depth and (add-drop rings) drop loss of every fabricated ring of
+    the ``selected`` positions, exact for its own couplings (gap and width through the
+    coupler model pinned to the design's couplings); NaN at the other positions.
 
-    Per-ring outputs have the sample's shape; entries of unselected rings are NaN.
+    Parameters are the ring design, the coupler model, the variation sample, a boolean mask of
+    the ring positions of this design, and the FSR of the Airy form, m.
     """
-    centre = float(grid.mean())
-    coupler_in = dataclasses.replace(coupler, reference_power_coupling=design.power_coupling_in)
     gap = coupler.reference_gap_m + sample.delta_gap_m[..., selected]
     width = coupler.reference_width_m + sample.delta_width_m[..., selected]
-    couplings = {"power_coupling_in": coupler_in.power_coupling(gap, width)}
-    if design.power_coupling_drop > 0.0:
-        coupler_drop = dataclasses.replace(
-            coupler, reference_power_coupling=design.power_coupling_drop
-        )
-        couplings["power_coupling_drop"] = coupler_drop.power_coupling(gap, width)
+    couplings = {}
+    for name in ("power_coupling_in", "power_coupling_drop"):
+        nominal = getattr(design, name)
+        if nominal > 0.0:
+            pinned = dataclasses.replace(coupler, reference_power_coupling=nominal)
+            couplings[name] = pinned.power_coupling(gap, width)
     rings = dataclasses.replace(design, **couplings)
-    fwhm = rings.fwhm_m(centre)
-    depth_db = -10.0 * np.log10(np.maximum(rings.through_on_resonance(), 1e-30))
-    nominal_depth_db = -10.0 * np.log10(max(float(design.through_on_resonance()), 1e-30))
     metrics = {
-        "fsr_m": float(design.fsr_m(centre)),
-        "fwhm_ratio": fwhm / float(design.fwhm_m(centre)),
-        "extinction_change_db": depth_db - nominal_depth_db,
+        "fwhm_m": airy_fwhm_m(rings.airy_coefficient(), fsr_m=fsr_m),
+        "extinction_db": -10.0 * np.log10(np.maximum(rings.through_on_resonance(), 1e-10)),
     }
     if design.power_coupling_drop > 0.0:
-        drop_db = -10.0 * np.log10(rings.drop_on_resonance())
-        metrics["drop_loss_change_db"] = drop_db + 10.0 * np.log10(
-            float(design.drop_on_resonance())
-        )
-    for name in ("fwhm_ratio", "extinction_change_db", "drop_loss_change_db"):
-        if name in metrics:
-            full = np.full(sample.shape, np.nan)
-            full[..., selected] = metrics[name]
-            metrics[name] = full
+        metrics["drop_loss_db"] = -10.0 * np.log10(rings.drop_on_resonance())
+    for name, values in metrics.items():
+        full = np.full(sample.shape, np.nan)
+        full[..., selected] = values
+        metrics[name] = full
     return metrics
 
 
@@ -313,13 +350,13 @@ def _first_failure(a, b):
 
 def _modulator_in_spec(config, error_m, fwhm_m, extinction_db) -> np.ndarray:
     """Whether each lane's own modulator levels meet the ER and IL limits."""
-    mod = config.link.modulator
-    detuning = mod.bias_detuning_m + np.asarray(mod.level_shifts_m) + error_m[..., None]
+    op = config.link.operating_point
+    detuning = op.fsr_m * np.asarray(op.level_phase_cycles) + error_m[..., None]
     levels = lorentzian_dip(
         detuning,
         fwhm_m=fwhm_m[..., None],
         min_transmission=10.0 ** (-extinction_db[..., None] / 10.0),
-        fsr_m=mod.fsr_m,
+        fsr_m=op.fsr_m,
     )
     with np.errstate(divide="ignore"):
         er_db = 10.0 * np.log10(levels.max(axis=-1) / levels.min(axis=-1))

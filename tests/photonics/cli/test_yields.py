@@ -19,9 +19,9 @@ def cli(*args):
 
 
 def test_presets_exist_and_show_config_round_trips(capsys):
-    assert {"default", "dr-200g"} <= set(preset_names())
+    assert {"default", "wdm-8x200g"} <= set(preset_names())
     assert main(["yield", "presets"]) == 0
-    assert "dr-200g" in capsys.readouterr().out
+    assert "wdm-8x200g" in capsys.readouterr().out
     for name in preset_names():
         assert main(["yield", "show-config", name]) == 0
         text = capsys.readouterr().out

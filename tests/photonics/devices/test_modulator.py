@@ -32,27 +32,44 @@ def modulator():
 
 def test_shift_forms(modulator):
     v = np.linspace(-0.5, 3.0, 15)
-    np.testing.assert_allclose(modulator.resonance_shift_m(v), 20e-12 * v, rtol=1e-15)
+    eta = modulator.efficiency_m_per_v
+    np.testing.assert_allclose(modulator.resonance_shift_m(v), eta * v, rtol=1e-15)
     junction = dataclasses.replace(modulator, shift_model="junction")
     vbi = junction.built_in_voltage_v
-    expected = 2 * 20e-12 * np.sqrt(vbi) * (np.sqrt(vbi + v) - np.sqrt(vbi))
+    expected = 2 * eta * np.sqrt(vbi) * (np.sqrt(vbi + v) - np.sqrt(vbi))
     np.testing.assert_allclose(junction.resonance_shift_m(v), expected, rtol=1e-14)
     # small-signal slope at 0 V is the efficiency; the shift is sub-linear (concave)
     slope = (junction.resonance_shift_m(1e-6) - junction.resonance_shift_m(-1e-6)) / 2e-6
-    assert slope == pytest.approx(20e-12, rel=1e-6)
+    assert slope == pytest.approx(eta, rel=1e-6)
     assert np.all(np.diff(junction.resonance_shift_m(v), 2) < 0.0)
 
 
-def test_default_ring_and_operating_point_defaults_agree(modulator):
+@pytest.mark.parametrize("modulation", ["nrz", "pam4"])
+@pytest.mark.parametrize("predistort", [False, True])
+def test_operating_point_is_exact_for_the_ring(modulation, predistort):
+    """The Airy operating point reproduces the ring's own transmission at every level (the
+    form is an identity, ≤ 1e-11 after the round trips through F and the phases), with the
+    ring's exact dip and a linewidth within 0.5 % of its exact FWHM."""
+    modulator = RingModulator(modulation=modulation, predistort=predistort)
     lam = modulator.wavelength_m
-    op = ModulatorOperatingPoint.from_il_er()
-    assert op.fwhm_m == pytest.approx(modulator.fwhm_m, rel=2e-3)
-    assert op.extinction_db == pytest.approx(
-        float(modulator.ring.extinction_ratio_db(lam)), abs=0.01
+    op = modulator.operating_point()
+    assert op.origin == "device" and op.bias_detuning_m == modulator.bias_m
+    exact = modulator.levels_at(bias_detuning_m=modulator.bias_m).transmissions
+    np.testing.assert_allclose(op.transmissions(), exact, rtol=0.0, atol=1e-11)
+    assert op.min_transmission == pytest.approx(float(modulator.ring.through_on_resonance()))
+    assert op.fwhm_m == pytest.approx(modulator.fwhm_m, rel=5e-3)
+    locked_k = (lam + op.bias_detuning_m - modulator.cold_resonance_m) / (
+        modulator.thermal_shift_m_per_k
     )
-    assert op.fsr_m == pytest.approx(float(modulator.ring.fsr_m(lam)), rel=2e-3)
-    assert op.rc_bandwidth_hz == pytest.approx(modulator.rc_bandwidth_hz, rel=1e-3)
+    assert op.fsr_m == float(modulator.ring.fsr_m(lam, delta_t_k=locked_k))
+    assert op.rc_bandwidth_hz == modulator.rc_bandwidth_hz
     assert 4000 < float(modulator.ring.q_loaded(lam)) < 5500
+    # a datasheet operating point sits on the same ring
+    sheet = ModulatorOperatingPoint.from_il_er(
+        insertion_loss_db=4.0, extinction_ratio_db=4.0, ring_modulator=modulator
+    )
+    assert sheet.origin == "datasheet"
+    assert (sheet.fwhm_m, sheet.extinction_db) == (op.fwhm_m, op.extinction_db)
 
 
 @pytest.mark.parametrize("modulation", ["nrz", "pam4"])
@@ -190,10 +207,15 @@ def test_bad_inputs_rejected(modulator):
     with pytest.raises(ValueError, match="input_power_w"):
         modulator.self_heating(input_power_w=-1e-3, laser_detuning_m=0.0)
     with pytest.raises(ValueError, match="extinction_ratio_db"):
-        ModulatorOperatingPoint.from_il_er(extinction_ratio_db=0.0)
+        ModulatorOperatingPoint.from_il_er(insertion_loss_db=3.0, extinction_ratio_db=0.0)
     with pytest.raises(ValueError, match="outside what a ring"):
         ModulatorOperatingPoint.from_il_er(insertion_loss_db=0.1, extinction_ratio_db=5.0)
+    op = modulator.operating_point()
     with pytest.raises(ValueError, match="level_shifts_m"):
-        ModulatorOperatingPoint(bias_detuning_m=1e-11, level_shifts_m=(0.0, 1e-11))
+        dataclasses.replace(op, level_shifts_m=(0.0, 1e-11))
+    with pytest.raises(ValueError, match="level_phase_cycles"):
+        dataclasses.replace(op, level_phase_cycles=(0.004, 0.003, 0.005, 0.006))
+    with pytest.raises(ValueError, match="origin"):
+        dataclasses.replace(op, origin="guess")
     with pytest.raises(ValueError, match="objective"):
         modulator.optimise_bias(objective="ber")

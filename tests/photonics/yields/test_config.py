@@ -31,18 +31,19 @@ def test_default_preset_is_the_library_default_run_on_one_lot():
 
 
 def test_layout_has_tx_and_rx_banks_per_link():
-    config = YieldConfig().with_changes({"die.links_per_engine": 2})
+    config = preset("wdm-8x200g").with_changes({"die.links_per_engine": 2})
     die = config.layout().die
     assert die.n_rings == 2 * 2 * config.n_channels
-    dr = preset("dr-200g")
+    dr = preset("default")
     assert dr.banks_per_link == 1 and dr.layout().die.n_rings == 8
 
 
 def test_modulator_ring_must_be_all_pass():
+    from cposim.photonics.devices.modulator import RingModulator
     from cposim.photonics.devices.ring import Ring
 
-    with pytest.raises(ValueError, match="modulator_ring must be a single all-pass ring"):
-        YieldConfig(modulator_ring=Ring())
+    with pytest.raises(ValueError, match="must be 0: a ring modulator here is an all-pass ring"):
+        YieldConfig().with_changes({"link.modulator": RingModulator(ring=Ring())})
 
 
 def test_the_heater_limit_has_one_definition():

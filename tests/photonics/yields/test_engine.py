@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cposim.photonics.devices.modulator import ModulatorOperatingPoint
+from cposim.photonics.devices.modulator import RingModulator
 from cposim.photonics.fab.variation import ParameterVariation, VariationModel
 from cposim.photonics.fab.wafer import Wafer
 from cposim.photonics.link.parameters import LinkParameters
@@ -19,7 +19,7 @@ NO_VARIATION = VariationModel(
 
 
 def small(config=None, **changes):
-    """A 100 mm wafer (≈ 450 dies of 4 mm) keeps every test fast."""
+    """A 100 mm wafer (≈ 290 dies of 5 mm) keeps every test fast."""
     config = config or YieldConfig()
     base = config.with_changes(
         {
@@ -46,7 +46,8 @@ def test_without_variation_every_die_passes():
 
 
 def dr_local_mismatch_config(sigma_width_m, design_offset_m, max_power_w):
-    """DR lanes (one ring each), only local width mismatch, no environment, a strong link."""
+    """DR lanes (one ring each), only local width mismatch, no environment, no self-heating,
+    a strong link."""
     variation = NO_VARIATION.__class__(
         width=ParameterVariation(local_sigma_m=sigma_width_m),
         thickness=ParameterVariation(),
@@ -57,7 +58,7 @@ def dr_local_mismatch_config(sigma_width_m, design_offset_m, max_power_w):
     )
     link = LinkParameters(
         grid=ChannelGrid.preset("dr"),
-        modulator=ModulatorOperatingPoint.from_il_er(wavelength_m=1311e-9),
+        modulator=RingModulator(wavelength_m=1311e-9, heat_fraction=0.0),
         demux=None,
         laser_power_dbm=16.0,
         rin_db_per_hz=-155.0,
