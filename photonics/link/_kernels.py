@@ -190,6 +190,7 @@ _LN2 = math.log(2.0)
 
 # ------------------------------------------------------------------------ equivalent q (q_eq)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_HALF_SQRT_2_OVER_PI = 0.5 * _SQRT_2_OVER_PI  # φ(q)·e^(q²/2) = 1/√(2π)
 _HALLEY_FIXED = 3  # vectorised steps; lanes not converged then continue one by one
 _HALLEY_MAX = 30
 
@@ -218,19 +219,27 @@ def _log_qfunc_positive(x):
 _POWER_FIXED = 3  # vectorised Newton steps; lanes not converged then continue one by one
 _POWER_MAX = 60
 _POWER_STEP_MAX = 3.0  # largest Newton step in ln s (13 dB)
+_POWER_TOLERANCE = 1e-8  # last step, ln s (4e-8 dB)
 _POWER_T_MAX = 23.0  # ln s beyond which the lane is called unreachable (100 dB; RIN-limited)
 
 
 @jit(inline="always")
-def _safeguarded_step(x, g, slope, low, high):
-    """One step of Newton safeguarded by bisection on the decreasing ``g(ln s)``: the bracket
-    ``[low, high]`` (``g(low) > 0 > g(high)``, ±inf while unknown) shrinks to ``x``; the Newton
-    point is taken when it falls inside and within ±:data:`_POWER_STEP_MAX`, else the midpoint
-    of a closed bracket, else a step of ±:data:`_POWER_STEP_MAX` toward the root. Returns
-    ``(step, low, high)``."""
+def _safeguarded_step(x, g, slope, log_target, low, high):
+    """One step on ``g(x) = L(x) - L*`` (``L = ln Σ Q(q_k)``, decreasing in ``x = ln s``),
+    Newton on ``Ψ = ½·ln(-2L)``, safeguarded by bisection; returns ``(step, low, high)``.
+
+    ``Ψ`` is the log of the "equivalent q" ``√(-2L)``: it grows as ``x`` (slope 1) where
+    thermal noise dominates and is concave where shot and RIN noise grow with the power, so
+    its Newton steps, ``-L·ln(L/L*)/L'``, converge from either side in a few steps where
+    Newton on ``g`` itself crawls. The bracket ``[low, high]`` (``g(low) > 0 > g(high)``,
+    ±inf while unknown) shrinks to ``x``; the Newton point is taken when it falls inside and
+    within ±:data:`_POWER_STEP_MAX`, else the midpoint of a closed bracket, else a step of
+    ±:data:`_POWER_STEP_MAX` toward the root."""
     low = x if g > 0.0 else low
     high = x if g <= 0.0 else high
-    newton = x - g / slope if slope < 0.0 else np.nan
+    log_sum = g + log_target
+    usable = slope < 0.0 and log_sum < 0.0
+    newton = x - log_sum * math.log(log_sum / log_target) / slope if usable else np.nan
     if low < newton < high and abs(newton - x) <= _POWER_STEP_MAX:
         target = newton
     elif low > -np.inf and high < np.inf:
@@ -243,8 +252,8 @@ def _safeguarded_step(x, g, slope, low, high):
 
 @jit(inline="always")
 def _level_noise(s, level, sig_gain, xt_avg, responsivity, var_thermal, shot_coeff, rin_coeff):
-    """σ(s) of one level at laser scale ``s`` and ``s·dσ/ds`` (thermal, shot with the
-    crosstalk's current, and RIN, as :func:`_sigma_rows`)."""
+    """Noise σ(s) of one level at laser scale ``s`` (thermal, shot with the crosstalk's
+    current, and RIN) and ``s·dσ/ds``."""
     current = responsivity * sig_gain * level
     shot = shot_coeff * (current + responsivity * xt_avg) * s
     rin = rin_coeff * current * current * s * s
@@ -255,24 +264,46 @@ def _level_noise(s, level, sig_gain, xt_avg, responsivity, var_thermal, shot_coe
 @jit
 def _power_function(x, t, W, lev, eyes, consts):
     """``g = ln Σ_k Q(q_k(s)) - ln(target/ber_scale)`` and ``dg/d ln s`` of lane ``t`` at
-    ``s = e^x`` (scalar; the vectorised :func:`_power_rows` is the same arithmetic in rows)."""
+    ``s = e^x`` (scalar; :func:`_power_rows` is the same arithmetic in rows)."""
     responsivity = consts.responsivity
     s = math.exp(x)
     m = lev.shape[0]
-    low, low_d = _level_noise(
-        s,
-        lev[0, t],
-        W[_SIG, t],
-        W[_XTA, t],
-        responsivity,
-        consts.var_thermal,
-        consts.shot_coeff,
-        consts.rin_coeff,
-    )
-    top = -np.inf
+    q_min = np.inf
+    for k in range(m - 1):  # first pass: the worst eye, the sum's reference
+        low, _ = _level_noise(
+            s,
+            lev[k, t],
+            W[_SIG, t],
+            W[_XTA, t],
+            responsivity,
+            consts.var_thermal,
+            consts.shot_coeff,
+            consts.rin_coeff,
+        )
+        high, _ = _level_noise(
+            s,
+            lev[k + 1, t],
+            W[_SIG, t],
+            W[_XTA, t],
+            responsivity,
+            consts.var_thermal,
+            consts.shot_coeff,
+            consts.rin_coeff,
+        )
+        q_min = min(q_min, max(s * eyes[0, k, t] / (low + high), 0.0))
     total = 0.0
     weighted = 0.0
     for k in range(m - 1):
+        low, low_d = _level_noise(
+            s,
+            lev[k, t],
+            W[_SIG, t],
+            W[_XTA, t],
+            responsivity,
+            consts.var_thermal,
+            consts.shot_coeff,
+            consts.rin_coeff,
+        )
         high, high_d = _level_noise(
             s,
             lev[k + 1, t],
@@ -285,27 +316,18 @@ def _power_function(x, t, W, lev, eyes, consts):
         )
         den = low + high
         q = max(s * eyes[0, k, t] / den, 0.0)
-        dq = q * (1.0 - (low_d + high_d) / den)
-        scaled = erfcx(q * _SQRT1_2)
-        log_q = math.log(0.5 * scaled) - 0.5 * q * q
-        h = _SQRT_2_OVER_PI / scaled
-        if log_q > top:  # online log-sum-exp over the eyes
-            shrink = math.exp(top - log_q)
-            total = total * shrink + 1.0
-            weighted = weighted * shrink + h * dq
-            top = log_q
-        else:
-            e = math.exp(log_q - top)
-            total += e
-            weighted += e * h * dq
-        low, low_d = high, high_d
-    return top + math.log(total) - consts.log_target_sum, -weighted / total
+        e = math.exp(-0.5 * (q - q_min) * (q + q_min))
+        total += 0.5 * erfcx(q * _SQRT1_2) * e
+        weighted += _HALF_SQRT_2_OVER_PI * e * q * (1.0 - (low_d + high_d) / den)
+    return math.log(total) - 0.5 * q_min * q_min - consts.log_target_sum, -weighted / total
 
 
 @jit(inline="always")
 def _power_rows(pt, W, lev, eyes, noise, consts):
-    """One Newton step of the power-margin solve for every lane of the block, in rows:
-    ``pt`` (ln s) advances in place, the step goes to ``W[_PSTEP]``."""
+    """``g`` and ``dg/d ln s`` of the power-margin solve (:func:`_power_function`) at ``pt``
+    (ln s) for every lane of the block, in rows, into ``W[_PG]`` and ``W[_PD]``: each eye's
+    ``Q(q_k) = ½·erfcx(q_k/√2)·e^(-q_k²/2)`` is summed relative to the worst eye's
+    ``e^(-q_min²/2)``, so nothing underflows and no eye needs its own logarithm."""
     m = lev.shape[0]
     nl = pt.size
     s_row = W[_PS]
@@ -325,51 +347,37 @@ def _power_rows(pt, W, lev, eyes, noise, consts):
                 consts.shot_coeff,
                 consts.rin_coeff,
             )
-    top = W[_T4]
-    total = W[_T5]
-    weighted = W[_PA]
+    q_min = W[_T4]
     for k in range(m - 1):
         q = eyes[1, k]
         dq = eyes[2, k]
-        log_q = eyes[3, k]
-        h = eyes[4, k]
         for t in range(nl):
             den = noise[0, k, t] + noise[0, k + 1, t]
             x = s_row[t] * eyes[0, k, t] / den
             x = x if x > 0.0 else 0.0
             q[t] = x
             dq[t] = x * (1.0 - (noise[1, k, t] + noise[1, k + 1, t]) / den)
-        erfcx_of_q_rows(q, h, W[_T1])
-        log_rows(h, log_q, W[_T2], W[_T3])
+            q_min[t] = x if k == 0 or x < q_min[t] else q_min[t]
+    total = W[_T5]
+    weighted = W[_PA]
+    total[:] = 0.0
+    weighted[:] = 0.0
+    for k in range(m - 1):
+        q = eyes[1, k]
+        scaled = eyes[4, k]
+        erfcx_of_q_rows(q, scaled, W[_T1])
         for t in range(nl):
-            log_q[t] += -_LN2 - 0.5 * q[t] * q[t]
-            h[t] = _SQRT_2_OVER_PI / h[t]
-        if k == 0:
-            for t in range(nl):
-                top[t] = log_q[t]
-                total[t] = 1.0
-                weighted[t] = h[t] * dq[t]
-        else:  # online log-sum-exp: rescale by e^(-|Δ|)
-            for t in range(nl):
-                W[_T1, t] = -abs(log_q[t] - top[t])
-            exp_rows(W[_T1], W[_T2], W[_T3])
-            for t in range(nl):
-                e = W[_T2, t]
-                new_top = log_q[t] > top[t]
-                contribution = h[t] * dq[t]
-                total[t] = total[t] * e + 1.0 if new_top else total[t] + e
-                weighted[t] = (
-                    weighted[t] * e + contribution if new_top else (weighted[t] + e * contribution)
-                )
-                top[t] = log_q[t] if new_top else top[t]
+            W[_T1, t] = -0.5 * (q[t] - q_min[t]) * (q[t] + q_min[t])  # ≤ 0
+        exp_rows(W[_T1], W[_T2], W[_T3])
+        dq = eyes[2, k]
+        for t in range(nl):
+            e = W[_T2, t]
+            total[t] += 0.5 * scaled[t] * e  # Q(q_k)·e^(q_min²/2)
+            weighted[t] += _HALF_SQRT_2_OVER_PI * e * dq[t]  # φ(q_k)·dq_k·e^(q_min²/2)
     log_rows(total, W[_PB], W[_T1], W[_T2])
     for t in range(nl):
-        g = top[t] + W[_PB, t] - consts.log_target_sum
-        step, W[_PLO, t], W[_PHI, t] = _safeguarded_step(
-            pt[t], g, -weighted[t] / total[t], W[_PLO, t], W[_PHI, t]
-        )
-        pt[t] += step
-        W[_PSTEP, t] = step
+        W[_PG, t] = W[_PB, t] - 0.5 * q_min[t] * q_min[t] - consts.log_target_sum
+        W[_PD, t] = -weighted[t] / total[t]
 
 
 # -------------------------------------------------------------------------------- the kernel
@@ -427,8 +435,11 @@ def _power_rows(pt, W, lev, eyes, noise, consts):
     _PB,
     _PLO,
     _PHI,
-) = range(51)
-_N_ROWS = 51
+    _PG,
+    _PD,
+    _G0D,
+) = range(54)
+_N_ROWS = 54
 # log rows: received average, nominal OMA, smallest eye nominal / actual / after ISI / after
 # crosstalk, q_eq, received OMA, mux and demux pass-by; penalties are differences of these logs
 _N_LOGS = 10
@@ -511,18 +522,6 @@ def _accumulate_rows(acc, cross, x, oi, oj, count):
 def _through_rows(before, through_depth, shape, excess, oi, count):
     for b in range(count):
         before[b] *= (1.0 - through_depth[oi + b] * shape[b]) * excess
-
-
-@jit(inline="always")
-def _sigma_rows(responsivity, var_thermal, shot_coeff, rin_coeff, signal, level, xt_avg, out):
-    """Noise σ of one level: thermal, shot (with the crosstalk's current) and RIN."""
-    for t in range(out.size):
-        current = responsivity * signal[t] * level[t]
-        out[t] = math.sqrt(
-            var_thermal
-            + shot_coeff * (current + responsivity * xt_avg[t])
-            + rin_coeff * current * current
-        )
 
 
 @jit(inline="always")
@@ -696,9 +695,18 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     avg[:] = 0.0
     for k in range(m):
         _add_rows(avg, nom[k])
-        _sigma_rows(
-            responsivity, var_thermal, shot_coeff, rin_coeff, W[_SIG], lev[k], W[_XTA], sigma[k]
-        )
+        level = lev[k]
+        for t in range(nl):  # σ at the nominal power, and s·dσ/ds there for the power margin
+            sigma[k, t], level_noise[1, k, t] = _level_noise(
+                1.0,
+                level[t],
+                W[_SIG, t],
+                W[_XTA, t],
+                responsivity,
+                var_thermal,
+                shot_coeff,
+                rin_coeff,
+            )
     for t in range(nl):
         avg[t] = W[_NOMGAIN, t] * avg[t] / m
         W[_OMA_NOM, t] = W[_NOMGAIN, t] * (nom[m - 1, t] - nom[0, t])
@@ -706,6 +714,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     for row in (_MIN_NOM, _MIN_ACT, _MIN_ISI, _MIN_XT, _QMIN):
         W[row, :] = np.inf
     W[_QSUM, :] = 0.0
+    W[_G0D, :] = 0.0
     # --- eyes: worst-case ISI and crosstalk, optimum threshold q = eye/(σ_low + σ_high)
     for k in range(m - 1):
         _min_step_rows(W[_NOMGAIN], nom[k], nom[k + 1], W[_MIN_NOM])
@@ -726,6 +735,10 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         exp_rows(W[_T1], W[_T3], W[_T2])
         erfcx_of_q_rows(qk, W[_T5], W[_T2])
         _qfunc_sum_rows(qk, W[_T5], W[_T3], W[_QSUM])
+        for t in range(nl):  # Σ φ(q_k)·dq_k/d ln s at the nominal power (the margin's slope)
+            den = sigma[k, t] + sigma[k + 1, t]
+            dq = qk[t] * (1.0 - (level_noise[1, k, t] + level_noise[1, k + 1, t]) / den)
+            W[_G0D, t] += _HALF_SQRT_2_OVER_PI * W[_T3, t] * dq
         for t in range(nl):  # erfcx at the worst eye, where the q_eq solve starts
             W[_ERFCX_X, t] = W[_T5, t] if k == 0 or qk[t] == W[_QMIN, t] else W[_ERFCX_X, t]
     # --- equivalent q: Q(q_eq) = mean Q(q_k), Halley on log Q from the worst eye
@@ -795,31 +808,49 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         W[_MARGIN, t] = _TEN_OVER_LN10 * (logs[6, t] - log_q_target) if open_eye else -np.inf
     # --- optical power margin: the laser-power scale s* = e^t at which the BER meets its target
     # (every optical power, crosstalk and ISI scales with s; thermal noise does not, shot and
-    # RIN noise grow as s and s²), Newton on log(Σ Q(q_k(s))) from the thermal-noise guess
-    # t = ln(q_target/q_eq), which is exact when thermal noise dominates
+    # RIN noise grow as s and s²): safeguarded Newton (_safeguarded_step) from the nominal
+    # power (t = ln s = 0), where g and its slope are already known exactly from the BER
+    # above, a few steps in rows, then lane by lane to convergence; a lane that even 100 dB
+    # more light (t = _POWER_T_MAX) leaves above the target is RIN-limited: no laser power
+    # reaches it
     pt = W[_PT]
+    log_rows(W[_QSUM], W[_PG], W[_T1], W[_T2])
     for t in range(nl):
-        guess = log_q_target - logs[6, t] if W[_MARGIN, t] > -np.inf else 0.0
-        pt[t] = max(-_POWER_T_MAX, min(_POWER_T_MAX, guess))  # a nearly closed eye: q_eq ≈ 0
-        W[_PLO, t] = -np.inf
-        W[_PHI, t] = np.inf
+        open_eye = W[_MARGIN, t] > -np.inf
+        usable = open_eye and W[_QSUM, t] >= 1e-290  # else every eye beyond q ≈ 36
+        g = W[_PG, t] - consts.log_target_sum
+        slope = -W[_G0D, t] / W[_QSUM, t] if usable else -1.0
+        step, W[_PLO, t], W[_PHI, t] = _safeguarded_step(
+            0.0, g if usable else -1.0, slope, consts.log_target_sum, -np.inf, np.inf
+        )
+        pt[t] = step if open_eye else 0.0
+        W[_PSTEP, t] = step if usable else np.inf
     for _ in range(_POWER_FIXED):
         _power_rows(pt, W, lev, eyes, level_noise, consts)
+        for t in range(nl):
+            step, W[_PLO, t], W[_PHI, t] = _safeguarded_step(
+                pt[t], W[_PG, t], W[_PD, t], consts.log_target_sum, W[_PLO, t], W[_PHI, t]
+            )
+            pt[t] += step
+            W[_PSTEP, t] = step
     for t in range(nl):
-        if W[_MARGIN, t] > -np.inf:
-            x = pt[t]
-            step = W[_PSTEP, t]
-            low = W[_PLO, t]
-            high = W[_PHI, t]
+        x = pt[t]
+        step = W[_PSTEP, t]
+        low = W[_PLO, t]
+        high = W[_PHI, t]
+        if W[_MARGIN, t] > -np.inf and abs(step) > _POWER_TOLERANCE and high == np.inf:
+            # no point below the target yet: try the ceiling before marching up to it
+            g, _ = _power_function(_POWER_T_MAX, t, W, lev, eyes, consts)
+            low, high = (_POWER_T_MAX, high) if g > 0.0 else (low, _POWER_T_MAX)
+        if W[_MARGIN, t] > -np.inf and not low >= _POWER_T_MAX:
             for _ in range(_POWER_MAX):
-                if abs(step) <= 1e-11 * max(1.0, abs(x)) or x > _POWER_T_MAX:
+                if abs(step) <= _POWER_TOLERANCE or low >= _POWER_T_MAX:
                     break
                 g, slope = _power_function(x, t, W, lev, eyes, consts)
-                step, low, high = _safeguarded_step(x, g, slope, low, high)
-                x += step
-            W[_PMARGIN, t] = -_TEN_OVER_LN10 * x if x <= _POWER_T_MAX else -np.inf
-        else:
-            W[_PMARGIN, t] = -np.inf
+                step, low, high = _safeguarded_step(x, g, slope, consts.log_target_sum, low, high)
+                x = min(x + step, _POWER_T_MAX)
+        unreachable = W[_MARGIN, t] == -np.inf or low >= _POWER_T_MAX
+        W[_PMARGIN, t] = -np.inf if unreachable else -_TEN_OVER_LN10 * x
     # --- the first infinite penalty closes the eye (NaN after it); the dominant one is that, or
     # else the largest (first of equals); selects only, so the loop vectorises
     for t in range(nl):
