@@ -1,9 +1,11 @@
-"""``cposim switch report PRESET [--yield-run DIR]``: print a switch's tables.
+"""``cposim switch report PRESET [--yield-run DIR] [--plot FILE]``: print a switch's tables.
 
-The tables: hierarchy counts, optical I/O power by component beside the pluggable equivalent,
-the validation table against published claims, assembly yield (from a yield run's
-``summary.json`` when given) and reliability. Bad input raises ValueError or
-FileNotFoundError, which ``cposim.photonics.cli.main.main()`` prints as one line with exit status 2.
+The tables of :func:`cposim.photonics.switch.report.switch_report`: where each chain input came
+from, hierarchy counts, optical I/O power by component beside the pluggable equivalent with
+the ratio's sensitivity band, the validation table against published claims, assembly yield
+(from a yield run's ``summary.json`` when given) and reliability with availability. Bad input
+raises ValueError or FileNotFoundError, which ``cposim.photonics.cli.main.main()`` prints as one
+line with exit status 2.
 """
 
 from __future__ import annotations
@@ -16,80 +18,79 @@ def _section(title: str, table) -> None:
     print(table.to_string(index=False) if hasattr(table, "to_string") else table)
 
 
+def _sensitivity_section(sensitivity) -> None:
+    low, high = sensitivity.band
+    table = sensitivity.to_dataframe()[["input", "value_low", "value_high", "ratio_low"]]
+    table = table.assign(ratio_high=sensitivity.to_dataframe()["ratio_high"])
+    _section(
+        f"{sensitivity.quantity}: {sensitivity.nominal:.2f}, {low:.2f}-{high:.2f} over one input "
+        "at a time",
+        table.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+    )
+
+
 def _report(args) -> int:
-    import numpy as np
     import pandas as pd
 
-    from cposim.photonics.switch.assembly import AssemblyParameters, read_yield_run
-    from cposim.photonics.switch.model import pluggable_equivalent, preset
-    from cposim.photonics.switch.validation import validation_table
+    from cposim.photonics.switch.model import preset
+    from cposim.photonics.switch.report import switch_report
 
-    switch = preset(args.preset)
-    assembly = AssemblyParameters()
-    yield_note = f"engine yield {assembly.engine_yield:g} (default, REFERENCE.md F)"
-    interval = None
-    if args.yield_run is not None:
-        summary = read_yield_run(args.yield_run)
-        switch = switch.with_yield_run(summary)
-        scaled = summary.engine_yield_for(switch.engine.lanes)
-        assembly = AssemblyParameters(engine_yield=float(scaled[0]))
-        interval = AssemblyParameters(engine_yield=scaled[1:])
-        yield_note = (
-            f"engine yield {scaled[0]:.4f} [{scaled[1]:.4f}, {scaled[2]:.4f}] from "
-            f"{summary.source} ({summary.n_engines} engines of {summary.lanes_per_engine} lanes"
-            + (
-                f", scaled to {switch.engine.lanes} lanes"
-                if summary.lanes_per_engine != switch.engine.lanes
-                else ""
-            )
-            + f"); mean heater {summary.mean_heater_power_per_ring_w * 1e3:.2f} mW per ring"
-        )
-    if switch.packaging == "cpo":
-        cpo, pluggable = switch, pluggable_equivalent(switch)
-    else:
-        cpo, pluggable = preset("quantum-x-photonics"), switch
-        if args.yield_run is not None:
-            cpo = cpo.with_yield_run(summary)
-
-    print(f"Switch report: {switch.name}")
-    counts = pd.DataFrame(
-        {"quantity": list(switch.counts()), "value": [f"{v:g}" for v in switch.counts().values()]}
+    report = switch_report(preset(args.preset), yield_run=args.yield_run)
+    cpo, pluggable = report.cpo, report.pluggable
+    print(f"Switch report: {report.switch_name}")
+    _section("Where the inputs came from", report.sources_table())
+    reported = cpo if report.switch_name == cpo.name else pluggable
+    counts = reported.counts()
+    _section(
+        "Hierarchy (derived counts)",
+        pd.DataFrame({"quantity": list(counts), "value": [f"{v:g}" for v in counts.values()]}),
     )
-    _section("Hierarchy (derived counts)", counts)
-
-    power = cpo.compare_power(pluggable).to_dataframe() * 1e12
-    power.loc["total"] = power.sum()
-    power.index.name = "pJ/bit"
-    rows = {
-        "optical I/O power (W)": [cpo.optics_power_w(), pluggable.optics_power_w()],
-        "per 1.6T port (W)": [
-            cpo.power_breakdown().power_for_bandwidth_w(),
-            pluggable.power_breakdown().power_for_bandwidth_w(),
-        ],
-    }
-    totals = pd.DataFrame(rows, index=[cpo.name, pluggable.name]).T
-    _section("Optical I/O energy per bit by component (pJ/bit)", power.reset_index().round(3))
+    _section(
+        "Optical I/O energy per bit by component (pJ/bit)",
+        report.power_table().reset_index().round(3),
+    )
+    totals = pd.DataFrame(
+        {
+            "optical I/O power (W)": [cpo.optics_power_w(), pluggable.optics_power_w()],
+            "per 1.6T port (W)": [
+                cpo.power_breakdown().power_for_bandwidth_w(),
+                pluggable.power_breakdown().power_for_bandwidth_w(),
+            ],
+        },
+        index=[cpo.name, pluggable.name],
+    ).T
     _section("Optical I/O power", totals.reset_index(names="quantity").round(2))
+    _sensitivity_section(report.power_sensitivity)
 
-    table = validation_table(cpo, pluggable).to_dataframe()
+    table = report.validation.to_dataframe().drop(columns="calibrated")
     table["model"] = table["model"].map(lambda v: f"{v:.3g}")
     _section("Validation against published claims (claims are never inputs)", table)
+    for row in report.validation.rows:
+        if row.calibrated:
+            print(f"  calibrated: {row.quantity}: {row.calibrated}")
 
-    result = switch.assembly_yield(assembly).to_dataframe()
-    if interval is not None:
-        bounds = switch.assembly_yield(interval).switch_yield
-        result["switch_yield_interval"] = [
-            f"[{low:.4f}, {high:.4f}]" for low, high in np.asarray(bounds)
-        ]
-    _section(f"Assembly yield ({yield_note})", result.round(4))
-
+    _section(
+        f"Assembly yield of {report.switch_name} ({report.sources['engine yield']})",
+        report.assembly_table().round(4),
+    )
     for each in (cpo, pluggable):
-        report = each.reliability()
+        reliability = each.reliability()
         _section(
-            f"Reliability of {each.name}: {report.link_down_events_per_year:.4f} link-down "
-            f"events per switch-year, {report.lane_down_hours_per_year:.2f} lane-hours lost",
-            report.to_dataframe().round(4),
+            f"Reliability of {each.name}: {reliability.link_down_events_per_year:.4f} link-down "
+            f"events, {reliability.lane_down_hours_per_year:.2f} lane-hours and "
+            f"{reliability.port_down_hours_per_year:.2f} port-hours lost per switch-year "
+            f"(lane availability {reliability.lane_availability:.6f}, port "
+            f"{reliability.port_availability:.6f})",
+            reliability.to_dataframe().round(4),
         )
+    _sensitivity_section(report.reliability_sensitivity)
+    if args.plot is not None:
+        import matplotlib.pyplot as plt
+
+        ax = report.plot()
+        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        plt.close(ax.figure)
+        print(f"\nwrote {args.plot}")
     return 0
 
 
@@ -114,7 +115,15 @@ def add_switch_parser(subparsers) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="yield run directory whose summary.json gives engine yield and heater power",
+        help="yield run directory (of the switch's kind of lane) whose summary.json gives the "
+        "engine yield, heater power, laser line and lane energies",
+    )
+    report.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also save the power ratio's tornado plot to FILE (PNG)",
     )
     report.set_defaults(handler=_report)
 

@@ -10,10 +10,16 @@
 - :mod:`~cposim.photonics.switch.reliability`: failure rates, link-down events and their
   simulation;
 - :mod:`~cposim.photonics.switch.thermal`: an ASIC load step seen by every ring's lock loop;
-- :mod:`~cposim.photonics.switch.validation`: the model's ratios against published claims.
+- :mod:`~cposim.photonics.switch.validation`: the model's ratios against published claims,
+  with the rows calibrated on their claim marked;
+- :mod:`~cposim.photonics.switch.sensitivity`: how far the CPO-vs-pluggable ratios move with
+  each uncertain input (the tornado);
+- :mod:`~cposim.photonics.switch.report`: :func:`switch_report`, every table of a switch built
+  on a yield run, each chain input with its source (what ``cposim switch report`` prints).
 
-Data flow: lane energies from :mod:`cposim.photonics.link`, engine yield from
-:mod:`cposim.photonics.yields` → switch-level power, yield and reliability.
+Data flow: a yield run of :mod:`cposim.photonics.yields` (engine yield, heater power, laser
+line and lane energies of :mod:`cposim.photonics.link`) → switch-level power, yield and
+reliability.
 """
 
 from cposim.control.core.lazy import lazy_exports
@@ -68,6 +74,21 @@ _CATALOGUE = {
         "ValidationRow",
         "ValidationTable",
         "validation_table",
+    ),
+    "sensitivity": (
+        "KINDS",
+        "POWER_RATIO_INPUTS",
+        "RELIABILITY_INPUTS",
+        "SIDES",
+        "RatioSensitivity",
+        "UncertainInput",
+        "link_down_ratio",
+        "port_power_ratio",
+        "ratio_sensitivity",
+    ),
+    "report": (
+        "SwitchReport",
+        "switch_report",
     ),
 }
 

@@ -22,12 +22,13 @@ packages (``m = 0``): a bad module is simply swapped.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from cposim.control.core.validation import check_range
+from cposim.photonics.link.energy import ElectricalPowerParameters
 from cposim.photonics.runtime.batch import RUN_FILES
 
 SCENARIOS = ("untested", "known-good-engine", "known-good-engine + rework")
@@ -37,15 +38,29 @@ SUMMARY_KEYS = (
     "engine_yield",
     "engine_yield_interval",
     "mean_heater_power_per_ring_w",
+    "mean_heater_power_per_lane_w",
     "lanes_per_engine",
     "n_engines",
+    "wavelengths_per_fiber",
+    "heated_rings_per_lane",
+    "lane_rate_bps",
+    "laser_power_dbm",
+    "lanes_per_laser",
+    "electrical",
 )
 """Keys of a yield run's ``summary.json`` that the switch model reads."""
 
 
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} = {value!r} must be a positive integer")
+
+
 @dataclass(frozen=True, kw_only=True)
 class YieldRunSummary:
-    """What the switch model takes from a yield run.
+    """What the switch model takes from a yield run: the engine yield, and the lane the run
+    simulated (its mode, light, heater power and electrical energy components), so a switch
+    built on it describes the same lane.
 
     Parameters
     ----------
@@ -54,11 +69,27 @@ class YieldRunSummary:
     engine_yield_interval : tuple of float
         Confidence interval ``(low, high)`` of ``engine_yield`` (fractions).
     mean_heater_power_per_ring_w : float
-        Mean heater power per ring over the good engines, watts (≥ 0).
+        Mean worst-case heater power per ring over the dies with a finite plan, watts (≥ 0).
+    mean_heater_power_per_lane_w : float
+        The same per lane (all its heated rings), watts (≥ 0).
     lanes_per_engine : int
         Lanes per simulated engine (count, ≥ 1).
     n_engines : int
         Engines simulated (count, ≥ 1).
+    wavelengths_per_fiber : int
+        Wavelengths per fiber of the simulated link (count, ≥ 1; 1 is DR).
+    heated_rings_per_lane : int
+        Heated rings per lane of the simulated link (count, ≥ 1: the modulator, plus the
+        demultiplexer ring in WDM modes).
+    lane_rate_bps : float
+        Bit rate of one lane, bit/s (> 0).
+    laser_power_dbm : float
+        Optical power of one laser line before it is split, dBm.
+    lanes_per_laser : int
+        Lanes one laser line feeds (count, ≥ 1).
+    electrical : dict
+        The simulated lane's
+        :class:`~cposim.photonics.link.energy.ElectricalPowerParameters` fields.
     source : str
         File the summary was read from ("" when built in code).
     """
@@ -66,8 +97,15 @@ class YieldRunSummary:
     engine_yield: float
     engine_yield_interval: tuple
     mean_heater_power_per_ring_w: float
+    mean_heater_power_per_lane_w: float
     lanes_per_engine: int
     n_engines: int
+    wavelengths_per_fiber: int
+    heated_rings_per_lane: int
+    lane_rate_bps: float
+    laser_power_dbm: float
+    lanes_per_laser: int
+    electrical: dict
     source: str = ""
 
     def __post_init__(self):
@@ -82,15 +120,58 @@ class YieldRunSummary:
                     f"engine_yield_interval = {self.engine_yield_interval!r} must be [low, high] "
                     f"around engine_yield = {self.engine_yield!r}"
                 )
-            check_range(
-                "mean_heater_power_per_ring_w", self.mean_heater_power_per_ring_w, low=0, high=10
-            )
-            for name in ("lanes_per_engine", "n_engines"):
-                value = getattr(self, name)
-                if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                    raise ValueError(f"{name} = {value!r} must be a positive integer")
-        except ValueError as error:
+            for name in ("mean_heater_power_per_ring_w", "mean_heater_power_per_lane_w"):
+                check_range(name, getattr(self, name), low=0, high=10)
+            for name in (
+                "lanes_per_engine",
+                "n_engines",
+                "wavelengths_per_fiber",
+                "heated_rings_per_lane",
+                "lanes_per_laser",
+            ):
+                _positive_int(name, getattr(self, name))
+            check_range("lane_rate_bps", self.lane_rate_bps, low=0.0, low_inclusive=False)
+            check_range("laser_power_dbm", self.laser_power_dbm, low=-100.0, high=40.0)
+            self.electrical_parameters()
+        except (ValueError, TypeError) as error:
             raise ValueError(f"{error}{where}") from None
+
+    def electrical_parameters(self) -> ElectricalPowerParameters:
+        """The simulated lane's electrical power parameters."""
+        if not isinstance(self.electrical, dict):
+            raise ValueError(f"electrical = {self.electrical!r} must be a table of fields")
+        known = {f.name for f in fields(ElectricalPowerParameters)}
+        unknown = sorted(set(self.electrical) - known)
+        if unknown:
+            raise ValueError(
+                f"electrical has unknown field(s) {', '.join(unknown)}; allowed: "
+                f"{', '.join(sorted(known))}"
+            )
+        return ElectricalPowerParameters(**self.electrical)
+
+    @classmethod
+    def from_result(cls, result) -> YieldRunSummary:
+        """The summary of an in-memory :class:`~cposim.photonics.yields.result.YieldResult`
+        (what :func:`read_yield_run` reads from a run directory).
+
+        Parameters
+        ----------
+        result : cposim.photonics.yields.result.YieldResult
+            The yield study.
+        """
+        return cls._from_dict(result.summary(), source="")
+
+    @classmethod
+    def _from_dict(cls, data: dict, source: str) -> YieldRunSummary:
+        interval = data["engine_yield_interval"]
+        if not isinstance(interval, list | tuple) or len(interval) != 2:
+            raise ValueError(
+                f"engine_yield_interval = {interval!r} must be [low, high]"
+                + (f" in {source}" if source else "")
+            )
+        values = {key: data[key] for key in SUMMARY_KEYS}
+        values["engine_yield_interval"] = tuple(interval)
+        return cls(**values, source=source)
 
     def engine_yield_for(self, lanes: int) -> np.ndarray:
         """Yield and interval ``[yield, low, high]`` of an engine with ``lanes`` lanes.
@@ -121,7 +202,8 @@ def read_yield_run(directory) -> YieldRunSummary:
     FileNotFoundError
         When ``summary.json`` does not exist.
     ValueError
-        When it is not JSON, lacks a key of :data:`SUMMARY_KEYS` or holds a value out of range.
+        When it is not JSON, lacks a key of :data:`SUMMARY_KEYS` (a run written by an older
+        version: run it again) or holds a value out of range.
     """
     path = Path(directory) / RUN_FILES.summary_json
     if not path.is_file():
@@ -134,18 +216,11 @@ def read_yield_run(directory) -> YieldRunSummary:
         raise ValueError(f"{path} must hold a JSON object with keys {', '.join(SUMMARY_KEYS)}")
     missing = [key for key in SUMMARY_KEYS if key not in data]
     if missing:
-        raise ValueError(f"{path} lacks key(s) {', '.join(missing)}")
-    interval = data["engine_yield_interval"]
-    if not isinstance(interval, list | tuple) or len(interval) != 2:
-        raise ValueError(f"engine_yield_interval = {interval!r} must be [low, high] in {path}")
-    return YieldRunSummary(
-        engine_yield=data["engine_yield"],
-        engine_yield_interval=tuple(interval),
-        mean_heater_power_per_ring_w=data["mean_heater_power_per_ring_w"],
-        lanes_per_engine=data["lanes_per_engine"],
-        n_engines=data["n_engines"],
-        source=str(path),
-    )
+        raise ValueError(
+            f"{path} lacks key(s) {', '.join(missing)} (written by an older cposim?); "
+            f"`cposim yield report {directory}` rewrites it"
+        )
+    return YieldRunSummary._from_dict(data, source=str(path))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -433,17 +433,48 @@ class Switch:
 
     # --- yield and reliability ----------------------------------------------------------------
     def with_yield_run(self, summary: YieldRunSummary) -> Switch:
-        """This switch with the mean heater power per ring of a yield run.
+        """This switch with the lane a yield run simulated: its heater power per lane, its
+        laser line and split, and its electrical energy components.
+
+        The run must have simulated this switch's kind of lane (wavelengths per fiber, heated
+        rings per lane, lane rate): a WDM run's barrel-shifted demultiplexer heaters say nothing
+        about a DR lane's single modulator ring.
 
         Parameters
         ----------
         summary : YieldRunSummary
             Summary of a yield run (see :func:`cposim.photonics.switch.assembly.read_yield_run`).
+
+        Raises
+        ------
+        ValueError
+            When the run's lane is of another mode or rate than this switch's, naming both.
         """
+        engine = self.engine
+        wanted = {
+            "wavelengths_per_fiber": (summary.wavelengths_per_fiber, engine.wavelengths_per_fiber),
+            "heated_rings_per_lane": (summary.heated_rings_per_lane, engine.rings_per_lane),
+            "lane_rate_bps": (summary.lane_rate_bps, engine.lane_rate_bps),
+        }
+        for name, (run, here) in wanted.items():
+            if not np.isclose(run, here, rtol=1e-12, atol=0.0):
+                where = summary.source or "the yield run"
+                raise ValueError(
+                    f"{name} = {run:g} in {where} but {here:g} in switch {self.name!r}: the run "
+                    "simulated another kind of lane (the 'default' yield preset is the DR lane, "
+                    "'wdm-8x200g' the 8-wavelength one)"
+                )
         electrical = dataclasses.replace(
-            self.electrical, heater_power_per_ring_w=summary.mean_heater_power_per_ring_w
+            summary.electrical_parameters(),
+            heater_power_per_ring_w=summary.mean_heater_power_per_lane_w / engine.rings_per_lane,
+            rings_per_lane=engine.rings_per_lane,
         )
-        return dataclasses.replace(self, electrical=electrical)
+        laser = dataclasses.replace(
+            self.laser,
+            output_power_dbm=summary.laser_power_dbm,
+            lanes_per_laser=summary.lanes_per_laser,
+        )
+        return dataclasses.replace(self, electrical=electrical, laser=laser)
 
     def assembly_yield(self, params: AssemblyParameters | None = None) -> AssemblyYield:
         """Package and switch assembly yield and scrap (see

@@ -176,7 +176,7 @@ def asic_load_step(result, ax=None):
 
 def validation(table, ax=None):
     """Model over claim (1 = the claim's centre) for each compared row, with the band and
-    tolerance as an error bar; returns the Axes.
+    tolerance as an error bar, rows calibrated on their claim hollow; returns the Axes.
 
     Parameters
     ----------
@@ -200,7 +200,17 @@ def validation(table, ax=None):
         capsize=4,
         label="claim band ± tolerance",
     )
-    ax.plot([r.model for r in rows] / centre, y, "o", color="C0", label="model")
+    ratio = np.array([r.model for r in rows]) / centre
+    checked = np.array([not r.calibrated for r in rows])
+    ax.plot(ratio[checked], y[checked], "o", color="C0", label="model (a check)")
+    ax.plot(
+        ratio[~checked],
+        y[~checked],
+        "o",
+        mfc="none",
+        color="C1",
+        label="model (calibrated, not a check)",
+    )
     ax.set_yticks(y, [r.quantity for r in rows], fontsize="small")
     ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     style.label(
@@ -212,6 +222,44 @@ def validation(table, ax=None):
     return ax
 
 
+def tornado(sensitivity, ax=None):
+    """Tornado of a CPO-vs-pluggable ratio: one bar per uncertain input from the ratio with
+    the input at the low end of its range to the high end, widest on top, around the nominal
+    ratio (a vertical line); returns the Axes.
+
+    Parameters
+    ----------
+    sensitivity : RatioSensitivity
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    """
+    table = sensitivity.to_dataframe().iloc[::-1]  # widest at the top
+    ax = style.axes(ax, figsize=(7.5, 0.4 * len(table) + 1.5))
+    y = np.arange(len(table))
+    nominal = sensitivity.nominal
+    for row, (_, item) in zip(y, table.iterrows(), strict=True):
+        for ratio, colour, end in ((item.ratio_low, "C0", "low"), (item.ratio_high, "C3", "high")):
+            ax.barh(
+                row,
+                ratio - nominal,
+                left=nominal,
+                color=colour,
+                height=0.6,
+                label=f"input at the {end} end of its range" if row == y[-1] else None,
+            )
+    ax.axvline(nominal, color="k", lw=1.0, label=f"nominal {nominal:.2f}")
+    ax.set_yticks(y, table["input"], fontsize="small")
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    style.label(
+        ax,
+        x=f"{sensitivity.quantity} (ratio)",
+        y="",
+        title="One input at a time over its range",
+    )
+    return ax
+
+
 __all__ = [
     "asic_load_step",
     "assembly_yield",
@@ -219,5 +267,6 @@ __all__ = [
     "power_breakdown",
     "power_comparison",
     "reliability",
+    "tornado",
     "validation",
 ]

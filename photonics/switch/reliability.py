@@ -68,6 +68,13 @@ class ReliabilityParameters:
     package_repair_time_s : float
         Mean time a link stays down when a co-packaged engine fails and its package (switch
         tray) has to be replaced, seconds (> 0). Default 172800 (48 h, assumption).
+    field_swap_time_s : float
+        Time the *other* lanes of a field-replaceable part (the rest of a laser module or
+        pluggable) are dark while it is swapped, seconds (≥ 0). Default 600 (10 min,
+        assumption).
+    package_swap_time_s : float
+        Time every lane of a package (switch tray) is dark while it is replaced, seconds (≥ 0).
+        Default 7200 (2 h, assumption: a scheduled tray swap).
     """
 
     laser_fit: float = 20.0
@@ -77,6 +84,8 @@ class ReliabilityParameters:
     engine_fit: float = 50.0
     field_repair_time_s: float = 4 * SECONDS_PER_HOUR
     package_repair_time_s: float = 48 * SECONDS_PER_HOUR
+    field_swap_time_s: float = 600.0
+    package_swap_time_s: float = 2 * SECONDS_PER_HOUR
 
     def __post_init__(self):
         check_range("laser_fit", self.laser_fit, low=0.0, high=1e9)
@@ -86,6 +95,8 @@ class ReliabilityParameters:
         check_range("engine_fit", self.engine_fit, low=0.0, high=1e9)
         for name in ("field_repair_time_s", "package_repair_time_s"):
             check_range(name, getattr(self, name), low=0.0, high=1e9, low_inclusive=False)
+        for name in ("field_swap_time_s", "package_swap_time_s"):
+            check_range(name, getattr(self, name), low=0.0, high=1e9)
 
     @property
     def laser_acceleration(self) -> float:
@@ -140,8 +151,12 @@ class FailureMode:
         What is replaced: ``"laser module"``, ``"pluggable module"`` or ``"package"``.
     lanes_per_repair : int
         Lanes served by the replaced part, dark while it is swapped (count).
+    ports_per_repair : int
+        Distinct ports that lose a lane while the part is swapped (count).
     repair_time_s : float
         Mean time the failed lanes stay down, seconds.
+    swap_time_s : float
+        Time the part's other lanes are dark while it is swapped, seconds.
     """
 
     name: str
@@ -151,7 +166,9 @@ class FailureMode:
     ports_per_failure: int
     repair_action: str
     lanes_per_repair: int
+    ports_per_repair: int
     repair_time_s: float
+    swap_time_s: float
 
     @property
     def failures_per_year(self) -> float:
@@ -160,8 +177,19 @@ class FailureMode:
 
     @property
     def lane_down_hours_per_year(self) -> float:
-        """Expected lane-hours lost per switch-year to this kind of failure (lane × hours)."""
-        return self.failures_per_year * self.lanes_per_failure * self.repair_time_s / 3600.0
+        """Expected lane-hours lost per switch-year to this kind of failure (lane × hours): the
+        failed lanes until the repair, and the part's other lanes during the swap."""
+        collateral = (self.lanes_per_repair - self.lanes_per_failure) * self.swap_time_s
+        lane_s = self.lanes_per_failure * self.repair_time_s + collateral
+        return self.failures_per_year * lane_s / SECONDS_PER_HOUR
+
+    @property
+    def port_down_hours_per_year(self) -> float:
+        """Expected port-hours with at least one lane down per switch-year (port × hours),
+        counted as :attr:`lane_down_hours_per_year` but over ports."""
+        collateral = (self.ports_per_repair - self.ports_per_failure) * self.swap_time_s
+        port_s = self.ports_per_failure * self.repair_time_s + collateral
+        return self.failures_per_year * port_s / SECONDS_PER_HOUR
 
 
 def failure_modes(switch) -> tuple[FailureMode, FailureMode]:
@@ -177,14 +205,20 @@ def failure_modes(switch) -> tuple[FailureMode, FailureMode]:
     lanes = switch.lane_map()
     pluggable = switch.packaging == "pluggable"
     field_laser = switch.laser.field_replaceable or pluggable
-    laser_repair = "pluggable module" if pluggable else "laser module"
-    laser_repair_lanes = switch.laser.lanes_per_laser * switch.laser.lasers_per_module
+    module = lanes.laser_module == 0 if not pluggable else lanes.engine == 0
+    laser_repair, laser_repair_lanes = (
+        ("pluggable module" if pluggable else "laser module"),
+        int(module.sum()),
+    )
+    laser_swap_ports = len(np.unique(lanes.port[module]))
+    package = lanes.asic == 0
     if not field_laser:
         laser_repair, laser_repair_lanes = "package", switch.lanes_per_asic
-    engine_repair, engine_repair_lanes = (
-        ("pluggable module", switch.engine.lanes)
+        laser_swap_ports = len(np.unique(lanes.port[package]))
+    engine_repair, engine_repair_lanes, engine_swap_ports = (
+        ("pluggable module", switch.engine.lanes, len(np.unique(lanes.port[lanes.engine == 0])))
         if pluggable
-        else ("package", switch.lanes_per_asic)
+        else ("package", switch.lanes_per_asic, len(np.unique(lanes.port[package])))
     )
     laser = FailureMode(
         name="laser",
@@ -194,7 +228,9 @@ def failure_modes(switch) -> tuple[FailureMode, FailureMode]:
         ports_per_failure=len(np.unique(lanes.port[lanes.laser == 0])),
         repair_action=laser_repair,
         lanes_per_repair=laser_repair_lanes,
+        ports_per_repair=laser_swap_ports,
         repair_time_s=params.field_repair_time_s if field_laser else params.package_repair_time_s,
+        swap_time_s=params.field_swap_time_s if field_laser else params.package_swap_time_s,
     )
     engine = FailureMode(
         name="engine",
@@ -204,7 +240,9 @@ def failure_modes(switch) -> tuple[FailureMode, FailureMode]:
         ports_per_failure=len(np.unique(lanes.port[lanes.engine == 0])),
         repair_action=engine_repair,
         lanes_per_repair=engine_repair_lanes,
+        ports_per_repair=engine_swap_ports,
         repair_time_s=params.field_repair_time_s if pluggable else params.package_repair_time_s,
+        swap_time_s=params.field_swap_time_s if pluggable else params.package_swap_time_s,
     )
     return laser, engine
 
@@ -219,10 +257,14 @@ class ReliabilityReport:
         Name of the switch.
     modes : tuple of FailureMode
         The failure modes.
+    n_lanes, n_ports : int
+        Lanes and ports of the switch (counts), for availabilities.
     """
 
     switch_name: str
     modes: tuple
+    n_lanes: int
+    n_ports: int
 
     @property
     def link_down_events_per_year(self) -> float:
@@ -233,6 +275,21 @@ class ReliabilityReport:
     def lane_down_hours_per_year(self) -> float:
         """Expected lane-hours lost per switch-year (lane × hours per year)."""
         return sum(mode.lane_down_hours_per_year for mode in self.modes)
+
+    @property
+    def port_down_hours_per_year(self) -> float:
+        """Expected port-hours with a lane down per switch-year (port × hours per year)."""
+        return sum(mode.port_down_hours_per_year for mode in self.modes)
+
+    @property
+    def lane_availability(self) -> float:
+        """Mean fraction of time a lane is up (1 − lane-hours lost / lane-hours)."""
+        return 1.0 - self.lane_down_hours_per_year / (self.n_lanes * HOURS_PER_YEAR)
+
+    @property
+    def port_availability(self) -> float:
+        """Mean fraction of time a port has all its lanes up."""
+        return 1.0 - self.port_down_hours_per_year / (self.n_ports * HOURS_PER_YEAR)
 
     def repair_actions_per_year(self) -> dict[str, float]:
         """Expected repair actions per switch-year by what is replaced (count/year)."""
@@ -245,7 +302,8 @@ class ReliabilityReport:
 
     def to_dataframe(self):
         """One row per failure mode with its devices, rate, events per year, lanes and ports
-        per failure, repair action and lane-hours lost per year."""
+        per failure, repair action, repair and swap times, and lane- and port-hours lost per
+        year."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -258,7 +316,10 @@ class ReliabilityReport:
                 "ports_per_failure": [m.ports_per_failure for m in self.modes],
                 "repair_action": [m.repair_action for m in self.modes],
                 "lanes_per_repair": [m.lanes_per_repair for m in self.modes],
+                "repair_time_h": [m.repair_time_s / SECONDS_PER_HOUR for m in self.modes],
+                "swap_time_h": [m.swap_time_s / SECONDS_PER_HOUR for m in self.modes],
                 "lane_down_hours_per_year": [m.lane_down_hours_per_year for m in self.modes],
+                "port_down_hours_per_year": [m.port_down_hours_per_year for m in self.modes],
             }
         )
 
@@ -283,7 +344,12 @@ def reliability_report(switch) -> ReliabilityReport:
     switch : cposim.photonics.switch.model.Switch
         The switch, with its :class:`ReliabilityParameters`.
     """
-    return ReliabilityReport(switch_name=switch.name, modes=failure_modes(switch))
+    return ReliabilityReport(
+        switch_name=switch.name,
+        modes=failure_modes(switch),
+        n_lanes=switch.n_lanes,
+        n_ports=switch.n_ports,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

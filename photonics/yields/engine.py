@@ -283,8 +283,8 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     die_mode = np.where(
         (lane_mode > 0).any(axis=-1), np.where(lane_mode > 0, lane_mode, 127).min(axis=-1), 0
     )
-    tuned = (bank_fail == 0).reshape(n_wafers, n_dies, -1)
-    margins = np.where(tuned, budget.margin_db.reshape(n_wafers, n_dies, -1), np.nan)
+    tuned = np.broadcast_to(bank_fail == 0, budget.margin_db.shape)  # a link's banks: its lanes
+    margins = np.where(tuned, budget.margin_db, np.nan).reshape(n_wafers, n_dies, -1)
     heater_die = heater_w.reshape(n_wafers, n_dies, -1).sum(axis=-1)
     heater_die = np.where((bank_mode == 0).all(axis=-1), heater_die, np.nan)
 

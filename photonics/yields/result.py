@@ -8,7 +8,7 @@ plotting never recomputes the physics: every plot reads the table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -110,7 +110,12 @@ class YieldResult:
 
         Keys include ``die_yield``, ``engine_yield``, ``lane_yield`` and their ``*_interval``,
         ``n_dies``, ``n_engines``, ``lanes_per_engine``, ``mean_heater_power_per_ring_w``,
-        ``median_min_margin_db`` and ``failure_modes`` (dies per mode).
+        ``median_min_margin_db`` and ``failure_modes`` (dies per mode), and what a switch model
+        built on this run needs to match it: the lane's mode (``wavelengths_per_fiber``,
+        ``heated_rings_per_lane``, ``lane_rate_bps``), its light (``laser_power_dbm`` per laser
+        line, ``lanes_per_laser``), ``mean_heater_power_per_lane_w`` and the lane's electrical
+        energy components (``electrical``, the fields of
+        :class:`~cposim.photonics.link.energy.ElectricalPowerParameters`).
         """
         yields = self.yields().set_index("level")
         heater = self.table["heater_power_w"].to_numpy()
@@ -120,13 +125,25 @@ class YieldResult:
             * (self.config.banks_per_link * self.config.n_channels)
         )
         margins = self.table["min_margin_db"].to_numpy()
+        link = self.config.link
         summary = {
             "n_dies": self.n_dies,
             "n_engines": self.n_dies * self.engines_per_die,
             "lanes_per_engine": self.lanes_per_engine,
             "confidence": self.confidence,
             "mean_heater_power_per_ring_w": _finite_mean(heater) / rings_per_die,
+            "mean_heater_power_per_lane_w": (
+                _finite_mean(heater) / rings_per_die * self.config.banks_per_link
+            ),
             "mean_heater_power_per_die_w": _finite_mean(heater),
+            "wavelengths_per_fiber": self.config.n_channels,
+            "heated_rings_per_lane": self.config.banks_per_link,
+            "lane_rate_bps": float(link.bit_rate_bps),
+            "laser_power_dbm": float(link.laser_power_dbm),
+            "lanes_per_laser": int(link.laser_split_ways),
+            "electrical": {
+                f.name: getattr(link.electrical, f.name) for f in fields(link.electrical)
+            },
             "median_min_margin_db": _finite_median(margins),
             "failure_modes": {
                 row.mode: int(row.dies) for row in self.failure_pareto().itertuples()

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cposim.photonics.link.energy import ElectricalPowerParameters
 from cposim.photonics.switch.assembly import (
     SCENARIOS,
     AssemblyParameters,
@@ -120,16 +121,25 @@ def test_result_table_and_plots():
     assert single.plot().get_ylabel() == "Switch yield (fraction)"
 
 
+SUMMARY = {
+    "engine_yield": 0.9,
+    "engine_yield_interval": [0.88, 0.92],
+    "mean_heater_power_per_ring_w": 0.012,
+    "mean_heater_power_per_lane_w": 0.012,
+    "lanes_per_engine": 16,
+    "n_engines": 4000,
+    "wavelengths_per_fiber": 1,
+    "heated_rings_per_lane": 1,
+    "lane_rate_bps": 200e9,
+    "laser_power_dbm": 16.0,
+    "lanes_per_laser": 4,
+    "electrical": {"receiver_energy_j_per_bit": 0.5e-12},
+}
+"""A summary.json of a DR run, as the yield engine writes it (its other keys are ignored)."""
+
+
 def _summary(tmp_path, **override):
-    data = {
-        "engine_yield": 0.9,
-        "engine_yield_interval": [0.88, 0.92],
-        "mean_heater_power_per_ring_w": 0.012,
-        "lanes_per_engine": 16,
-        "n_engines": 4000,
-        "other_key_from_the_yield_engine": "ignored",
-    }
-    data.update(override)
+    data = {**SUMMARY, "other_key_from_the_yield_engine": "ignored", **override}
     (tmp_path / "summary.json").write_text(json.dumps(data))
     return tmp_path
 
@@ -153,6 +163,10 @@ def test_read_yield_run_reads_the_agreed_keys(tmp_path):
         ({"engine_yield_interval": 0.9}, "must be \\[low, high\\]"),
         ({"lanes_per_engine": 0}, "lanes_per_engine = 0 must be a positive integer"),
         ({"mean_heater_power_per_ring_w": -1}, "mean_heater_power_per_ring_w"),
+        ({"wavelengths_per_fiber": 0}, "wavelengths_per_fiber = 0 must be a positive integer"),
+        ({"lane_rate_bps": 0.0}, "lane_rate_bps"),
+        ({"electrical": {"speed": 1.0}}, "electrical has unknown field"),
+        ({"electrical": {"receiver_energy_j_per_bit": -1.0}}, "receiver_energy_j_per_bit"),
     ],
 )
 def test_read_yield_run_rejects_bad_values_naming_field_and_file(tmp_path, override, message):
@@ -173,11 +187,9 @@ def test_read_yield_run_missing_file_key_or_bad_json(tmp_path):
 
 
 def test_summary_built_in_code_is_validated():
+    values = {**SUMMARY, "engine_yield_interval": (0.8, 0.95), "n_engines": 0}
     with pytest.raises(ValueError, match="n_engines"):
-        YieldRunSummary(
-            engine_yield=0.9,
-            engine_yield_interval=(0.8, 0.95),
-            mean_heater_power_per_ring_w=0.01,
-            lanes_per_engine=8,
-            n_engines=0,
-        )
+        YieldRunSummary(**values)
+    assert YieldRunSummary(**{**values, "n_engines": 3}).electrical_parameters() == (
+        ElectricalPowerParameters(receiver_energy_j_per_bit=0.5e-12)
+    )

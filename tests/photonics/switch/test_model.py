@@ -188,16 +188,31 @@ def test_validation_table_rows_and_verdicts(capsys):
     frame = table.to_dataframe()
     with capsys.disabled():
         print("\n" + frame.drop(columns="source").to_string(index=False))
-    assert table.row("pluggable / CPO power per 1.6T port").agrees
-    assert table.row("pluggable / CPO lasers").agrees
-    assert table.row("lasers removed per switch").agrees
+    # rows whose claim an input was taken from or chosen against are no check of the model
+    for quantity in (
+        "pluggable / CPO power per 1.6T port",
+        "pluggable power per 1.6T port",
+        "pluggable / CPO lasers",
+        "lasers removed per switch",
+    ):
+        row = table.row(quantity)
+        assert row.calibrated and row.agrees is None
+        assert row.verdict == "calibrated, not a check"
+    for quantity in ("CPO power per 1.6T port", "pluggable / CPO link-down events"):
+        row = table.row(quantity)
+        assert not row.calibrated and row.verdict in ("yes", "NO")
+        assert row.verdict == ("yes" if row.agrees else "NO")
+    assert "does not define" in table.row("pluggable / CPO link-down events").source
     assert table.row("optics power saved per switch").agrees is None
+    assert table.row("pluggable / CPO lane-hours lost").verdict == "context"
     with pytest.raises(ValueError, match="not in the table"):
         table.row("speed")
     assert table.plot().get_xlabel() == "Model / published claim (ratio)"
-    # Same per-port ratio at any size: the Spectrum-X presets land in the band too.
+    # Same per-port ratio at any size.
+    ratio = table.row("pluggable / CPO power per 1.6T port").model
     for name in ("spectrum-x-photonics-sn6810", "spectrum-x-photonics-sn6800"):
-        assert validation_table(preset(name)).row("pluggable / CPO power per 1.6T port").agrees
+        row = validation_table(preset(name)).row("pluggable / CPO power per 1.6T port")
+        assert row.model == pytest.approx(ratio, rel=0.05)
 
 
 def test_pluggable_equivalent_matches_size():
@@ -248,8 +263,15 @@ def _write_summary(directory, **override):
         "engine_yield": 0.95,
         "engine_yield_interval": [0.94, 0.96],
         "mean_heater_power_per_ring_w": 0.015,
+        "mean_heater_power_per_lane_w": 0.015,
         "lanes_per_engine": 8,
         "n_engines": 5000,
+        "wavelengths_per_fiber": 1,
+        "heated_rings_per_lane": 1,
+        "lane_rate_bps": 200e9,
+        "laser_power_dbm": 16.0,
+        "lanes_per_laser": 4,
+        "electrical": {},
     }
     data.update(override)
     directory.mkdir(exist_ok=True)
@@ -267,10 +289,22 @@ def test_cli_report_prints_all_tables(switch_main, capsys, name):
 
 def test_cli_report_with_yield_run(switch_main, capsys, tmp_path):
     run = _write_summary(tmp_path / "run")
-    assert switch_main(["switch", "report", "quantum-x-photonics", "--yield-run", str(run)]) == 0
+    plot = tmp_path / "tornado.png"
+    argv = ["switch", "report", "quantum-x-photonics", "--yield-run", str(run), "--plot", str(plot)]
+    assert switch_main(argv) == 0
     out = capsys.readouterr().out
-    assert "engine yield 0.9500 [0.9400, 0.9600]" in out
-    assert "15.00 mW per ring" in out
+    assert "0.9500 [0.9400, 0.9600] over 5000 engines" in out
+    assert "15.00 mW (1 heated ring(s) per lane)" in out
+    assert "16 dBm split 4 ways" in out
+    assert "calibrated, not a check" in out and "lane availability" in out
+    assert plot.stat().st_size > 10_000
+
+
+def test_cli_report_refuses_a_run_of_another_kind_of_lane(switch_main, capsys, tmp_path):
+    run = _write_summary(tmp_path / "wdm", wavelengths_per_fiber=8, heated_rings_per_lane=2)
+    assert switch_main(["switch", "report", "quantum-x-photonics", "--yield-run", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "wavelengths_per_fiber = 8" in err and "'wdm-8x200g'" in err
 
 
 @pytest.mark.parametrize(
@@ -295,11 +329,11 @@ def test_heater_power_from_a_yield_run_enters_the_power(tmp_path):
     from cposim.photonics.switch.assembly import read_yield_run
 
     base = preset("quantum-x-photonics")
-    summary = read_yield_run(_write_summary(tmp_path / "r", mean_heater_power_per_ring_w=0.05))
+    summary = read_yield_run(_write_summary(tmp_path / "r", mean_heater_power_per_lane_w=0.05))
     updated = base.with_yield_run(summary)
-    assert updated.electrical.heater_power_per_ring_w == 0.05
-    delta = (0.05 - base.electrical.heater_power_per_ring_w) * base.n_rings
-    assert updated.optics_power_w() - base.optics_power_w() == pytest.approx(
-        delta / base.overhead.power_delivery_efficiency, rel=1e-9
+    assert updated.electrical.heater_power_per_ring_w == 0.05  # DR: one heated ring per lane
+    assert updated.power_breakdown().component_w("heater") == pytest.approx(
+        0.05 * base.n_lanes, rel=1e-12
     )
+    assert updated.laser.output_power_dbm == 16.0 and updated.laser.lanes_per_laser == 4
     assert np.isfinite(updated.energy_per_bit_j())

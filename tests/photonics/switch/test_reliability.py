@@ -62,6 +62,41 @@ def test_failure_footprint_follows_the_lane_map():
     assert failure_modes(in_package)[0].repair_action == "package"
 
 
+def test_lane_and_port_hours_lost_and_availability_by_hand():
+    """A package swap darkens the whole package: the 8 failed lanes (8 ports) until the repair,
+    the other 136 lanes (136 more ports, multi-plane) during the swap."""
+    params = QX.failure_rates
+    laser, engine = failure_modes(QX)
+    assert (engine.lanes_per_repair, engine.ports_per_repair) == (144, 144)
+    assert (laser.lanes_per_repair, laser.ports_per_repair) == (32, 32)
+    repair_h, swap_h = params.package_repair_time_s / 3600, params.package_swap_time_s / 3600
+    assert engine.lane_down_hours_per_year == pytest.approx(
+        engine.failures_per_year * (8 * repair_h + 136 * swap_h), rel=1e-12
+    )
+    assert engine.port_down_hours_per_year == pytest.approx(
+        engine.failures_per_year * (8 * repair_h + 136 * swap_h), rel=1e-12
+    )
+    report = QX.reliability()
+    assert report.lane_availability == pytest.approx(
+        1 - report.lane_down_hours_per_year / (576 * 8766), rel=1e-15
+    )
+    assert report.port_availability == pytest.approx(
+        1 - report.port_down_hours_per_year / (144 * 8766), rel=1e-15
+    )
+    # a pluggable's other lanes are dark only for the swap; its 8 lanes sit in 2 ports
+    plug_engine = failure_modes(PLUG)[1]
+    field_h = PLUG.failure_rates.field_repair_time_s / 3600
+    assert plug_engine.port_down_hours_per_year == pytest.approx(
+        plug_engine.failures_per_year * 2 * field_h, rel=1e-12
+    )
+    # fewer link-down events, yet more lane-hours lost: the two readings of "resiliency"
+    plug = PLUG.reliability()
+    assert plug.link_down_events_per_year > 4 * report.link_down_events_per_year
+    assert plug.lane_down_hours_per_year < report.lane_down_hours_per_year
+    frame = report.to_dataframe()
+    assert {"repair_time_h", "swap_time_h", "port_down_hours_per_year"} <= set(frame)
+
+
 def test_resiliency_cpo_vs_pluggables():
     cpo, plug = QX.reliability(), PLUG.reliability()
     ratio = plug.link_down_events_per_year / cpo.link_down_events_per_year

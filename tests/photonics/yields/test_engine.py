@@ -130,18 +130,28 @@ def test_weak_laser_is_attributed_to_ber_margin():
 
 
 def test_summary_holds_the_switch_model_keys():
-    summary = simulate(small(**{"run.n_wafers": 1})).summary()
-    for key in (
-        "engine_yield",
-        "engine_yield_interval",
-        "mean_heater_power_per_ring_w",
-        "lanes_per_engine",
-        "n_engines",
-    ):
-        assert key in summary
+    from cposim.photonics.switch.assembly import SUMMARY_KEYS
+
+    result = simulate(small(**{"run.n_wafers": 1}))
+    summary = result.summary()
+    assert set(SUMMARY_KEYS) <= set(summary)
     assert summary["lanes_per_engine"] == 8
     low, high = summary["engine_yield_interval"]
     assert low <= summary["engine_yield"] <= high
+    # the DR lane of the default preset: one wavelength per fiber, one heated ring per lane
+    link = result.config.link
+    assert (summary["wavelengths_per_fiber"], summary["heated_rings_per_lane"]) == (1, 1)
+    assert summary["lane_rate_bps"] == link.bit_rate_bps == 200e9
+    assert (summary["laser_power_dbm"], summary["lanes_per_laser"]) == (16.0, 4)
+    assert summary["mean_heater_power_per_lane_w"] == summary["mean_heater_power_per_ring_w"]
+    assert summary["electrical"]["receiver_energy_j_per_bit"] == (
+        link.electrical.receiver_energy_j_per_bit
+    )
+    wdm = simulate(small(YieldConfig(link=LinkParameters()), **{"run.n_wafers": 1})).summary()
+    assert (wdm["wavelengths_per_fiber"], wdm["heated_rings_per_lane"]) == (8, 2)
+    assert wdm["mean_heater_power_per_lane_w"] == pytest.approx(
+        2 * wdm["mean_heater_power_per_ring_w"], rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("kind", ["pareto", "wafer_map", "heater", "margin"])

@@ -27,6 +27,16 @@ def test_clopper_pearson_equals_beta_quantiles_and_edges():
     assert high == 1.0 and low == pytest.approx(0.025 ** (1 / 50), rel=1e-12)
 
 
+@pytest.mark.parametrize("n", [7, 62_200, 99_996, 123_457, 1_000_003])
+def test_wilson_bounds_at_all_pass_and_all_fail_are_exactly_one_and_zero(n):
+    """At k = n the Wilson upper bound is 1 exactly (rounding once gave 1 - 1 ulp, which the
+    switch model rejected as an interval not around the yield 1.0); at k = 0 the lower is 0."""
+    low, high = binomial_interval(n, n)
+    assert high == 1.0 and low < 1.0
+    low, high = binomial_interval(0, n)
+    assert low == 0.0 and high > 0.0
+
+
 @pytest.mark.parametrize("method", ["wilson", "clopper-pearson"])
 @pytest.mark.parametrize("true_yield", [0.5, 0.9, 0.99])
 def test_coverage_over_repeated_seeds(method, true_yield):
