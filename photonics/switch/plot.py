@@ -250,7 +250,9 @@ def tornado(sensitivity, ax=None):
             )
     ax.axvline(nominal, color="k", lw=1.0, label=f"nominal {nominal:.2f}")
     ax.set_yticks(y, table["input"], fontsize="small")
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.legend(
+        frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3
+    )
     style.label(
         ax,
         x=f"{sensitivity.quantity} (ratio)",

@@ -163,16 +163,18 @@ def format_summary(result: YieldResult) -> str:
             f"({row['passed']:,} of {row['total']:,})"
         )
     lines += ["", "failure modes (dies attributed to their first failure; lanes per mode):"]
-    for row in result.failure_pareto().itertuples():
+    pareto = result.failure_pareto()
+    width = int(pareto["description"].str.len().max())
+    for row in pareto.itertuples():
         lines.append(
-            f"  {row.description:<32} {row.dies:>9,} dies ({row.share_of_dies:6.2%})"
+            f"  {row.description:<{width}} {row.dies:>9,} dies ({row.share_of_dies:6.2%})"
             f"  {row.lanes:>10,} lanes"
         )
     summary = result.summary()
     lines += [
         "",
         f"mean worst-case heater power: {summary['mean_heater_power_per_ring_w'] * 1e3:.2f}"
-        f" mW per ring; median worst-lane margin "
+        f" mW per ring; median worst-lane optical power margin "
         f"{summary['median_min_margin_db']:.2f} dB",
     ]
     return "\n".join(lines)

@@ -195,6 +195,40 @@ def test_self_heating_bistable_above_analytic_threshold(modulator):
     assert above.plot().get_ylabel() == "Transmission (dB)"
 
 
+@pytest.mark.parametrize("side", [1.0, -1.0], ids=["blue", "red"])
+def test_locked_self_heating_absorption_and_stability_from_the_level_transmissions(side):
+    """The locked ring absorbs η·P·mean(1 - T_k) (T_k each level's transmission) and its
+    stability is 1 - G·P·dA/dδ (G = R_th·η·dλ/dT), with dA/dδ by a central difference of the
+    same transmissions (h = 1e-14 m, truncation ~ (h/FWHM)² ≈ 1e-8): rtol 1e-6. A blue-side
+    bias is stable at any power; a red-side one loses stability above the Lorentzian
+    threshold, the bistable side of the unlocked ring."""
+    base = RingModulator()
+    modulator = dataclasses.replace(base, bias_detuning_m=side * 0.5 * base.fwhm_m)
+    op = modulator.operating_point()
+    power_w = np.array([1e-5, 1e-3, 2e-2])
+    locked = modulator.self_heating_at_lock(input_power_w=power_w)
+    absorbed_fraction = np.mean(1.0 - op.transmissions(0.0))
+    np.testing.assert_allclose(
+        locked.absorbed_power_w, modulator.heat_fraction * power_w * absorbed_fraction, rtol=1e-9
+    )
+    gain_m_per_w = (
+        modulator.thermal_resistance_k_per_w
+        * modulator.heat_fraction
+        * modulator.thermal_shift_m_per_k
+    )
+    np.testing.assert_allclose(
+        locked.resonance_shift_m, gain_m_per_w * power_w * absorbed_fraction, rtol=1e-9
+    )
+    h = 1e-14
+    slope = (np.mean(1.0 - op.transmissions(h)) - np.mean(1.0 - op.transmissions(-h))) / (2 * h)
+    np.testing.assert_allclose(locked.stability, 1.0 - gain_m_per_w * power_w * slope, rtol=1e-6)
+    if side > 0:
+        assert locked.stable.all()
+    else:
+        assert locked.stable[0] and not locked.stable[-1]
+        assert modulator.self_heating_threshold_w() < power_w[-1]
+
+
 def test_bad_inputs_rejected(modulator):
     with pytest.raises(ValueError, match="power_coupling_drop"):
         RingModulator(ring=Ring())

@@ -1,5 +1,7 @@
 """Yield engine: analytic cases, monotonicity, attribution, statistics."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -127,6 +129,24 @@ def test_too_little_heater_range_is_attributed_to_tuning():
 def test_weak_laser_is_attributed_to_ber_margin():
     result = simulate(small(**{"variation": NO_VARIATION, "link.laser_power_dbm": -5.0}))
     assert (result.table["failure_mode"] == FAILURE_MODES.index("ber_margin")).all()
+
+
+def test_red_side_bias_is_thermally_unstable_and_reported_as_self_heating():
+    """A modulator locked on the red side of its resonance runs away thermally at the DR lane's
+    ≈ 6 mW (threshold ≈ 1 mW): every lane that tunes fails as ``self_heating``; the blue-side
+    optimum never does."""
+    config = YieldConfig()
+    red = dataclasses.replace(
+        config.link.modulator, bias_detuning_m=-0.5 * config.link.modulator.fwhm_m
+    )
+    assert config.link.modulator_input_power_w > 3 * red.self_heating_threshold_w()
+    result = simulate(small(config, **{"link.modulator": red, "run.n_wafers": 1}))
+    table = result.table
+    tuned = table["lanes_failed_tuning_range"] == 0
+    assert tuned.any()
+    assert (table.loc[tuned, "failure_mode"] == FAILURE_MODES.index("self_heating")).all()
+    blue = simulate(small(config, **{"run.n_wafers": 1})).table
+    assert (blue["lanes_failed_self_heating"] == 0).all()
 
 
 def test_summary_holds_the_switch_model_keys():
