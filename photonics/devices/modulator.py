@@ -96,8 +96,7 @@ def level_metrics(transmissions) -> dict[str, np.ndarray]:
 
     Definitions (levels equiprobable, sorted along the last axis, linear transmission):
 
-    - ``insertion_loss_db = -10·log10(mean T)`` (average-power loss, the convention of the
-      REFERENCE.md default-link rough check);
+    - ``insertion_loss_db = -10·log10(mean T)`` (average-power loss);
     - ``extinction_ratio_db = 10·log10(T_max/T_min)``;
     - ``oma`` = ``T_max - T_min`` (fraction of the input power);
     - ``er_penalty_db = 10·log10(2·mean T/OMA)``, equal to ``10·log10((r+1)/(r-1))`` for NRZ;

@@ -231,8 +231,8 @@ class AssemblyParameters:
     ----------
     engine_yield : float or array_like
         Probability that an engine is good (fraction, 0 < y ≤ 1; arrays give a sweep).
-        Default 0.88: an engine of 128 rings at 99.9 % per ring (REFERENCE.md F); a yield run
-        supplies the real value.
+        Default 0.88: an engine of 128 rings at 99.9 % per ring (0.999^128, an assumption:
+        no ring-based CPO yield is published); a yield run supplies the value instead.
     test_coverage : float
         Fraction of bad engines a known-good-engine test catches (0 ≤ c ≤ 1). Default 0.95
         (assumption: wafer- and engine-level optical test before attach).

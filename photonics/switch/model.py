@@ -8,11 +8,15 @@ Hierarchy (every count is derived from it, none is typed in as a total)::
 
 A lane is one 200 Gb/s duplex channel (one transmit and one receive wavelength): 576 of them
 make the 115.2 Tb/s of Quantum-X Photonics. In DR mode (one wavelength per fiber, what
-first-generation NVIDIA CPO most likely uses, REFERENCE.md A) a lane has one heated modulator
+first-generation NVIDIA CPO most likely uses; an inference from the 144 lasers for 576 lanes
+below, not a published fact) a lane has one heated modulator
 ring and a bare photodiode; in WDM modes (8 or 16 wavelengths per fiber) it also has a heated
 demultiplexer ring, and one laser serves one wavelength on several fibers.
 
-Presets (:func:`preset`, sources are the rows of REFERENCE.md section A):
+Presets (:func:`preset`; fibermall: fibermall.com/de/news/silicon-photonics-cpo.htm;
+transurfing pt4: transurfing-volatility.ghost.io/on-cpo-pt4; notebookcheck: "Nvidia unveils
+photonics switches", notebookcheck.net, 2025-03; NVIDIA blog: "How industry collaboration
+fosters NVIDIA co-packaged optics", NVIDIA developer blog, 2025):
 
 =============================  =========================================================
 ``quantum-x-photonics``        Q3450-LD: 4 × Quantum-X800 ASICs of 28.8 Tb/s (fibermall),
@@ -80,17 +84,17 @@ class OpticalEngine:
     ----------
     lanes : int
         Duplex lanes per engine (count, ≥ 1). Default 8: a 1.6 Tb/s engine of 8 × 200G
-        (REFERENCE.md A, fibermall; transurfing pt4).
+        (fibermall; transurfing pt4).
     lane_rate_bps : float
         Bit rate of one lane, bit/s (> 0). Default 200e9: 200 Gb/s PAM4 per microring
-        modulator (REFERENCE.md A, NVIDIA developer blog).
+        modulator (NVIDIA developer blog, 2025).
     wavelengths_per_fiber : int
         Wavelengths multiplexed on one fiber (count, ≥ 1, divides ``lanes``). Default 1: DR
-        single-wavelength lanes (REFERENCE.md A: first-generation NVIDIA CPO is most likely
-        DR-style); 8 or 16 for CW-WDM MSA modes.
+        single-wavelength lanes (assumption: first-generation NVIDIA CPO is most likely
+        DR-style, one laser split four ways); 8 or 16 for CW-WDM MSA modes.
     ring_based : bool
         True: one heated microring modulator per lane and, in WDM modes, one heated
-        demultiplexer ring per lane (REFERENCE.md A: microring modulators). False: pluggable-
+        demultiplexer ring per lane (NVIDIA developer blog: microring modulators). False: pluggable-
         style Mach-Zehnder or EML lanes without heated rings (their bias control is in the
         housekeeping power).
     """
@@ -138,15 +142,17 @@ class LaserSource:
     ----------
     output_power_dbm : float
         Optical output of one laser, dBm. Default 20: the OIF ELSFP example class, 20 ± 1.5
-        dBm per fiber (REFERENCE.md E), split four ways to ≈ +14 dBm per lane, above the
-        +10 dBm per wavelength of the default link (REFERENCE.md, suggested default link)
-        to cover the splitter and the extra fiber-to-chip coupling of an external source.
+        dBm per fiber (OIF External Laser Small Form Factor Pluggable implementation
+        agreement), split four ways to ≈ +14 dBm per lane. A yield run supplies its own laser
+        line (:meth:`Switch.with_yield_run`).
     lanes_per_laser : int
-        Lanes one laser feeds through a splitter (count, ≥ 1). Default 4 (REFERENCE.md A: 144
-        lasers for 576 lanes, "one laser feeding 4 lanes", inferred there).
+        Lanes one laser feeds through a splitter (count, ≥ 1). Default 4: inferred from 144
+        lasers for 576 lanes (NVIDIA developer blog: 4× fewer lasers; Forbes: 432 lasers
+        removed), not published as such.
     lasers_per_module : int
-        Lasers in one field-replaceable laser module (count, ≥ 1). Default 8 (derived from
-        REFERENCE.md A: 144 lasers in 18 external light-source modules). For a pluggable, the
+        Lasers in one field-replaceable laser module (count, ≥ 1). Default 8 (derived: 144
+        lasers in 18 external light-source modules, en.wedoany.com/shortnews/193917). For a
+        pluggable, the
         "module" is the transceiver itself.
     field_replaceable : bool
         Whether a failed laser is fixed by swapping its module in the field (True for external
@@ -214,15 +220,15 @@ class Switch:
     packaging : {"cpo", "pluggable"}
         Co-packaged optics or front-panel pluggable modules.
     n_asics : int
-        Switch ASICs (count, ≥ 1). Default 4 Quantum-X800 (REFERENCE.md A, fibermall).
+        Switch ASICs (count, ≥ 1). Default 4 Quantum-X800 (fibermall).
     asic_bandwidth_bps : float
-        Bandwidth of one ASIC, bit/s (> 0). Default 28.8e12 (REFERENCE.md A, fibermall).
+        Bandwidth of one ASIC, bit/s (> 0). Default 28.8e12 (fibermall).
     port_rate_bps : float
-        Bit rate of one front-panel port, bit/s (> 0). Default 800e9 (REFERENCE.md A:
-        144 × 800 Gb/s, notebookcheck).
+        Bit rate of one front-panel port, bit/s (> 0). Default 800e9 (144 × 800 Gb/s,
+        notebookcheck).
     multi_plane : bool
-        True: the lanes of each port go to different ASICs, one per ASIC (REFERENCE.md A, port
-        split, transurfing pt4); needs lanes per port = ``n_asics``. False: a port's lanes are
+        True: the lanes of each port go to different ASICs, one per ASIC (transurfing pt4);
+        needs lanes per port = ``n_asics``. False: a port's lanes are
         consecutive lanes of one engine.
     engine : OpticalEngine
         The optical engine (or pluggable module).
@@ -542,18 +548,19 @@ PRESET_NAMES = tuple(_PRESETS)
 def preset(name: str) -> Switch:
     """A switch preset by name.
 
-    - ``"quantum-x-photonics"``: Q3450-LD, the :class:`Switch` defaults (REFERENCE.md A:
+    - ``"quantum-x-photonics"``: Q3450-LD, the :class:`Switch` defaults (sources in the
+      module docstring:
       4 × 28.8 Tb/s Quantum-X800, 800G multi-plane ports, 1.6T engines of 8 × 200G microring
       lanes in DR mode, one 20 dBm laser per 4 lanes, 8 lasers per external module).
     - ``"spectrum-x-photonics-sn6810"``: one 102.4 Tb/s Spectrum-6 ASIC, 800G ports
-      (REFERENCE.md A: notebookcheck, particle.news), 3.2T engines of 16 × 200G (transurfing
+      (notebookcheck; particle.news), 3.2T engines of 16 × 200G (transurfing
       pt4); lasers as Quantum-X (assumption: not published).
-    - ``"spectrum-x-photonics-sn6800"``: four 102.4 Tb/s ASICs, 409.6 Tb/s (REFERENCE.md A;
+    - ``"spectrum-x-photonics-sn6800"``: four 102.4 Tb/s ASICs, 409.6 Tb/s (notebookcheck;
       the ASIC count is inferred from 409.6 / 102.4), otherwise as the SN6810.
     - ``"pluggable-1.6t"``: the Quantum-X800 switch with twin-port 1.6T OSFP modules of
-      8 × 200G (REFERENCE.md A: one CPO switch replaces 72 transceivers with 576 lasers),
+      8 × 200G (Lambda blog: one CPO switch replaces 72 transceivers; 576 lasers),
       each lane with its own +13 dBm laser (assumption: a CW DFB per lane of a DR silicon-
-      photonics module), 22 dB electrical channel (REFERENCE.md A, notebookcheck), a
+      photonics module), 22 dB electrical channel (notebookcheck), a
       2 pJ/bit Mach-Zehnder/EML driver (assumption: ≈ 0.4 W per 100 GBd lane into 50 Ω), a
       6 pJ/bit DSP with host-side retimer (assumption: ≈ 10 W of a 20-25 W module; Lambda:
       25 W per 1.6T transceiver), 0.125 W housekeeping per lane (assumption: ≈ 1 W per

@@ -43,7 +43,8 @@ class OpticsOverheadParameters:
         PAM4 DSP energy including its host-side SerDes (the retimer), joules per bit (≥ 0).
         Default 0: co-packaged engines drive the rings linearly from the switch SerDes, without
         a DSP (assumption for first-generation NVIDIA CPO, whose electronic IC sits directly on
-        the photonic IC, REFERENCE.md A, TSMC COUPE). The pluggable preset sets 6e-12.
+        the photonic IC in TSMC's COUPE stack, NVIDIA developer blog 2025). The pluggable
+        preset sets 6e-12.
     control_power_per_lane_w : float
         Housekeeping electronics per lane (lock loops, monitor ADCs, heater DACs, bias, clock
         distribution, the module's microcontroller share), watts (≥ 0). Default 0.1
@@ -127,7 +128,7 @@ class PowerBreakdown:
         ----------
         bandwidth_bps : float
             Port bandwidth, bit/s (> 0). Default 1.6e12: one 1.6 Tb/s port, the unit of the
-            published per-port comparison (REFERENCE.md A).
+            published per-port comparison (notebookcheck; LightCounting).
         """
         bandwidth = float(check_range("bandwidth_bps", bandwidth_bps, low=0.0, low_inclusive=False))
         return self.energy_per_bit_j * bandwidth

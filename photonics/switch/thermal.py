@@ -58,7 +58,9 @@ class AsicLoadStep:
         Loop sample period, s (> 0, below half the 4 µs heater time constant). Default 1 µs.
     resonance_spread_m : float
         Standard deviation of each ring's cold resonance around its design value, m (≥ 0).
-        Default 0.2e-9: the within-die σ ≈ 200 pm of REFERENCE.md C (LECS note).
+        Default 0.2e-9: a within-die σ of ≈ 200 pm, the order reported for multi-project
+        wafers (assumption; Zortman et al., Opt. Express 18(23), 23598 (2010) report 105 GHz,
+        ≈ 0.6 nm, across one die).
     heater_bias_fraction : float
         Design heater power at the initial ASIC load, as a fraction of the heater's full
         scale (0 … 1). Default 0.5 (assumption: rings designed so their heaters sit mid-range).

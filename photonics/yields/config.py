@@ -122,10 +122,11 @@ class TuningSettings:
     ----------
     strategy : {"ordered", "barrel", "free"}
         Channel assignment (see :mod:`cposim.control.tuning`). Default "barrel" (DSENT's
-        thermal tuning with bit reshuffle, REFERENCE.md D).
+        thermal tuning with bit reshuffle: Sun et al., DSENT, NOCS 2012).
     tuning_efficiency_m_per_w : float
-        Resonance red shift per heater watt, m/W (> 0). Default 2e-7 (0.2 nm/mW, REFERENCE.md
-        default link, inside 0.1-2.06 nm/mW of Zhang 2022 / Atabaki 2013).
+        Resonance red shift per heater watt, m/W (> 0). Default 2e-7 (0.2 nm/mW, assumption
+        inside 0.1-2.06 nm/mW: Zhang et al., Photonics Res. 10(4), 1127 (2022); Atabaki et
+        al., Opt. Express 21(13), 15706 (2013)).
     max_heater_power_w : float
         Largest heater power per ring, W (> 0): the study's heater limit, from which
         :attr:`heater` is derived. Default
@@ -143,10 +144,11 @@ class TuningSettings:
         what any common fabrication offset can require. With 0, a nominal ring that lands a
         hair red of its channel needs a whole spacing, so yield would *rise* with variation.
     ambient_range_k : float
-        Operating ambient temperature span, kelvin (≥ 0). Default 60 (REFERENCE.md D, analog
-        PID locking range, arXiv 2409.06604).
+        Operating ambient temperature span, kelvin (≥ 0). Default 60 (the locking range of
+        an analog PID lock, arXiv 2409.06604).
     laser_drift_m_per_k : float
-        Laser wavelength drift, m/K (≥ 0). Default 0.09e-9 (REFERENCE.md B, DFB range).
+        Laser wavelength drift, m/K (≥ 0). Default 0.09e-9 (the 0.08-0.10 nm/K of DFB laser
+        datasheets).
     laser_temperature_range_k : float
         Temperature span of the laser (external laser source, TEC-stabilised), kelvin (≥ 0).
         Default 2 (assumption).
@@ -260,7 +262,7 @@ class PassCriteria:
         Smallest acceptable BER margin at the link's target BER, dB. Default 0.
     min_modulator_extinction_ratio_db : float
         Smallest transmitter extinction ratio (outer levels), dB. Default 3.5 (IEEE 802.3 DR4
-        floor, REFERENCE.md E).
+        floor, as listed in 100G DR4 transceiver datasheets).
     max_modulator_insertion_loss_db : float
         Largest transmitter insertion loss (average level), dB. Default 6 (assumption: 3 dB
         nominal plus 3 dB allowance).
