@@ -157,3 +157,45 @@ def test_dataclasses_reject_unknown_keywords():
             with pytest.raises(TypeError):
                 obj(definitely_not_a_field=1.0)
             assert obj.__dataclass_params__.frozen, f"{qualified_name} is not frozen"
+
+
+def _packages():
+    """Every package (a module with ``__path__``) among the public modules."""
+    return [module for module in public_modules() if hasattr(module, "__path__")]
+
+
+@pytest.mark.parametrize("package", _packages(), ids=lambda p: p.__name__)
+def test_package_catalogue_is_its_modules_all(package):
+    """A package re-exports exactly the ``__all__`` of each module it catalogues: nothing a
+    module adds to its ``__all__`` is missing from the package, and nothing is listed there
+    that the module does not export. From a subpackage, a selection is allowed (the top level
+    picks names that are unique across its subpackages; ``preset`` is not)."""
+    catalogue = getattr(package, "_CATALOGUE", None)
+    if catalogue is None:
+        pytest.skip(f"{package.__name__} re-exports nothing")
+    for relative, names in catalogue.items():
+        module = importlib.import_module(f"{package.__name__}.{relative}")
+        where = f"{package.__name__}.{relative}"
+        if hasattr(module, "__path__"):
+            assert set(names) <= set(module.__all__), where
+        else:
+            assert sorted(names) == sorted(module.__all__), where
+    assert sorted(package.__all__) == sorted(n for names in catalogue.values() for n in names)
+
+
+def test_pyproject_lists_every_package_directory():
+    """An installed (not editable) cposim holds every subpackage: each folder with an
+    ``__init__.py`` under ``photonics/`` and ``control/`` is in pyproject's package list."""
+    import pathlib
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {}
+    for package, folder in setuptools["package-dir"].items():
+        for init in (root / folder).rglob("__init__.py"):
+            relative = init.parent.relative_to(root / folder).parts
+            folders[".".join((package, *relative))] = init.parent
+    for data_package in setuptools.get("package-data", {}):
+        folders.setdefault(data_package, None)
+    assert sorted(folders) == sorted(setuptools["packages"])

@@ -31,13 +31,16 @@ _CATALOGUE = {
     "modulator": (
         "BISTABILITY_THRESHOLD",
         "MODULATION_LEVELS",
+        "OPERATING_POINT_ORIGINS",
         "SHIFT_MODELS",
+        "LockedSelfHeating",
         "ModulatorLevels",
         "ModulatorOperatingPoint",
         "RingModulator",
         "SelfHeatingSweep",
         "isi_penalty_db",
         "level_metrics",
+        "locked_self_heating",
         "modulation_levels",
     ),
 }

@@ -35,7 +35,7 @@ _CATALOGUE = {
         "reference_sample",
         "sample",
     ),
-    "sample": (
+    "result": (
         "VariationSample",
         "Variogram",
     ),
