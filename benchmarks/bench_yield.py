@@ -58,7 +58,11 @@ def main(argv=None) -> int:
         batch_s = time.perf_counter() - start
     rss_growth = _peak_rss_bytes() - rss_before
 
-    print(f"Yield pipeline, default preset: {dies_per_wafer} dies per wafer, 16 rings per die")
+    rings_per_die = config.layout().die.n_rings
+    print(
+        f"Yield pipeline, default preset: {dies_per_wafer} dies per wafer, "
+        f"{rings_per_die} rings per die"
+    )
     print(environment())
     print(f"first call (compile or cache load): {first_call_s:8.2f} s")
     print(f"library pipeline      : {dies_per_wafer / library_s:10.0f} dies/s (one wafer)")

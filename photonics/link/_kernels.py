@@ -216,7 +216,7 @@ def _log_qfunc_positive(x):
 
 
 # ------------------------------------------------------------- optical power margin (laser scale)
-_POWER_FIXED = 3  # vectorised Newton steps; lanes not converged then continue one by one
+_POWER_FIXED = 7  # vectorised Newton steps; lanes not converged then continue one by one
 _POWER_MAX = 60
 _POWER_STEP_MAX = 3.0  # largest Newton step in ln s (13 dB)
 _POWER_TOLERANCE = 1e-8  # last step, ln s (4e-8 dB)
@@ -814,23 +814,35 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     # more light (t = _POWER_T_MAX) leaves above the target is RIN-limited: no laser power
     # reaches it
     pt = W[_PT]
+    pt[:] = _POWER_T_MAX  # first the ceiling, in rows: it tells RIN-limited lanes apart and
+    _power_rows(pt, W, lev, eyes, level_noise, consts)  # closes every other bracket above
+    for t in range(nl):
+        reachable = W[_PG, t] <= 0.0
+        W[_PLO, t] = -np.inf if reachable else _POWER_T_MAX
+        W[_PHI, t] = _POWER_T_MAX if reachable else np.inf
     log_rows(W[_QSUM], W[_PG], W[_T1], W[_T2])
     for t in range(nl):
-        open_eye = W[_MARGIN, t] > -np.inf
-        usable = open_eye and W[_QSUM, t] >= 1e-290  # else every eye beyond q ≈ 36
+        solve = W[_MARGIN, t] > -np.inf and W[_PLO, t] < _POWER_T_MAX
+        usable = solve and W[_QSUM, t] >= 1e-290  # else every eye beyond q ≈ 36
         g = W[_PG, t] - consts.log_target_sum
         slope = -W[_G0D, t] / W[_QSUM, t] if usable else -1.0
-        step, W[_PLO, t], W[_PHI, t] = _safeguarded_step(
-            0.0, g if usable else -1.0, slope, consts.log_target_sum, -np.inf, np.inf
+        step, low, high = _safeguarded_step(
+            0.0, g if usable else -1.0, slope, consts.log_target_sum, W[_PLO, t], W[_PHI, t]
         )
-        pt[t] = step if open_eye else 0.0
-        W[_PSTEP, t] = step if usable else np.inf
+        W[_PLO, t] = low if solve else W[_PLO, t]
+        W[_PHI, t] = high if solve else W[_PHI, t]
+        pt[t] = step if solve else _POWER_T_MAX
+        W[_PSTEP, t] = step if solve else 0.0
     for _ in range(_POWER_FIXED):
         _power_rows(pt, W, lev, eyes, level_noise, consts)
         for t in range(nl):
-            step, W[_PLO, t], W[_PHI, t] = _safeguarded_step(
+            step, low, high = _safeguarded_step(
                 pt[t], W[_PG, t], W[_PD, t], consts.log_target_sum, W[_PLO, t], W[_PHI, t]
             )
+            done = W[_PLO, t] >= _POWER_T_MAX or abs(W[_PSTEP, t]) <= _POWER_TOLERANCE
+            step = 0.0 if done else step
+            W[_PLO, t] = W[_PLO, t] if done else low
+            W[_PHI, t] = W[_PHI, t] if done else high
             pt[t] += step
             W[_PSTEP, t] = step
     for t in range(nl):
@@ -838,17 +850,13 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         step = W[_PSTEP, t]
         low = W[_PLO, t]
         high = W[_PHI, t]
-        if W[_MARGIN, t] > -np.inf and abs(step) > _POWER_TOLERANCE and high == np.inf:
-            # no point below the target yet: try the ceiling before marching up to it
-            g, _ = _power_function(_POWER_T_MAX, t, W, lev, eyes, consts)
-            low, high = (_POWER_T_MAX, high) if g > 0.0 else (low, _POWER_T_MAX)
         if W[_MARGIN, t] > -np.inf and not low >= _POWER_T_MAX:
             for _ in range(_POWER_MAX):
-                if abs(step) <= _POWER_TOLERANCE or low >= _POWER_T_MAX:
+                if abs(step) <= _POWER_TOLERANCE:
                     break
                 g, slope = _power_function(x, t, W, lev, eyes, consts)
                 step, low, high = _safeguarded_step(x, g, slope, consts.log_target_sum, low, high)
-                x = min(x + step, _POWER_T_MAX)
+                x += step
         unreachable = W[_MARGIN, t] == -np.inf or low >= _POWER_T_MAX
         W[_PMARGIN, t] = -np.inf if unreachable else -_TEN_OVER_LN10 * x
     # --- the first infinite penalty closes the eye (NaN after it); the dominant one is that, or
