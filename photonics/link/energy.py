@@ -5,10 +5,10 @@ wavelength of one fiber, one direction): laser wall-plug, ring heaters, modulato
 TIA/receiver and the host SerDes, whose energy grows with the electrical channel loss it has to
 equalise. The switch model imports it to compare co-packaged optics with pluggables.
 
-Defaults are assumptions checked against the system figures of REFERENCE.md section A: with a
-4 dB co-packaged electrical channel they add up to ≈ 3.9 pJ/bit per 200G lane, under the ≈ 5.6
-pJ/bit of a 9 W 1.6 Tb/s CPO port (the rest is switch-side overhead), and moving to the 22 dB
-pluggable channel adds ≈ 3.6 pJ/bit of SerDes energy.
+Each default cites the paper it comes from or says "assumption"; none was chosen against a
+system-level power claim, so the switch model's per-port power (:mod:`cposim.photonics.switch`)
+is a check of these numbers, with the spread of the uncertain ones shown by its sensitivity
+tornado.
 """
 
 from __future__ import annotations
@@ -28,40 +28,48 @@ class ElectricalPowerParameters:
     ----------
     laser_wall_plug_efficiency : float
         Optical output over electrical input of the external laser source, including its
-        cooler (0 < η ≤ 1). Default 0.15 (assumption: DFB arrays with a TEC in an ELSFP-class
-        module run at roughly 10-20 %).
+        cooler (0 < η ≤ 1). Default 0.15 (assumption: no published wall-plug efficiency of an
+        ELSFP-class source was found; cooled DFB arrays are commonly put at 10-20 %, and the
+        switch report's tornado moves it over 10-30 %).
     heater_power_per_ring_w : float
         Mean heater power per ring, watts (≥ 0). Default 22.4e-3: the mean tuning distance
-        FSR/4 ≈ 4.48 nm for uniformly spread offsets over the FSR/2 tuning range at 0.2 nm/mW
-        (REFERENCE.md default link; a yield run supplies the real per-die value).
+        FSR/4 ≈ 4.48 nm of offsets spread uniformly over an FSR/2 tuning range, at 0.2 nm/mW
+        (an estimate; a yield run supplies the simulated per-lane value).
     rings_per_lane : int
-        Heated rings per lane (≥ 0). Default 2 (one modulator, one demultiplexer ring).
+        Heated rings per lane (≥ 0). Default 2 (one modulator, one demultiplexer ring: the
+        WDM lane; the DR lane has 1).
     modulator_driver_energy_j_per_bit : float
-        Modulator driver energy, joules per bit (≥ 0). Default 0.5e-12 (assumption: ``C·V²/4``
-        ≈ 20 fJ/bit for 20 fF at 2 Vpp, dominated by the driver's own pre-amplifier stages).
+        Microring modulator driver energy, joules per bit (≥ 0). Default 1.44e-12: the
+        dual-path feed-forward CMOS driver co-designed with a segmented microring for 200 Gb/s
+        PAM4 of Ma et al., Micromachines 17(3), 370 (2026), doi:10.3390/mi17030370.
     receiver_energy_j_per_bit : float
-        TIA and receiver front end, joules per bit (≥ 0). Default 1.0e-12 (assumption for a
-        100 GBd PAM4 TIA with CDR).
+        TIA and receiver front end, joules per bit (≥ 0). Default 0.42e-12: the 112 Gb/s PAM4
+        linear TIA with co-packaged photodiodes of Patel et al., IEEE JSSC (2022),
+        doi:10.1109/JSSC.2022.3218558 (47 mW at 112 Gb/s, TIA, CTLEs and VGA; no CDR, as a
+        linear-drive co-packaged receiver needs none).
     serdes_energy_j_per_bit_at_0_db : float
         Host SerDes energy extrapolated to a lossless channel, joules per bit (≥ 0). Default
-        1.0e-12 (assumption).
+        0.82e-12: the line through 1.1 pJ/bit at 4 dB (the 113 Gb/s PAM4 XSR transceiver of
+        Gangasani et al., IEEE SSC-L 8, 33 (2025), doi:10.1109/LSSC.2025.3526877, over 1-12 dB
+        die-to-die channels) and 2.29 pJ/bit at 20.8 dB (the 112 Gb/s medium-reach transceiver
+        of Ye et al., ISSCC 2022, doi:10.1109/ISSCC42614.2022.9731591); the two are 5 nm and
+        28 nm designs, so the line is a rough interpolation.
     serdes_energy_j_per_bit_per_db : float
         Extra SerDes energy per dB of electrical channel loss, joules per bit per dB (≥ 0).
-        Default 0.2e-12 (assumption: long-reach SerDes ≈ 5.4 pJ/bit at 22 dB, extra-short-reach
-        ≈ 1.8 pJ/bit at 4 dB).
+        Default 0.0708e-12: the slope of the same line.
     electrical_channel_loss_db : float
         Electrical channel loss between switch ASIC and optics at the Nyquist frequency, dB
-        (≥ 0). Default 4 dB, co-packaged (REFERENCE.md A: 22 dB to a front-panel pluggable,
-        4 dB co-packaged).
+        (≥ 0). Default 4 dB, co-packaged (notebookcheck, "Nvidia unveils photonics switches",
+        2025: 22 dB to a front-panel pluggable, 4 dB co-packaged).
     """
 
     laser_wall_plug_efficiency: float = 0.15
     heater_power_per_ring_w: float = 22.4e-3
     rings_per_lane: int = 2
-    modulator_driver_energy_j_per_bit: float = 0.5e-12
-    receiver_energy_j_per_bit: float = 1.0e-12
-    serdes_energy_j_per_bit_at_0_db: float = 1.0e-12
-    serdes_energy_j_per_bit_per_db: float = 0.2e-12
+    modulator_driver_energy_j_per_bit: float = 1.44e-12
+    receiver_energy_j_per_bit: float = 0.42e-12
+    serdes_energy_j_per_bit_at_0_db: float = 0.82e-12
+    serdes_energy_j_per_bit_per_db: float = 0.0708e-12
     electrical_channel_loss_db: float = 4.0
 
     def __post_init__(self):

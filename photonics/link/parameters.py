@@ -219,7 +219,7 @@ class LinkParameters:
         """The Quantum-X-like DR lane: one wavelength per fiber at 1311 nm (IEEE 802.3 DR), no
         demultiplexer, the default modulator at that wavelength, and one external laser line of
         +16 dBm split four ways (144 lasers for the 576 lanes of Quantum-X Photonics; +16 dBm is
-        inside the OIF ELSFP power classes, *assumption*)."""
+        inside the OIF ELSFP power classes, *assumption*); one heated ring per lane."""
         grid = ChannelGrid.preset("dr")
         return cls(
             grid=grid,
@@ -227,6 +227,7 @@ class LinkParameters:
             demux=None,
             laser_power_dbm=16.0,
             laser_split_ways=4,
+            electrical=ElectricalPowerParameters(rings_per_lane=1),
         )
 
     @cached_property
