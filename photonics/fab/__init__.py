@@ -32,6 +32,7 @@ _CATALOGUE = {
         "preset",
     ),
     "sampling": (
+        "SAMPLE_ENGINES",
         "reference_sample",
         "sample",
     ),

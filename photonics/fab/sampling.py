@@ -308,7 +308,12 @@ def reference_sample(model, layout, *, wafer_indices, rng=None) -> VariationSamp
     )
 
 
+SAMPLE_ENGINES = {"numba": sample, "numpy": reference_sample}
+"""The sampler's implementations by name: the Numba kernel and its plain NumPy reference."""
+
+
 __all__ = [
+    "SAMPLE_ENGINES",
     "reference_sample",
     "sample",
 ]

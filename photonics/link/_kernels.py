@@ -261,64 +261,53 @@ def _level_noise(s, level, sig_gain, xt_avg, responsivity, var_thermal, shot_coe
     return sigma, (0.5 * shot + rin) / sigma
 
 
+@jit(inline="always")
+def _eye_q(s, k, t, W, lev, eyes, consts):
+    """q of eye ``k`` of lane ``t`` at laser scale ``s`` (optimum threshold, clipped at 0)
+    and ``dq/d ln s``."""
+    low, low_d = _level_noise(
+        s,
+        lev[k, t],
+        W[_SIG, t],
+        W[_XTA, t],
+        consts.responsivity,
+        consts.var_thermal,
+        consts.shot_coeff,
+        consts.rin_coeff,
+    )
+    high, high_d = _level_noise(
+        s,
+        lev[k + 1, t],
+        W[_SIG, t],
+        W[_XTA, t],
+        consts.responsivity,
+        consts.var_thermal,
+        consts.shot_coeff,
+        consts.rin_coeff,
+    )
+    den = low + high
+    q = max(s * eyes[0, k, t] / den, 0.0)
+    return q, q * (1.0 - (low_d + high_d) / den)
+
+
 @jit
 def _power_function(x, t, W, lev, eyes, consts):
     """``g = ln Σ_k Q(q_k(s)) - ln(target/ber_scale)`` and ``dg/d ln s`` of lane ``t`` at
-    ``s = e^x`` (scalar; :func:`_power_rows` is the same arithmetic in rows)."""
-    responsivity = consts.responsivity
+    ``s = e^x`` (scalar; :func:`_power_rows` is the same arithmetic in rows), each eye's Q
+    taken relative to the worst eye's ``e^(-q_min²/2)``."""
     s = math.exp(x)
     m = lev.shape[0]
     q_min = np.inf
-    for k in range(m - 1):  # first pass: the worst eye, the sum's reference
-        low, _ = _level_noise(
-            s,
-            lev[k, t],
-            W[_SIG, t],
-            W[_XTA, t],
-            responsivity,
-            consts.var_thermal,
-            consts.shot_coeff,
-            consts.rin_coeff,
-        )
-        high, _ = _level_noise(
-            s,
-            lev[k + 1, t],
-            W[_SIG, t],
-            W[_XTA, t],
-            responsivity,
-            consts.var_thermal,
-            consts.shot_coeff,
-            consts.rin_coeff,
-        )
-        q_min = min(q_min, max(s * eyes[0, k, t] / (low + high), 0.0))
+    for k in range(m - 1):
+        q, _ = _eye_q(s, k, t, W, lev, eyes, consts)
+        q_min = min(q_min, q)
     total = 0.0
     weighted = 0.0
     for k in range(m - 1):
-        low, low_d = _level_noise(
-            s,
-            lev[k, t],
-            W[_SIG, t],
-            W[_XTA, t],
-            responsivity,
-            consts.var_thermal,
-            consts.shot_coeff,
-            consts.rin_coeff,
-        )
-        high, high_d = _level_noise(
-            s,
-            lev[k + 1, t],
-            W[_SIG, t],
-            W[_XTA, t],
-            responsivity,
-            consts.var_thermal,
-            consts.shot_coeff,
-            consts.rin_coeff,
-        )
-        den = low + high
-        q = max(s * eyes[0, k, t] / den, 0.0)
+        q, dq = _eye_q(s, k, t, W, lev, eyes, consts)
         e = math.exp(-0.5 * (q - q_min) * (q + q_min))
         total += 0.5 * erfcx(q * _SQRT1_2) * e
-        weighted += _HALF_SQRT_2_OVER_PI * e * q * (1.0 - (low_d + high_d) / den)
+        weighted += _HALF_SQRT_2_OVER_PI * e * dq
     return math.log(total) - 0.5 * q_min * q_min - consts.log_target_sum, -weighted / total
 
 

@@ -44,7 +44,7 @@ class ElectricalPowerParameters:
         PAM4 of Ma et al., Micromachines 17(3), 370 (2026), doi:10.3390/mi17030370.
     receiver_energy_j_per_bit : float
         TIA and receiver front end, joules per bit (≥ 0). Default 0.42e-12: the 112 Gb/s PAM4
-        linear TIA with co-packaged photodiodes of Patel et al., IEEE JSSC (2022),
+        linear TIA with co-packaged photodiodes of Patel et al., IEEE JSSC (2023),
         doi:10.1109/JSSC.2022.3218558 (47 mW at 112 Gb/s, TIA, CTLEs and VGA; no CDR, as a
         linear-drive co-packaged receiver needs none).
     serdes_energy_j_per_bit_at_0_db : float

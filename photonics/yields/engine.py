@@ -54,7 +54,7 @@ from cposim.control.tuning.plan import (
 from cposim.photonics.devices.lorentzian import airy_fwhm_m, lorentzian_dip
 from cposim.photonics.devices.modulator import locked_self_heating
 from cposim.photonics.devices.ring import Ring
-from cposim.photonics.fab.sampling import reference_sample, sample
+from cposim.photonics.fab.sampling import SAMPLE_ENGINES
 from cposim.photonics.link.lanes import evaluate_lanes
 from cposim.photonics.yields.config import YieldConfig
 
@@ -132,8 +132,9 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     check_choice("engine", engine, ENGINES)
     wafers = np.asarray(wafer_indices, dtype=np.int64).reshape(-1)
     layout = config.layout()
-    sampler = sample if engine == "numba" else reference_sample
-    drawn = sampler(config.variation, layout, wafer_indices=wafers, rng=config.run.seed)
+    drawn = SAMPLE_ENGINES[engine](
+        config.variation, layout, wafer_indices=wafers, rng=config.run.seed
+    )
     n_wafers, n_dies, n_rings = drawn.shape
     n_channels = config.n_channels
     banks_per_link = config.banks_per_link

@@ -266,27 +266,6 @@ def switch_main(monkeypatch):
     return cli.main
 
 
-def _write_summary(directory, **override):
-    data = {
-        "engine_yield": 0.95,
-        "engine_yield_interval": [0.94, 0.96],
-        "mean_heater_power_per_ring_w": 0.015,
-        "mean_heater_power_per_lane_w": 0.015,
-        "lanes_per_engine": 8,
-        "n_engines": 5000,
-        "wavelengths_per_fiber": 1,
-        "heated_rings_per_lane": 1,
-        "lane_rate_bps": 200e9,
-        "laser_power_dbm": 16.0,
-        "lanes_per_laser": 4,
-        "electrical": {},
-    }
-    data.update(override)
-    directory.mkdir(exist_ok=True)
-    (directory / "summary.json").write_text(json.dumps(data))
-    return directory
-
-
 @pytest.mark.parametrize("name", PRESET_NAMES)
 def test_cli_report_prints_all_tables(switch_main, capsys, name):
     assert switch_main(["switch", "report", name]) == 0
@@ -295,8 +274,8 @@ def test_cli_report_prints_all_tables(switch_main, capsys, name):
         assert title in out
 
 
-def test_cli_report_with_yield_run(switch_main, capsys, tmp_path):
-    run = _write_summary(tmp_path / "run")
+def test_cli_report_with_yield_run(switch_main, capsys, tmp_path, write_summary):
+    run = write_summary(tmp_path / "run")
     plot = tmp_path / "tornado.png"
     argv = ["switch", "report", "quantum-x-photonics", "--yield-run", str(run), "--plot", str(plot)]
     assert switch_main(argv) == 0
@@ -308,8 +287,10 @@ def test_cli_report_with_yield_run(switch_main, capsys, tmp_path):
     assert plot.stat().st_size > 10_000
 
 
-def test_cli_report_refuses_a_run_of_another_kind_of_lane(switch_main, capsys, tmp_path):
-    run = _write_summary(tmp_path / "wdm", wavelengths_per_fiber=8, heated_rings_per_lane=2)
+def test_cli_report_refuses_a_run_of_another_kind_of_lane(
+    switch_main, capsys, tmp_path, write_summary
+):
+    run = write_summary(tmp_path / "wdm", wavelengths_per_fiber=8, heated_rings_per_lane=2)
     assert switch_main(["switch", "report", "quantum-x-photonics", "--yield-run", str(run)]) == 2
     err = capsys.readouterr().err
     assert "wavelengths_per_fiber = 8" in err and "'wdm-8x200g'" in err
@@ -333,11 +314,11 @@ def test_cli_errors_are_one_line_and_status_2(switch_main, capsys, tmp_path, arg
     assert message in err and err.strip().count("\n") == 0
 
 
-def test_heater_power_from_a_yield_run_enters_the_power(tmp_path):
+def test_heater_power_from_a_yield_run_enters_the_power(tmp_path, write_summary):
     from cposim.photonics.switch.assembly import read_yield_run
 
     base = preset("quantum-x-photonics")
-    summary = read_yield_run(_write_summary(tmp_path / "r", mean_heater_power_per_lane_w=0.05))
+    summary = read_yield_run(write_summary(tmp_path / "r", mean_heater_power_per_lane_w=0.05))
     updated = base.with_yield_run(summary)
     assert updated.electrical.heater_power_per_ring_w == 0.05  # DR: one heated ring per lane
     assert updated.power_breakdown().component_w("heater") == pytest.approx(
