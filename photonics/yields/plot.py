@@ -126,7 +126,10 @@ def link_margin(result, ax):
     )
     ax.legend(loc="upper left", fontsize="small")
     style.label(
-        ax, x="Worst lane BER margin per die (dB)", y="Dies", title="Link margin of tuned dies"
+        ax,
+        x="Worst lane optical power margin per die (dB)",
+        y="Dies",
+        title="Link margin of tuned dies",
     )
     return ax
 
