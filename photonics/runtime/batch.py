@@ -25,6 +25,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -57,6 +58,8 @@ class RunFiles:
         The same summary as text.
     plot_suffix : str
         Suffix of each report plot, named after its kind (``pareto.png`` …).
+    lock : str
+        Lock file held by the one process that writes the run (:meth:`RunDirectory.writing`).
     """
 
     manifest: str = "manifest.json"
@@ -65,6 +68,7 @@ class RunFiles:
     summary_json: str = "summary.json"
     summary_text: str = "summary.txt"
     plot_suffix: str = ".png"
+    lock: str = ".lock"
 
 
 RUN_FILES = RunFiles()
@@ -174,6 +178,35 @@ class RunDirectory:
             self.manifest_path, json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
         )
 
+    @contextlib.contextmanager
+    def writing(self):
+        """Hold the run's lock file while writing it: a second process that tries to write the
+        same directory gets a one-line :class:`ConfigError` at once instead of interleaving
+        parts. The lock is an OS advisory lock (``flock``), released when the process ends,
+        however it ends; the empty file stays behind in a run directory (and is removed from a
+        directory where no run was started).
+
+        Raises
+        ------
+        ConfigError
+            When another process holds the lock.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        path = self.path / RUN_FILES.lock
+        with open(path, "a+b") as stream:  # closing it releases the lock
+            try:
+                _lock(stream)
+            except OSError:
+                raise ConfigError(
+                    f"another cposim process is writing {str(self.path)!r} (it holds {path}); "
+                    "wait for it to finish, or write to another directory"
+                ) from None
+            try:
+                yield self
+            finally:
+                if not self.exists():  # no run was started here: leave no lock file behind
+                    path.unlink(missing_ok=True)
+
     def create(
         self,
         *,
@@ -206,7 +239,7 @@ class RunDirectory:
                     "choose another --out directory (nothing was overwritten)"
                 )
             return manifest
-        if self.path.exists() and any(self.path.iterdir()):
+        if self.path.exists() and any(p.name != RUN_FILES.lock for p in self.path.iterdir()):
             raise ConfigError(
                 f"{str(self.path)!r} exists and is not empty but holds no cposim run; "
                 "choose another --out directory (nothing was overwritten)"
@@ -266,12 +299,11 @@ class RunDirectory:
         manifest : dict
             The run's manifest.
         """
-        done = set()
-        for key, record in manifest["parts"].items():
-            part = self.path / record["file"]
-            if part.is_file() and _sha256_file(part) == record["sha256"]:
-                done.add(int(key))
-        return done
+        return {int(key) for key, record in manifest["parts"].items() if self._intact(record)}
+
+    def _intact(self, record: dict) -> bool:
+        part = self.path / record["file"]
+        return part.is_file() and _sha256_file(part) == record["sha256"]
 
     def write_part(self, chunk: Chunk, columns: dict[str, np.ndarray]) -> dict:
         """Write one chunk's table atomically; returns its manifest record.
@@ -314,6 +346,14 @@ class RunDirectory:
 
         manifest = manifest or self.read_manifest()
         keys = sorted(manifest["parts"], key=int)
+        damaged = [
+            manifest["parts"][k]["file"] for k in keys if not self._intact(manifest["parts"][k])
+        ]
+        if damaged:
+            raise ConfigError(
+                f"{str(self.path)!r}: part(s) {', '.join(damaged)} are missing or do not match "
+                f"their checksum; `cposim yield resume {self.path}` recomputes them"
+            )
         tables = [pq.read_table(self.path / manifest["parts"][k]["file"]) for k in keys]
         if not tables:
             raise ConfigError(f"{str(self.path)!r} has no finished chunks yet")
@@ -440,6 +480,19 @@ def _limit_threads(threads: int) -> None:
     import numba
 
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
+def _lock(stream) -> None:
+    """Take an exclusive, non-blocking lock on an open file (OSError if it is held)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        stream.seek(0)
+        msvcrt.locking(stream.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

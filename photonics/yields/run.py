@@ -69,14 +69,15 @@ def run_study(
     """
     run = batch.RunDirectory(out_dir)
     layout = config.layout()
-    manifest = run.create(
-        config_text=to_toml(config),
-        config_sha256=config_hash(config),
-        chunks=batch.plan_chunks(config.run.n_wafers, config.run.wafers_per_chunk),
-        seed=config.run.seed,
-        extra={"dies_per_wafer": layout.n_dies},
-    )
-    return _execute(run, manifest, config, workers, scheduler, progress, stop_after_chunks)
+    with run.writing():
+        manifest = run.create(
+            config_text=to_toml(config),
+            config_sha256=config_hash(config),
+            chunks=batch.plan_chunks(config.run.n_wafers, config.run.wafers_per_chunk),
+            seed=config.run.seed,
+            extra={"dies_per_wafer": layout.n_dies},
+        )
+        return _execute(run, manifest, config, workers, scheduler, progress, stop_after_chunks)
 
 
 def resume_study(
@@ -96,10 +97,12 @@ def resume_study(
         Show a progress bar.
     """
     run = batch.RunDirectory(out_dir)
-    manifest = run.read_manifest()
-    run.check_config_unchanged(manifest)
-    config = from_mapping(YieldConfig, load_toml(Path(out_dir) / batch.RUN_FILES.config))
-    return _execute(run, manifest, config, workers, scheduler, progress, None)
+    run.read_manifest()  # a directory without a run is refused before the lock creates it
+    with run.writing():
+        manifest = run.read_manifest()
+        run.check_config_unchanged(manifest)
+        config = from_mapping(YieldConfig, load_toml(Path(out_dir) / batch.RUN_FILES.config))
+        return _execute(run, manifest, config, workers, scheduler, progress, None)
 
 
 def load_study(out_dir) -> YieldResult:

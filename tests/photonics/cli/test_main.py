@@ -33,3 +33,49 @@ def test_bad_value_is_one_line_and_status_2():
     assert result.stderr.strip().count("\n") == 0
     assert "power_coupling_in = 1.5 is out of range" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_version():
+    result = subprocess.run(
+        [sys.executable, "-m", "cposim.photonics.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("cposim ")
+
+
+def test_output_into_a_closed_pipe_ends_quietly():
+    """``cposim ... | head`` where head has gone: no BrokenPipeError traceback, status 141."""
+    from cposim.photonics.cli.main import BROKEN_PIPE_STATUS
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cposim.photonics.cli", "yield", "show-config", "default"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # the reader is gone before the first line is written
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == BROKEN_PIPE_STATUS
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_a_full_disk_is_one_line_and_status_2(monkeypatch, capsys):
+    """An OSError from a write (ENOSPC) is reported like bad input: one line, status 2."""
+    import argparse
+    import errno
+
+    from cposim.photonics.cli import main as cli
+
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    class Parser:
+        def parse_args(self, argv):
+            return argparse.Namespace(handler=full)
+
+    monkeypatch.setattr(cli, "build_parser", Parser)
+    assert main(["anything"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cposim: error: ") and "No space left" in err
+    assert err.strip().count("\n") == 0

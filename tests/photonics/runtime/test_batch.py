@@ -104,3 +104,85 @@ def test_non_run_directory_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="holds no cposim run"):
         batch.RunDirectory(tmp_path).read_manifest()
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+# ------------------------------------------------------------------------ hardening
+HOLD_LOCK = """
+import sys
+from cposim.photonics.runtime import batch
+with batch.RunDirectory(sys.argv[1]).writing():
+    print("locked", flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
+    """Two processes never write one run directory: the second gets a one-line error at once,
+    and once the first is done the directory can be written again."""
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / "run")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(ConfigError, match="another cposim process is writing") as info:
+            with batch.RunDirectory(tmp_path / "run").writing():
+                pass
+        assert "\n" not in str(info.value)
+    finally:
+        holder.stdin.close()
+        holder.wait(60)
+        holder.stdout.close()
+    assert holder.returncode == 0
+    with batch.RunDirectory(tmp_path / "run").writing():
+        pass  # free again
+    assert not (tmp_path / "run" / batch.RUN_FILES.lock).exists()  # no run started there
+
+
+def test_a_failed_write_leaves_no_part_in_the_manifest(tmp_path, monkeypatch):
+    """A full disk while a part is written (ENOSPC after some bytes) raises, leaves no
+    temporary file and no manifest entry for that chunk, and the finished parts stay valid;
+    resuming later completes the run to the same table."""
+    import errno
+
+    import pyarrow.parquet as pq
+
+    config = ToyConfig()
+    reference_run, manifest = start(tmp_path / "reference", config, 2)
+    batch.execute(reference_run, manifest, toy_chunk, config, progress=False)
+
+    run, manifest = start(tmp_path / "run", config, 2)
+    real_write = pq.write_table
+    calls = {"n": 0}
+
+    def write_until_full(table, stream, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            stream.write(b"PAR1 partial")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(table, stream, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", write_until_full)
+    with pytest.raises(OSError, match="No space left"):
+        batch.execute(run, manifest, toy_chunk, config, progress=False)
+    monkeypatch.setattr(pq, "write_table", real_write)
+    on_disk = run.read_manifest()
+    assert sorted(on_disk["parts"]) == ["0"]
+    assert run.verified_chunks(on_disk) == {0}
+    assert not list((run.path / "parts").glob(".tmp-*"))
+    batch.execute(run, on_disk, toy_chunk, config, progress=False)
+    assert run.read_table().equals(reference_run.read_table())
+
+
+def test_reading_a_damaged_part_says_to_resume(tmp_path):
+    run, manifest = start(tmp_path / "run", ToyConfig(), 2)
+    batch.execute(run, manifest, toy_chunk, ToyConfig(), progress=False)
+    part = run.path / "parts/chunk-000001.parquet"
+    part.write_bytes(part.read_bytes()[:-10])
+    with pytest.raises(ConfigError, match=r"chunk-000001.parquet are missing .* yield resume "):
+        run.read_table()
