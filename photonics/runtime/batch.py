@@ -333,6 +333,32 @@ class RunDirectory:
             raise
         return {"file": chunk.filename, "sha256": _sha256_file(target), "rows": table.num_rows}
 
+    def part_paths(self, manifest: dict | None = None) -> list[Path]:
+        """Paths of the finished parts in chunk order, each checked against its checksum.
+
+        Parameters
+        ----------
+        manifest : dict, optional
+            The run's manifest; read from disk when omitted.
+
+        Raises
+        ------
+        ConfigError
+            When the run has no finished part, or a part is missing or damaged (the message
+            says to resume).
+        """
+        manifest = manifest or self.read_manifest()
+        records = [manifest["parts"][k] for k in sorted(manifest["parts"], key=int)]
+        if not records:
+            raise ConfigError(f"{str(self.path)!r} has no finished chunks yet")
+        damaged = [r["file"] for r in records if not self._intact(r)]
+        if damaged:
+            raise ConfigError(
+                f"{str(self.path)!r}: part(s) {', '.join(damaged)} are missing or do not match "
+                f"their checksum; `cposim yield resume {self.path}` recomputes them"
+            )
+        return [self.path / r["file"] for r in records]
+
     def read_table(self, manifest: dict | None = None):
         """All finished parts concatenated in chunk order (a ``pyarrow.Table``).
 
@@ -344,20 +370,7 @@ class RunDirectory:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        manifest = manifest or self.read_manifest()
-        keys = sorted(manifest["parts"], key=int)
-        damaged = [
-            manifest["parts"][k]["file"] for k in keys if not self._intact(manifest["parts"][k])
-        ]
-        if damaged:
-            raise ConfigError(
-                f"{str(self.path)!r}: part(s) {', '.join(damaged)} are missing or do not match "
-                f"their checksum; `cposim yield resume {self.path}` recomputes them"
-            )
-        tables = [pq.read_table(self.path / manifest["parts"][k]["file"]) for k in keys]
-        if not tables:
-            raise ConfigError(f"{str(self.path)!r} has no finished chunks yet")
-        return pa.concat_tables(tables)
+        return pa.concat_tables([pq.read_table(p) for p in self.part_paths(manifest)])
 
 
 def execute(

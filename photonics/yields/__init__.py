@@ -7,6 +7,10 @@
 - :mod:`~cposim.photonics.yields.result`: :class:`YieldResult` (yields with confidence
   intervals, failure Pareto, wafer maps);
 - :mod:`~cposim.photonics.yields.stats`: binomial confidence intervals;
+- :mod:`~cposim.photonics.yields.reduce`: the reductions behind every summary (exact sums,
+  radix-select medians), batch by batch;
+- :mod:`~cposim.photonics.yields.stored`: :func:`open_study`, a run directory read lazily
+  (pyarrow dataset, Dask, selected columns, streaming summaries);
 - :mod:`~cposim.photonics.yields.run`: :func:`simulate` (in memory) and :func:`run_study` /
   :func:`resume_study` / :func:`load_study` (a resumable run directory of Parquet parts);
 - :mod:`~cposim.photonics.yields.study`: sweeps and variation sensitivity.
@@ -45,6 +49,21 @@ _CATALOGUE = {
     "result": (
         "PLOT_KINDS",
         "YieldResult",
+        "pareto_frame",
+        "summary_dict",
+        "yields_frame",
+    ),
+    "reduce": (
+        "ExactSum",
+        "Totals",
+        "median",
+        "reduce_table",
+        "select",
+    ),
+    "stored": (
+        "BATCH_ROWS",
+        "StoredStudy",
+        "open_study",
     ),
     "stats": (
         "METHODS",

@@ -9,12 +9,14 @@ plotting never recomputes the physics: every plot reads the table.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 
 from cposim.control.core.validation import check_choice
 from cposim.photonics.yields.config import YieldConfig
 from cposim.photonics.yields.engine import FAILURE_LABELS, FAILURE_MODES
+from cposim.photonics.yields.reduce import Totals, reduce_table
 from cposim.photonics.yields.stats import binomial_interval
 
 PLOT_KINDS = ("pareto", "wafer_map", "heater", "margin")
@@ -55,34 +57,21 @@ class YieldResult:
         """Lanes (wavelength channels) per engine."""
         return self.config.die.links_per_engine * self.config.n_channels
 
+    @cached_property
+    def totals(self) -> Totals:
+        """The table reduced to what the statistics need
+        (:func:`~cposim.photonics.yields.reduce.reduce_table`, the table as one batch)."""
+        table = self.table
+        return reduce_table(
+            lambda columns: [{c: table[c].to_numpy() for c in columns}], FAILURE_MODES
+        )
+
     def yields(self):
         """Yield per level (lane, engine, die) with Wilson intervals, as a DataFrame.
 
         Columns: ``level``, ``passed``, ``total``, ``yield``, ``low``, ``high``.
         """
-        import pandas as pd
-
-        counts = {
-            "lane": (
-                int(self.table["lanes_passed"].sum()),
-                self.n_dies * self.engines_per_die * self.lanes_per_engine,
-            ),
-            "engine": (int(self.table["engines_passed"].sum()), self.n_dies * self.engines_per_die),
-            "die": (int(self.table["passed"].sum()), self.n_dies),
-        }
-        passed = np.array([c[0] for c in counts.values()])
-        total = np.array([c[1] for c in counts.values()])
-        low, high = binomial_interval(passed, total, confidence=self.confidence)
-        return pd.DataFrame(
-            {
-                "level": list(counts),
-                "passed": passed,
-                "total": total,
-                "yield": passed / total,
-                "low": low,
-                "high": high,
-            }
-        )
+        return yields_frame(self.totals, self.config, self.confidence)
 
     def failure_pareto(self):
         """Failing dies and failing lanes per failure mode, most frequent first (DataFrame).
@@ -90,70 +79,12 @@ class YieldResult:
         A die is attributed to the first failure mode (in :data:`FAILURE_MODES` order) among
         its lanes; lanes are counted per mode.
         """
-        import pandas as pd
-
-        modes = FAILURE_MODES[1:]
-        dies = np.bincount(self.table["failure_mode"].to_numpy(), minlength=len(FAILURE_MODES))
-        frame = pd.DataFrame(
-            {
-                "mode": list(modes),
-                "description": [FAILURE_LABELS[m] for m in modes],
-                "dies": dies[1:],
-                "lanes": [int(self.table[f"lanes_failed_{m}"].sum()) for m in modes],
-            }
-        )
-        frame["share_of_dies"] = frame["dies"] / self.n_dies
-        return frame.sort_values(["dies", "lanes"], ascending=False, ignore_index=True)
+        return pareto_frame(self.totals)
 
     def summary(self) -> dict:
-        """Headline numbers as a JSON-serialisable dict (written as ``summary.json`` by runs).
-
-        Keys include ``die_yield``, ``engine_yield``, ``lane_yield`` and their ``*_interval``,
-        ``n_dies``, ``n_engines``, ``lanes_per_engine``, ``mean_heater_power_per_ring_w``,
-        ``median_min_margin_db`` and ``failure_modes`` (dies per mode), and what a switch model
-        built on this run needs to match it: the lane's mode (``wavelengths_per_fiber``,
-        ``heated_rings_per_lane``, ``lane_rate_bps``), its light (``laser_power_dbm`` per laser
-        line, ``lanes_per_laser``), ``mean_heater_power_per_lane_w`` and the lane's electrical
-        energy components (``electrical``, the fields of
-        :class:`~cposim.photonics.link.energy.ElectricalPowerParameters`).
-        """
-        yields = self.yields().set_index("level")
-        heater = self.table["heater_power_w"].to_numpy()
-        rings_per_die = (
-            self.engines_per_die
-            * self.config.die.links_per_engine
-            * (self.config.banks_per_link * self.config.n_channels)
-        )
-        margins = self.table["min_margin_db"].to_numpy()
-        link = self.config.link
-        summary = {
-            "n_dies": self.n_dies,
-            "n_engines": self.n_dies * self.engines_per_die,
-            "lanes_per_engine": self.lanes_per_engine,
-            "confidence": self.confidence,
-            "mean_heater_power_per_ring_w": _finite_mean(heater) / rings_per_die,
-            "mean_heater_power_per_lane_w": (
-                _finite_mean(heater) / rings_per_die * self.config.banks_per_link
-            ),
-            "mean_heater_power_per_die_w": _finite_mean(heater),
-            "wavelengths_per_fiber": self.config.n_channels,
-            "heated_rings_per_lane": self.config.banks_per_link,
-            "lane_rate_bps": float(link.bit_rate_bps),
-            "laser_power_dbm": float(link.laser_power_dbm),
-            "lanes_per_laser": int(link.laser_split_ways),
-            "electrical": {
-                f.name: getattr(link.electrical, f.name) for f in fields(link.electrical)
-            },
-            "median_min_margin_db": _finite_median(margins),
-            "failure_modes": {
-                row.mode: int(row.dies) for row in self.failure_pareto().itertuples()
-            },
-        }
-        for level in ("lane", "engine", "die"):
-            row = yields.loc[level]
-            summary[f"{level}_yield"] = float(row["yield"])
-            summary[f"{level}_yield_interval"] = [float(row["low"]), float(row["high"])]
-        return summary
+        """Headline numbers as a JSON-serialisable dict (written as ``summary.json`` by runs);
+        see :func:`summary_dict` for the keys."""
+        return summary_dict(self.totals, self.config, self.confidence)
 
     def to_dataframe(self):
         """The per-die table (a copy)."""
@@ -184,17 +115,121 @@ class YieldResult:
         return plot.RESULT_VIEWS[kind](self, ax)
 
 
-def _finite_mean(values) -> float:
-    finite = values[np.isfinite(values)]
-    return float(finite.mean()) if finite.size else float("nan")
+def yields_frame(totals: Totals, config: YieldConfig, confidence: float):
+    """Yield per level (lane, engine, die) with Wilson intervals (DataFrame with ``level``,
+    ``passed``, ``total``, ``yield``, ``low``, ``high``).
+
+    Parameters
+    ----------
+    totals : Totals
+        The reduced table.
+    config : YieldConfig
+        The study (engines per die, lanes per engine).
+    confidence : float
+        Two-sided confidence level, a fraction.
+    """
+    import pandas as pd
+
+    engines = totals.n_dies * config.die.n_engines
+    counts = {
+        "lane": (totals.lanes_passed, engines * config.die.links_per_engine * config.n_channels),
+        "engine": (totals.engines_passed, engines),
+        "die": (totals.dies_passed, totals.n_dies),
+    }
+    passed = np.array([c[0] for c in counts.values()])
+    total = np.array([c[1] for c in counts.values()])
+    low, high = binomial_interval(passed, total, confidence=confidence)
+    return pd.DataFrame(
+        {
+            "level": list(counts),
+            "passed": passed,
+            "total": total,
+            "yield": passed / total,
+            "low": low,
+            "high": high,
+        }
+    )
 
 
-def _finite_median(values) -> float:
-    finite = values[np.isfinite(values)]
-    return float(np.median(finite)) if finite.size else float("nan")
+def pareto_frame(totals: Totals):
+    """Failing dies (attributed to their first failure) and failing lanes per mode, most
+    frequent first (DataFrame with ``mode``, ``description``, ``dies``, ``lanes``,
+    ``share_of_dies``).
+
+    Parameters
+    ----------
+    totals : Totals
+        The reduced table.
+    """
+    import pandas as pd
+
+    modes = FAILURE_MODES[1:]
+    frame = pd.DataFrame(
+        {
+            "mode": list(modes),
+            "description": [FAILURE_LABELS[m] for m in modes],
+            "dies": totals.dies_by_mode[1:],
+            "lanes": [totals.lanes_by_mode[m] for m in modes],
+        }
+    )
+    frame["share_of_dies"] = frame["dies"] / totals.n_dies
+    return frame.sort_values(["dies", "lanes"], ascending=False, ignore_index=True)
+
+
+def summary_dict(totals: Totals, config: YieldConfig, confidence: float) -> dict:
+    """Headline numbers as a JSON-serialisable dict (``summary.json``).
+
+    Keys include ``die_yield``, ``engine_yield``, ``lane_yield`` and their ``*_interval``,
+    ``n_dies``, ``n_engines``, ``lanes_per_engine``, ``mean_heater_power_per_ring_w``,
+    ``median_min_margin_db`` and ``failure_modes`` (dies per mode), and what a switch model
+    built on this run needs to match it: the lane's mode (``wavelengths_per_fiber``,
+    ``heated_rings_per_lane``, ``lane_rate_bps``), its light (``laser_power_dbm`` per laser
+    line, ``lanes_per_laser``), ``mean_heater_power_per_lane_w`` and the lane's electrical
+    energy components (``electrical``, the fields of
+    :class:`~cposim.photonics.link.energy.ElectricalPowerParameters`).
+
+    Parameters
+    ----------
+    totals : Totals
+        The reduced table.
+    config : YieldConfig
+        The study.
+    confidence : float
+        Two-sided confidence level of the intervals, a fraction.
+    """
+    die = config.die
+    rings_per_die = die.n_engines * die.links_per_engine * config.banks_per_link * config.n_channels
+    heater_w = totals.heater_power_mean_w
+    link = config.link
+    summary = {
+        "n_dies": totals.n_dies,
+        "n_engines": totals.n_dies * die.n_engines,
+        "lanes_per_engine": die.links_per_engine * config.n_channels,
+        "confidence": confidence,
+        "mean_heater_power_per_ring_w": heater_w / rings_per_die,
+        "mean_heater_power_per_lane_w": heater_w / rings_per_die * config.banks_per_link,
+        "mean_heater_power_per_die_w": heater_w,
+        "wavelengths_per_fiber": config.n_channels,
+        "heated_rings_per_lane": config.banks_per_link,
+        "lane_rate_bps": float(link.bit_rate_bps),
+        "laser_power_dbm": float(link.laser_power_dbm),
+        "lanes_per_laser": int(link.laser_split_ways),
+        "electrical": {f.name: getattr(link.electrical, f.name) for f in fields(link.electrical)},
+        "median_min_margin_db": totals.median_min_margin_db,
+        "failure_modes": {row.mode: int(row.dies) for row in pareto_frame(totals).itertuples()},
+    }
+    yields = yields_frame(totals, config, confidence).set_index("level")
+    for level in ("lane", "engine", "die"):
+        row = yields.loc[level]
+        summary[f"{level}_yield"] = float(row["yield"])
+        summary[f"{level}_yield_interval"] = [float(row["low"]), float(row["high"])]
+    return summary
 
 
 __all__ = [
     "PLOT_KINDS",
     "YieldResult",
+    "pareto_frame",
+    "summary_dict",
+    "yields_frame",
 ]
