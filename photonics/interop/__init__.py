@@ -3,7 +3,9 @@
 - :mod:`~cposim.photonics.interop.touchstone`: a ring (all-pass or add-drop) or a ring
   modulator at a drive voltage as an S-parameter network over a wavelength grid, written and
   read as Touchstone ``.sNp`` through scikit-rf (optional extra ``rf``), and a measured or
-  simulated ``.sNp`` read back as a :class:`TabulatedNetwork` lookup model.
+  simulated ``.sNp`` read back as a :class:`TabulatedNetwork` lookup model;
+- :mod:`~cposim.photonics.interop.sax_models`: rings as SAX model functions (keyword-only,
+  ``wl`` in µm, S-dictionaries), for SAX circuits (optional extra ``sax``).
 
 Data flow: :mod:`cposim.photonics.devices` → networks (S-matrices over frequency) → files
 for circuit simulators and VNAs; files → lookup models.
@@ -19,6 +21,11 @@ _CATALOGUE = {
         "read_touchstone",
         "ring_network",
         "ring_s_matrix",
+    ),
+    "sax_models": (
+        "ring_model",
+        "sax_model",
+        "to_sdict",
     ),
 }
 
