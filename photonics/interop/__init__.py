@@ -4,6 +4,9 @@
   modulator at a drive voltage as an S-parameter network over a wavelength grid, written and
   read as Touchstone ``.sNp`` through scikit-rf (optional extra ``rf``), and a measured or
   simulated ``.sNp`` read back as a :class:`TabulatedNetwork` lookup model;
+- :mod:`~cposim.photonics.interop.gdsfactory_io`: rings from gdsfactory ``ring_single`` /
+  ``ring_double`` settings, die layouts from placement lists or netlists, thermal crosstalk
+  from ring positions;
 - :mod:`~cposim.photonics.interop.sax_models`: rings as SAX model functions (keyword-only,
   ``wl`` in µm, S-dictionaries), for SAX circuits (optional extra ``sax``).
 
@@ -21,6 +24,13 @@ _CATALOGUE = {
         "read_touchstone",
         "ring_network",
         "ring_s_matrix",
+    ),
+    "gdsfactory_io": (
+        "RING_COMPONENTS",
+        "crosstalk_from_positions",
+        "layout_from_placements",
+        "ring_from_settings",
+        "write_placements",
     ),
     "sax_models": (
         "ring_model",
