@@ -545,12 +545,26 @@ class RingModulator:
         voltage_v : float or array_like
             Reverse bias, volts.
         """
+        delta_t = self.ring_temperature_k(bias_detuning_m=bias_detuning_m, voltage_v=voltage_v)
+        return self.ring.through(self.wavelength_m, delta_t_k=delta_t)
+
+    def ring_temperature_k(self, *, bias_detuning_m, voltage_v):
+        """Temperature rise at which :attr:`ring` has the resonance the modulator holds at this
+        bias and drive, kelvin: the heater's bias plus the junction's shift, expressed as the
+        equivalent heating (``ring.through_field(λ, delta_t_k=…)`` is then the modulator's field).
+
+        Parameters
+        ----------
+        bias_detuning_m : float
+            Resonance at the lowest drive voltage minus laser wavelength, metres.
+        voltage_v : float or array_like
+            Reverse bias, volts.
+        """
         v_low = self.reverse_bias_v - self.drive_swing_vpp / 2.0
         shift = self.resonance_shift_m(voltage_v) - self.resonance_shift_m(v_low)
         check_range("bias_detuning_m", bias_detuning_m, low=-1e-6, high=1e-6)
         target = self.wavelength_m + bias_detuning_m + shift
-        delta_t = (target - self.cold_resonance_m) / self.thermal_shift_m_per_k
-        return self.ring.through(self.wavelength_m, delta_t_k=delta_t)
+        return (target - self.cold_resonance_m) / self.thermal_shift_m_per_k
 
     def drive_voltages_v(self, *, bias_detuning_m) -> np.ndarray:
         """Drive voltage of each level, volts, ascending (pre-distorted if ``predistort``).

@@ -21,9 +21,11 @@ _CATALOGUE = {
         "ADD_DROP_PORTS",
         "ALL_PASS_PORTS",
         "TabulatedNetwork",
+        "modulator_s_matrix",
         "read_touchstone",
         "ring_network",
         "ring_s_matrix",
+        "to_network",
     ),
     "gdsfactory_io": (
         "RING_COMPONENTS",
@@ -33,6 +35,8 @@ _CATALOGUE = {
         "write_placements",
     ),
     "sax_models": (
+        "bank_netlist",
+        "modulator_sax_model",
         "ring_model",
         "sax_model",
         "to_sdict",

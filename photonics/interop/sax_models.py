@@ -10,18 +10,26 @@ names are those of :mod:`~cposim.photonics.interop.touchstone` (gdsfactory's): `
 ``o2`` through and, for add-drop rings, ``o3`` add, ``o4`` drop. The S-dictionary holds every
 nonzero entry in both directions (the ring is reciprocal).
 
-The models are evaluated by cposim's own kernels (NumPy arrays out), so a SAX circuit built on
+:func:`modulator_sax_model` does the same for a ring modulator driven at ``voltage_v``, and
+:func:`bank_netlist` builds the netlist of a WDM demultiplexer bank (add-drop rings on one
+bus). The models are evaluated by cposim's own kernels (NumPy arrays out), so a SAX circuit built on
 them runs eagerly, not under ``jax.jit``; SAX itself is not imported here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 
 from cposim.photonics.devices.ring import Ring
-from cposim.photonics.interop.touchstone import ADD_DROP_PORTS, ALL_PASS_PORTS, ring_s_matrix
+from cposim.photonics.interop.touchstone import (
+    ADD_DROP_PORTS,
+    ALL_PASS_PORTS,
+    modulator_s_matrix,
+    ring_s_matrix,
+)
 
 _DEFAULT = Ring()
 
@@ -64,6 +72,58 @@ def sax_model(ring: Ring):
         return to_sdict(ring_s_matrix(ring, wavelength, delta_t_k=delta_t_k), ports)
 
     return model
+
+
+def modulator_sax_model(modulator, *, bias_detuning_m=None):
+    """A SAX model of a ring modulator: ``model(*, wl, voltage_v) -> SDict`` (ports ``o1``,
+    ``o2``), its ring at the resonance bias and junction put it
+    (:func:`~cposim.photonics.interop.touchstone.modulator_s_matrix`).
+
+    Parameters
+    ----------
+    modulator : cposim.photonics.devices.modulator.RingModulator
+        The modulator.
+    bias_detuning_m : float, optional
+        Resonance at the lowest drive level minus the laser, metres; the modulator's own bias
+        when omitted.
+    """
+
+    def model(*, wl=modulator.wavelength_m * 1e6, voltage_v=modulator.reverse_bias_v):
+        """S-dictionary of the modulator at ``wl`` (µm) and reverse bias ``voltage_v`` (V)."""
+        wavelength = np.asarray(wl, dtype=np.float64) * 1e-6
+        s = modulator_s_matrix(
+            modulator, wavelength, voltage_v=voltage_v, bias_detuning_m=bias_detuning_m
+        )
+        return to_sdict(s, ALL_PASS_PORTS)
+
+    return model
+
+
+def bank_netlist(rings) -> tuple[dict, dict]:
+    """A SAX netlist and models of add-drop rings in a row on one bus (a WDM demultiplexer):
+    ring ``k``'s through port feeds ring ``k + 1``'s input.
+
+    Ports: ``in``, ``through`` (after the last ring), ``drop{k}`` and ``add{k}`` of each ring.
+    Returns ``(netlist, models)`` for ``sax.circuit(netlist, models)``.
+
+    Parameters
+    ----------
+    rings : sequence of Ring
+        The rings, in bus order (each a single add-drop ring).
+    """
+    rings = list(rings)
+    if not rings or any(ring.is_all_pass for ring in rings):
+        raise ValueError("rings must be one or more add-drop rings (power_coupling_drop > 0)")
+    names = [f"ring{k}" for k in range(len(rings))]
+    netlist = {
+        "instances": {name: {"component": name} for name in names},
+        "connections": {f"{a},o2": f"{b},o1" for a, b in itertools.pairwise(names)},
+        "ports": {"in": f"{names[0]},o1", "through": f"{names[-1]},o2"},
+    }
+    for k, name in enumerate(names):
+        netlist["ports"][f"drop{k}"] = f"{name},o4"
+        netlist["ports"][f"add{k}"] = f"{name},o3"
+    return netlist, {name: sax_model(ring) for name, ring in zip(names, rings, strict=True)}
 
 
 def ring_model(
@@ -112,6 +172,8 @@ def ring_model(
 
 
 __all__ = [
+    "bank_netlist",
+    "modulator_sax_model",
     "ring_model",
     "sax_model",
     "to_sdict",

@@ -3,6 +3,8 @@
 Port naming follows gdsfactory's ``ring_single`` / ``ring_double`` (and so SAX netlists):
 
 - all-pass ring, :data:`ALL_PASS_PORTS` ``("o1", "o2")``: ``o1`` input, ``o2`` through;
+- a ring modulator at a drive voltage (:func:`modulator_s_matrix`) is its all-pass ring at the
+  temperature that puts the resonance where bias and junction hold it;
 - add-drop ring, :data:`ADD_DROP_PORTS` ``("o1", "o2", "o3", "o4")``: ``o1`` input, ``o2``
   through, ``o3`` add, ``o4`` drop. Light into ``o1`` leaves at ``o2`` (through field) and
   ``o4`` (drop field); light into the add port ``o3`` leaves at ``o2`` (the drop field) and
@@ -66,6 +68,27 @@ def ring_s_matrix(ring, wavelength_m, *, delta_t_k=0.0) -> np.ndarray:
     return s
 
 
+def modulator_s_matrix(modulator, wavelength_m, *, voltage_v, bias_detuning_m=None):
+    """S-matrix of a ring modulator at one drive voltage (its ring's, at the temperature that
+    puts the resonance where bias and junction hold it), shape ``wavelength_shape + (2, 2)``.
+
+    Parameters
+    ----------
+    modulator : cposim.photonics.devices.modulator.RingModulator
+        The modulator (an all-pass ring).
+    wavelength_m : float or array_like
+        Wavelengths, metres.
+    voltage_v : float
+        Reverse bias, volts.
+    bias_detuning_m : float, optional
+        Resonance at the lowest drive level minus the laser, metres; the modulator's own bias
+        (:attr:`~cposim.photonics.devices.modulator.RingModulator.bias_m`) when omitted.
+    """
+    bias = modulator.bias_m if bias_detuning_m is None else bias_detuning_m
+    delta_t = modulator.ring_temperature_k(bias_detuning_m=bias, voltage_v=voltage_v)
+    return ring_s_matrix(modulator.ring, wavelength_m, delta_t_k=float(delta_t))
+
+
 def _frequency_axis(wavelength_m) -> tuple[np.ndarray, np.ndarray]:
     """Frequencies (Hz, ascending) and the order that sorts the wavelengths to them."""
     wavelength = np.asarray(wavelength_m, dtype=np.float64).reshape(-1)
@@ -75,6 +98,30 @@ def _frequency_axis(wavelength_m) -> tuple[np.ndarray, np.ndarray]:
     if np.any(np.diff(frequency[order]) <= 0.0):
         raise ValueError("wavelength_m must hold distinct wavelengths")
     return frequency[order], order
+
+
+def to_network(s, wavelength_m, ports, *, name: str):
+    """S-matrices over wavelength as a ``skrf.Network`` on an ascending frequency axis.
+
+    Parameters
+    ----------
+    s : ndarray
+        S-matrices ``(len(wavelength_m), n, n)``, in the order of ``wavelength_m``.
+    wavelength_m : array_like
+        Distinct wavelengths, metres (1-D).
+    ports : sequence of str
+        Port names.
+    name : str
+        The network's name (Touchstone file stem).
+    """
+    import skrf
+
+    frequency, order = _frequency_axis(wavelength_m)
+    network = skrf.Network(
+        frequency=skrf.Frequency.from_f(frequency, unit="hz"), s=np.asarray(s)[order], name=name
+    )
+    network.port_names = list(ports)
+    return network
 
 
 def ring_network(ring, wavelength_m, *, delta_t_k=0.0, name: str = "ring"):
@@ -91,14 +138,10 @@ def ring_network(ring, wavelength_m, *, delta_t_k=0.0, name: str = "ring"):
     name : str
         The network's name (Touchstone file stem).
     """
-    import skrf
-
-    frequency, order = _frequency_axis(wavelength_m)
-    wavelength = np.asarray(wavelength_m, dtype=np.float64).reshape(-1)[order]
-    s = ring_s_matrix(ring, wavelength, delta_t_k=delta_t_k)
-    network = skrf.Network(frequency=skrf.Frequency.from_f(frequency, unit="hz"), s=s, name=name)
-    network.port_names = list(ALL_PASS_PORTS if ring.is_all_pass else ADD_DROP_PORTS)
-    return network
+    s = ring_s_matrix(ring, np.asarray(wavelength_m, dtype=np.float64), delta_t_k=delta_t_k)
+    return to_network(
+        s, wavelength_m, ALL_PASS_PORTS if ring.is_all_pass else ADD_DROP_PORTS, name=name
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,7 +243,9 @@ __all__ = [
     "ADD_DROP_PORTS",
     "ALL_PASS_PORTS",
     "TabulatedNetwork",
+    "modulator_s_matrix",
     "read_touchstone",
     "ring_network",
     "ring_s_matrix",
+    "to_network",
 ]

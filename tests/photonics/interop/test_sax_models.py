@@ -1,11 +1,18 @@
-"""cposim rings inside SAX circuits: one ring equals its own fields, two in series the
-cascaded closed form (SAX is the independent circuit solver)."""
+"""cposim rings inside SAX circuits: one ring equals its own fields, two in series and a WDM
+bank the cascaded closed forms (SAX is the independent circuit solver); the modulator model
+is the modulator's transmission."""
 
 import numpy as np
 import pytest
 
+from cposim.photonics.devices.modulator import RingModulator
 from cposim.photonics.devices.ring import Ring
-from cposim.photonics.interop.sax_models import ring_model, sax_model
+from cposim.photonics.interop.sax_models import (
+    bank_netlist,
+    modulator_sax_model,
+    ring_model,
+    sax_model,
+)
 
 WL_UM = np.linspace(1.295, 1.305, 1001)
 
@@ -59,3 +66,32 @@ def test_two_rings_in_series_equal_the_cascaded_closed_form():
     np.testing.assert_allclose(
         np.asarray(circuit(wl=WL_UM)["in", "out"]), cascaded, rtol=0, atol=1e-12
     )
+
+
+def test_wdm_bank_netlist_equals_the_cascade():
+    """Drop k = drop field of ring k after the through fields of the rings before it."""
+    sax = pytest.importorskip("sax")
+    rings = [Ring(radius_m=r) for r in (3.60e-6, 3.62e-6, 3.64e-6)]
+    netlist, models = bank_netlist(rings)
+    circuit, _ = sax.circuit(netlist, models, backend="klu")
+    result = circuit(wl=WL_UM)
+    wavelength = WL_UM * 1e-6
+    before = np.ones_like(wavelength, dtype=complex)
+    for k, ring in enumerate(rings):
+        expected = before * ring.drop_field(wavelength)
+        np.testing.assert_allclose(np.asarray(result["in", f"drop{k}"]), expected, atol=1e-12)
+        before = before * ring.through_field(wavelength)
+    np.testing.assert_allclose(np.asarray(result["in", "through"]), before, atol=1e-12)
+    with pytest.raises(ValueError, match="add-drop rings"):
+        bank_netlist([Ring(power_coupling_drop=0.0)])
+
+
+def test_modulator_model_is_the_modulator_transmission():
+    """The model's |S21|² at the laser is RingModulator.transmission at every drive voltage."""
+    modulator = RingModulator()
+    model = modulator_sax_model(modulator)
+    for voltage in modulator.drive_voltages_v(bias_detuning_m=modulator.bias_m):
+        sdict = model(wl=modulator.wavelength_m * 1e6, voltage_v=voltage)
+        power = np.abs(sdict["o1", "o2"]) ** 2
+        expected = modulator.transmission(bias_detuning_m=modulator.bias_m, voltage_v=voltage)
+        assert power == pytest.approx(expected, rel=1e-12)
