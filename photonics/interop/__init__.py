@@ -21,6 +21,8 @@ _CATALOGUE = {
         "ADD_DROP_PORTS",
         "ALL_PASS_PORTS",
         "TabulatedNetwork",
+        "bank_ports",
+        "bank_s_matrix",
         "modulator_s_matrix",
         "read_touchstone",
         "ring_network",

@@ -103,7 +103,9 @@ def bank_netlist(rings) -> tuple[dict, dict]:
     """A SAX netlist and models of add-drop rings in a row on one bus (a WDM demultiplexer):
     ring ``k``'s through port feeds ring ``k + 1``'s input.
 
-    Ports: ``in``, ``through`` (after the last ring), ``drop{k}`` and ``add{k}`` of each ring.
+    Ports: ``in``, ``through`` (after the last ring), ``drop{k}`` and ``add{k}`` of each ring
+    (:func:`~cposim.photonics.interop.touchstone.bank_ports`; the same network in closed form is
+    :func:`~cposim.photonics.interop.touchstone.bank_s_matrix`).
     Returns ``(netlist, models)`` for ``sax.circuit(netlist, models)``.
 
     Parameters

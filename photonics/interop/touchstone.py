@@ -3,6 +3,8 @@
 Port naming follows gdsfactory's ``ring_single`` / ``ring_double`` (and so SAX netlists):
 
 - all-pass ring, :data:`ALL_PASS_PORTS` ``("o1", "o2")``: ``o1`` input, ``o2`` through;
+- a WDM bank of add-drop rings on one bus (:func:`bank_s_matrix`), ports :func:`bank_ports`
+  (``in``, ``through``, ``drop{k}``, ``add{k}``);
 - a ring modulator at a drive voltage (:func:`modulator_s_matrix`) is its all-pass ring at the
   temperature that puts the resonance where bias and junction hold it;
 - add-drop ring, :data:`ADD_DROP_PORTS` ``("o1", "o2", "o3", "o4")``: ``o1`` input, ``o2``
@@ -65,6 +67,76 @@ def ring_s_matrix(ring, wavelength_m, *, delta_t_k=0.0) -> np.ndarray:
     s[..., 3, 0] = s[..., 0, 3] = drop  # o1 ↔ o4
     s[..., 1, 2] = s[..., 2, 1] = drop  # o3 ↔ o2
     s[..., 3, 2] = s[..., 2, 3] = add_through  # o3 ↔ o4
+    return s
+
+
+def bank_ports(n_rings: int) -> tuple[str, ...]:
+    """Port names of a bank of ``n_rings`` add-drop rings on one bus: ``in``, ``through``,
+    then ``drop{k}`` and ``add{k}`` of each ring (the names of
+    :func:`~cposim.photonics.interop.sax_models.bank_netlist`).
+
+    Parameters
+    ----------
+    n_rings : int
+        Rings in the bank, a count.
+    """
+    return ("in", "through", *(f"{kind}{k}" for k in range(n_rings) for kind in ("drop", "add")))
+
+
+def bank_s_matrix(rings, wavelength_m, *, delta_t_k=0.0) -> np.ndarray:
+    """S-matrix of add-drop rings in a row on one bus (a WDM demultiplexer bank), ports
+    :func:`bank_ports`, shape ``wavelength_shape + (n, n)``.
+
+    Light on the bus passes ring ``j`` with its through field ``t_j``; ring ``k`` sends the
+    bus light to its drop port with ``d_k`` and the light of its add port onto the bus (towards
+    ``through``) with ``d_k`` and to its own drop port with ``t'_k`` (κ1 and κ2 swapped):
+
+    - ``in → through = Π t_j``, ``in → drop_k = d_k · Π_{j<k} t_j``;
+    - ``add_k → through = d_k · Π_{j>k} t_j``, ``add_k → drop_k = t'_k``,
+      ``add_k → drop_m = d_k · Π_{k<j<m} t_j · d_m`` for ``m > k``;
+
+    reciprocal (``S = Sᵀ``), no reflections.
+
+    Parameters
+    ----------
+    rings : sequence of Ring
+        The rings in bus order (single add-drop rings).
+    wavelength_m : float or array_like
+        Wavelengths, metres.
+    delta_t_k : float or sequence of float
+        Temperature rise of each ring (or of all), kelvin.
+    """
+    rings = list(rings)
+    if not rings or any(r.shape != () or r.is_all_pass for r in rings):
+        raise ValueError("rings must be one or more single add-drop rings")
+    n = len(rings)
+    temperatures = np.broadcast_to(np.asarray(delta_t_k, dtype=np.float64), (n,))
+    singles = [
+        ring_s_matrix(r, wavelength_m, delta_t_k=float(t))
+        for r, t in zip(rings, temperatures, strict=True)
+    ]
+    through = [m[..., 1, 0] for m in singles]
+    drop = [m[..., 3, 0] for m in singles]
+    add_drop = [m[..., 3, 2] for m in singles]
+    shape = np.shape(through[0])
+    ports = bank_ports(n)
+    index = {name: k for k, name in enumerate(ports)}
+    s = np.zeros((*shape, len(ports), len(ports)), dtype=np.complex128)
+
+    def put(a, b, value):
+        s[..., index[b], index[a]] = s[..., index[a], index[b]] = value
+
+    before = np.ones(shape, dtype=np.complex128)
+    for k in range(n):
+        put("in", f"drop{k}", before * drop[k])
+        put(f"add{k}", f"drop{k}", add_drop[k])
+        onward = drop[k]  # add_k light on the bus, after ring k
+        for m in range(k + 1, n):
+            put(f"add{k}", f"drop{m}", onward * drop[m])
+            onward = onward * through[m]
+        put(f"add{k}", "through", onward)
+        before = before * through[k]
+    put("in", "through", before)
     return s
 
 
@@ -243,6 +315,8 @@ __all__ = [
     "ADD_DROP_PORTS",
     "ALL_PASS_PORTS",
     "TabulatedNetwork",
+    "bank_ports",
+    "bank_s_matrix",
     "modulator_s_matrix",
     "read_touchstone",
     "ring_network",

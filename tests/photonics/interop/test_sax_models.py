@@ -95,3 +95,22 @@ def test_modulator_model_is_the_modulator_transmission():
         power = np.abs(sdict["o1", "o2"]) ** 2
         expected = modulator.transmission(bias_detuning_m=modulator.bias_m, voltage_v=voltage)
         assert power == pytest.approx(expected, rel=1e-12)
+
+
+def test_bank_closed_form_equals_the_sax_circuit_on_every_port_pair():
+    """The closed-form bank S-matrix (Touchstone export) against SAX solving the netlist."""
+    sax = pytest.importorskip("sax")
+    from cposim.photonics.interop.touchstone import bank_ports, bank_s_matrix
+
+    rings = [Ring(radius_m=r, power_coupling_drop=0.07) for r in (3.60e-6, 3.62e-6, 3.64e-6)]
+    netlist, models = bank_netlist(rings)
+    circuit, _ = sax.circuit(netlist, models, backend="klu")
+    result = circuit(wl=WL_UM)
+    s = bank_s_matrix(rings, WL_UM * 1e-6)
+    ports = bank_ports(len(rings))
+    for i, a in enumerate(ports):
+        for j, b in enumerate(ports):
+            np.testing.assert_allclose(
+                np.asarray(result[a, b]), s[:, j, i], atol=1e-12, err_msg=f"{a} -> {b}"
+            )
+    assert np.linalg.svd(s, compute_uv=False).max() <= 1 + 1e-12
