@@ -23,8 +23,45 @@ PLOT_KINDS = ("pareto", "wafer_map", "heater", "margin")
 """Kinds accepted by :meth:`YieldResult.plot`."""
 
 
+class _StudyStatistics:
+    """What every view of a study derives from its ``config``, ``confidence`` and ``totals``
+    (:class:`~cposim.photonics.yields.reduce.Totals`): shared by the in-memory
+    :class:`YieldResult` and the streaming
+    :class:`~cposim.photonics.yields.stored.StoredStudy`, so both give the same numbers."""
+
+    @property
+    def engines_per_die(self) -> int:
+        """Optical engines per die."""
+        return self.config.die.n_engines
+
+    @property
+    def lanes_per_engine(self) -> int:
+        """Lanes (wavelength channels) per engine."""
+        return self.config.die.links_per_engine * self.config.n_channels
+
+    def yields(self):
+        """Yield per level (lane, engine, die) with Wilson intervals, as a DataFrame.
+
+        Columns: ``level``, ``passed``, ``total``, ``yield``, ``low``, ``high``.
+        """
+        return yields_frame(self.totals, self.config, self.confidence)
+
+    def failure_pareto(self):
+        """Failing dies and failing lanes per failure mode, most frequent first (DataFrame).
+
+        A die is attributed to the first failure mode (in :data:`FAILURE_MODES` order) among
+        its lanes; lanes are counted per mode.
+        """
+        return pareto_frame(self.totals)
+
+    def summary(self) -> dict:
+        """Headline numbers as a JSON-serialisable dict (written as ``summary.json`` by runs);
+        see :func:`summary_dict` for the keys."""
+        return summary_dict(self.totals, self.config, self.confidence)
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
-class YieldResult:
+class YieldResult(_StudyStatistics):
     """Per-die outcomes of a yield study and the statistics derived from them.
 
     Parameters
@@ -47,16 +84,6 @@ class YieldResult:
         """Dies simulated."""
         return len(self.table)
 
-    @property
-    def engines_per_die(self) -> int:
-        """Optical engines per die."""
-        return self.config.die.n_engines
-
-    @property
-    def lanes_per_engine(self) -> int:
-        """Lanes (wavelength channels) per engine."""
-        return self.config.die.links_per_engine * self.config.n_channels
-
     @cached_property
     def totals(self) -> Totals:
         """The table reduced to what the statistics need
@@ -65,26 +92,6 @@ class YieldResult:
         return reduce_table(
             lambda columns: [{c: table[c].to_numpy() for c in columns}], FAILURE_MODES
         )
-
-    def yields(self):
-        """Yield per level (lane, engine, die) with Wilson intervals, as a DataFrame.
-
-        Columns: ``level``, ``passed``, ``total``, ``yield``, ``low``, ``high``.
-        """
-        return yields_frame(self.totals, self.config, self.confidence)
-
-    def failure_pareto(self):
-        """Failing dies and failing lanes per failure mode, most frequent first (DataFrame).
-
-        A die is attributed to the first failure mode (in :data:`FAILURE_MODES` order) among
-        its lanes; lanes are counted per mode.
-        """
-        return pareto_frame(self.totals)
-
-    def summary(self) -> dict:
-        """Headline numbers as a JSON-serialisable dict (written as ``summary.json`` by runs);
-        see :func:`summary_dict` for the keys."""
-        return summary_dict(self.totals, self.config, self.confidence)
 
     def to_dataframe(self):
         """The per-die table (a copy)."""

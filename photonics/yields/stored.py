@@ -18,14 +18,16 @@ from cposim.photonics.runtime.toml import from_mapping, load_toml
 from cposim.photonics.yields.config import YieldConfig
 from cposim.photonics.yields.engine import FAILURE_MODES
 from cposim.photonics.yields.reduce import Totals, reduce_table
-from cposim.photonics.yields.result import YieldResult, pareto_frame, summary_dict, yields_frame
+from cposim.photonics.yields.result import YieldResult, _StudyStatistics
 
 BATCH_ROWS = 1 << 18
 """Rows per batch when a stored study is scanned (a count; ≈ 2 MB per float column)."""
 
 
-class StoredStudy:
-    """A yield run directory, read lazily.
+class StoredStudy(_StudyStatistics):
+    """A yield run directory, read lazily; its yields, Pareto and summary (from
+    the shared statistics of :class:`~cposim.photonics.yields.result.YieldResult`) are computed
+    batch by batch.
 
     Parameters
     ----------
@@ -48,16 +50,6 @@ class StoredStudy:
     def n_dies(self) -> int:
         """Dies in the finished parts."""
         return sum(r["rows"] for r in self._manifest["parts"].values())
-
-    @property
-    def engines_per_die(self) -> int:
-        """Optical engines per die."""
-        return self.config.die.n_engines
-
-    @property
-    def lanes_per_engine(self) -> int:
-        """Lanes per engine."""
-        return self.config.die.links_per_engine * self.config.n_channels
 
     def dataset(self):
         """The parts as one ``pyarrow.dataset.Dataset`` (nothing is read until scanned)."""
@@ -113,18 +105,6 @@ class StoredStudy:
         """The table reduced batch by batch
         (:func:`~cposim.photonics.yields.reduce.reduce_table`)."""
         return reduce_table(self.batches, FAILURE_MODES)
-
-    def yields(self):
-        """Yield per level with Wilson intervals (as :meth:`YieldResult.yields`)."""
-        return yields_frame(self.totals, self.config, self.confidence)
-
-    def failure_pareto(self):
-        """Failing dies and lanes per mode (as :meth:`YieldResult.failure_pareto`)."""
-        return pareto_frame(self.totals)
-
-    def summary(self) -> dict:
-        """Headline numbers (as :meth:`YieldResult.summary`, equal to it exactly)."""
-        return summary_dict(self.totals, self.config, self.confidence)
 
     def load(self) -> YieldResult:
         """The whole table in memory, as a :class:`YieldResult`."""
