@@ -15,6 +15,9 @@ Subpackages, in the order data flows through them:
                          :class:`YieldResult`, :func:`sweep`
 :mod:`~.switch`          :class:`Switch` (Quantum-X / Spectrum-X Photonics), power,
                          assembly yield, reliability, ASIC load steps, claim validation
+:mod:`~.measure`         measurements in: :func:`read_spectra`, :func:`fit_spectra` (ring
+                         model, Numba LM) → :class:`SpectrumFit`; wafer tables →
+                         :func:`calibrate_variation` → a :class:`VariationModel`
 :mod:`~.runtime`         run directories, strict TOML, progress bars (infrastructure)
 :mod:`~.cli`             the ``cposim`` command line
 :mod:`~.units`           physical constants and unit helpers (``nm``, ``um``, ``dbm_to_w``)
