@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+from cposim.photonics.cli.fit import add_fit_parser
 from cposim.photonics.cli.ring import add_ring_parser
 from cposim.photonics.cli.switch import add_switch_parser
 from cposim.photonics.cli.yields import add_yield_parser
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ring_parser(subparsers)
     add_yield_parser(subparsers)
     add_switch_parser(subparsers)
+    add_fit_parser(subparsers)
     return parser
 
 

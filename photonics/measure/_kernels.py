@@ -40,6 +40,7 @@ def _point(lam, t, lam_r, big_p, p, e, c0, c1):
     """Model value and its five derivatives at one wavelength."""
     phase = 2.0 * math.pi * big_p * (lam_r - lam) / (lam * lam_r)
     half_sine = math.sin(0.5 * phase)
+    half_cosine = math.cos(0.5 * phase)
     u = 2.0 * half_sine * half_sine  # 1 - cos φ without the cancellation near resonance
     numerator = e * e + 2.0 * p * u
     one_minus_p = 1.0 - p
@@ -49,7 +50,7 @@ def _point(lam, t, lam_r, big_p, p, e, c0, c1):
     base = c0 + c1 * t
     dt_du = 2.0 * p * (denominator - numerator) * inv * inv
     dphase_dlam_r = 2.0 * math.pi * big_p / (lam_r * lam_r)
-    d_lam_r = base * dt_du * math.sin(phase) * dphase_dlam_r
+    d_lam_r = base * dt_du * 2.0 * half_sine * half_cosine * dphase_dlam_r
     d_p = base * (2.0 * u * denominator - numerator * (2.0 * u - 2.0 * one_minus_p)) * inv * inv
     d_e = base * 2.0 * e * inv
     return base * transmission, d_lam_r, d_p, d_e, transmission, t * transmission
@@ -85,18 +86,6 @@ def _normal_equations(lam, y, n, centre, scale, width, big_p, theta, a, g):
         for j in range(i):
             a[j, i] = a[i, j]
     return rss
-
-
-@jit
-def _rss(lam, y, n, centre, scale, width, big_p, theta):
-    lam_r = centre + scale * theta[0]
-    total = 0.0
-    for k in range(n):
-        t = (lam[k] - centre) / width
-        value = _point(lam[k], t, lam_r, big_p, theta[1], theta[2], theta[3], theta[4])[0]
-        residual = y[k] - value
-        total += residual * residual
-    return total
 
 
 @jit
@@ -149,8 +138,10 @@ def fit_one(lam, y, n, centre, scale, width, big_p, theta, covariance, max_itera
         :data:`CONVERGED`, :data:`MAX_ITERATIONS` or :data:`SINGULAR`.
     """
     a = np.empty((N_PARAMETERS, N_PARAMETERS))
+    trial_a = np.empty((N_PARAMETERS, N_PARAMETERS))
     damped = np.empty((N_PARAMETERS, N_PARAMETERS))
     g = np.empty(N_PARAMETERS)
+    trial_g = np.empty(N_PARAMETERS)
     step = np.empty(N_PARAMETERS)
     trial = np.empty(N_PARAMETERS)
     _clip(theta)
@@ -172,7 +163,10 @@ def fit_one(lam, y, n, centre, scale, width, big_p, theta, covariance, max_itera
         for i in range(N_PARAMETERS):
             trial[i] = theta[i] + step[i]
         _clip(trial)
-        trial_rss = _rss(lam, y, n, centre, scale, width, big_p, trial)
+        # Normal equations at the trial in the same pass as its RSS: most trials are accepted.
+        trial_rss = _normal_equations(
+            lam, y, n, centre, scale, width, big_p, trial, trial_a, trial_g
+        )
         if trial_rss < rss:
             small = True
             for i in range(N_PARAMETERS):
@@ -181,7 +175,10 @@ def fit_one(lam, y, n, centre, scale, width, big_p, theta, covariance, max_itera
             decrease = rss - trial_rss
             for i in range(N_PARAMETERS):
                 theta[i] = trial[i]
-            rss = _normal_equations(lam, y, n, centre, scale, width, big_p, theta, a, g)
+                g[i] = trial_g[i]
+                for j in range(N_PARAMETERS):
+                    a[i, j] = trial_a[i, j]
+            rss = trial_rss
             iterations += 1
             mu = max(mu * 0.1, 1e-12)
             if small or decrease <= 1e-15 * rss:

@@ -258,17 +258,23 @@ def _remeasured(prepared, windows: _Windows, theta, starts):
 
 def _start(windows: _Windows) -> np.ndarray:
     """Starting parameters from each window's depth, level and linewidth estimate."""
-    theta = np.zeros((windows.count.size, _kernels.N_PARAMETERS))
-    for r, n in enumerate(windows.count):
-        y = windows.data[r, :n]
-        edge = max(n // 10, 1)
-        level = 0.5 * (y[:edge].mean() + y[-edge:].mean())
-        lam_r = windows.centre_m[r]
-        half_cycles = 0.5 * windows.scale_m[r] * windows.phase_length_m[r] / lam_r**2
-        sine = np.sin(np.pi * min(half_cycles, 0.25))
-        p = (np.sqrt(sine * sine + 1.0) - sine) ** 2
-        minimum = min(max(y.min() / level, 0.0), 1.0)
-        theta[r] = (0.0, p, np.sqrt(minimum) * (1.0 - p), level, 0.0)
+    n = windows.count
+    column = np.arange(windows.data.shape[1])
+    edge = np.maximum(n // 10, 1)[:, None]
+    valid = column < n[:, None]
+    head = column < edge
+    tail = (column >= n[:, None] - edge) & valid
+    level = 0.5 * (
+        np.sum(windows.data * head, axis=1) / edge[:, 0]
+        + np.sum(windows.data * tail, axis=1) / edge[:, 0]
+    )
+    half_cycles = 0.5 * windows.scale_m * windows.phase_length_m / windows.centre_m**2
+    sine = np.sin(np.pi * np.minimum(half_cycles, 0.25))
+    p = (np.sqrt(sine * sine + 1.0) - sine) ** 2
+    lowest = np.min(np.where(valid, windows.data, np.inf), axis=1)
+    minimum = np.clip(lowest / level, 0.0, 1.0)
+    theta = np.zeros((n.size, _kernels.N_PARAMETERS))
+    theta[:, 1], theta[:, 2], theta[:, 3] = p, np.sqrt(minimum) * (1.0 - p), level
     return theta
 
 

@@ -190,6 +190,7 @@ def read_spectra(
     traces = []
     for name, lam, power in pieces:
         column = power_name or name
+        _check_monotonic(lam, lam_col, path)
         traces.append(
             SpectrumTrace.from_arrays(
                 _numeric(lam, lam_col, path),
@@ -200,6 +201,20 @@ def read_spectra(
             )
         )
     return tuple(traces)
+
+
+def _check_monotonic(lam: pd.Series, column: str, path) -> None:
+    """A sweep may run either way but must not turn back (``lam`` holds the file's rows)."""
+    step = np.diff(pd.to_numeric(lam, errors="coerce").to_numpy(dtype=float))
+    step = step[np.isfinite(step)]
+    if step.size and not (np.all(step > 0) or np.all(step < 0)):
+        rising = np.median(step) > 0
+        bad = int(np.flatnonzero(step <= 0 if rising else step >= 0)[0])
+        row = int(lam.index[bad + 1]) + 2  # 1-based file line, after the header
+        raise ValueError(
+            f"spectrum file {str(path)!r}: column {column!r} is not monotonic "
+            f"(it turns back at line {row}); one sweep per trace, sorted by wavelength"
+        )
 
 
 def _read_table(path: Path) -> pd.DataFrame:

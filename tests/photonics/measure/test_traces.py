@@ -55,7 +55,7 @@ def test_decreasing_sweep_is_reversed():
     [
         (
             pd.DataFrame({"wavelength_nm": [1550.0, 1549.0, 1551.0] * 6, "p": 1.0}),
-            "increase strictly",
+            "wavelength_nm.*not monotonic",
         ),
         (
             pd.DataFrame({"wavelength_nm": np.arange(20.0) + 1540, "p": [1.0] * 5 + [np.nan] * 15}),
