@@ -1,11 +1,13 @@
 """Sampling a :class:`~cposim.photonics.fab.variation.VariationModel` over wafers of dies.
 
-:func:`sample` is the Numba path (fields by circulant embedding on a wafer grid, interpolated
-to ring positions; local mismatch and the mapping to resonance shifts in a kernel, wafers in
-parallel threads); :func:`reference_sample` is the plain NumPy/SciPy reference the tests and
-benchmarks compare against. Random streams are keyed by ``(seed, wafer index)`` and
-``(seed, lot index)`` through :class:`numpy.random.SeedSequence`, so a wafer's sample never
-depends on the other wafers of the call or on chunking.
+:func:`sample` is the Numba path (fields by circulant embedding on a wafer grid, drawn at the
+ring positions conditionally on the surrounding nodes; local mismatch and the mapping to
+resonance shifts in a kernel, wafers in parallel threads); :func:`reference_sample` is the
+plain NumPy/SciPy reference the tests and benchmarks compare against. Random streams are keyed
+by ``(seed, wafer index)`` (offsets, grid fields, local mismatch), ``(seed, lot index)`` (lot
+offsets) and ``(seed, wafer index)`` of a third kind (the fields' conditional residuals at the
+rings) through :class:`numpy.random.SeedSequence`, so a wafer's sample never depends on the
+other wafers of the call or on chunking.
 """
 
 from __future__ import annotations
@@ -129,13 +131,13 @@ def _root_seed(rng) -> np.random.SeedSequence:
 
 
 def _stream(root: np.random.SeedSequence, kind: int, index: int) -> np.random.Generator:
-    """Generator keyed by (root, kind, index): kind 0 = wafer, 1 = lot."""
+    """Generator keyed by (root, kind, index): kind 0 = wafer, 1 = lot, 2 = wafer residuals."""
     key = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, kind, index))
     return np.random.Generator(np.random.PCG64(key))
 
 
 class _Plan:
-    """Per-call constants (grids, interpolation tables, positions) and the per-wafer draw."""
+    """Per-call constants (grids, conditioning tables, positions) and the per-wafer draw."""
 
     def __init__(self, model: VariationModel, layout: WaferLayout):
         self.model = model
@@ -145,10 +147,15 @@ class _Plan:
         params = model.parameters
         self.lot_sigma = np.array([p.lot_sigma_m for p in params])
         self.wafer_sigma = np.array([p.wafer_sigma_m for p in params])
-        n_dies, n_rings = layout.n_dies, layout.n_rings_per_die
-        die_node = np.zeros((3, n_dies), dtype=np.int64)
-        ring_node = np.zeros((3, n_rings, 4), dtype=np.int64)
-        ring_weight = np.zeros((3, n_rings, 4))
+        self.n_dies = layout.n_dies
+        die_node = np.zeros((3, self.n_dies), dtype=np.int64)
+        no_field = _k.DieConditioning(
+            ring=np.zeros(0, dtype=np.int64),
+            node=np.zeros(0, dtype=np.int64),
+            weight=np.zeros(0),
+            start=np.zeros((1, 4), dtype=np.int64),
+        )
+        conditioning = [no_field] * 3
         self.grids: list[_k.FieldGrid | None] = []
         for index, (name, p) in enumerate(zip(PARAMETERS, params, strict=True)):
             if p.field_sigma_m == 0.0:
@@ -175,16 +182,17 @@ class _Plan:
                 radius_m=radius,
             )
             self.grids.append(grid)
-            # Die corners sit on nodes, so the k-th ring of every die has the same weights.
+            # Die corners sit on nodes, so every die has the same clusters and weights; the
+            # grid's spare cell beyond the wafer edge holds the 4 × 4 nodes of every ring.
             die_ix = np.rint((layout.die_x_m - grid.x0_m) / grid.spacing_x_m).astype(np.int64)
             die_iy = np.rint((layout.die_y_m - grid.y0_m) / grid.spacing_y_m).astype(np.int64)
             die_node[index] = die_iy * grid.nx + die_ix
-            ix, iy, ring_weight[index] = _k.bilinear_weights(
-                grid._replace(x0_m=0.0, y0_m=0.0), layout.die.ring_x_m, layout.die.ring_y_m
-            )
-            corner = iy * grid.nx + ix
-            ring_node[index] = np.stack(
-                [corner, corner + 1, corner + grid.nx, corner + grid.nx + 1], axis=-1
+            conditioning[index] = _k.die_conditioning(
+                grid,
+                p.kernel,
+                p.correlation_length_m,
+                layout.die.ring_x_m,
+                layout.die.ring_y_m,
             )
         # Parameters whose fields share a spectrum share one complex FFT (two fields per FFT).
         self.fft_groups: list[list[int]] = []
@@ -224,8 +232,7 @@ class _Plan:
         self.constant = dict(
             inverse_radius_per_m=1.0 / radius,
             die_node=die_node,
-            ring_node=ring_node,
-            ring_weight=ring_weight,
+            conditioning=tuple(conditioning),
             mapping=model._mapping(),
         )
 
@@ -245,9 +252,19 @@ class _Plan:
             for slot, index in enumerate(group):
                 fields[index] = pair[slot].ravel()
         local_noise = generator.standard_normal((self.n_local, self.x.size))
+        residuals = _stream(root, 2, wafer_index)
+        residual_noise = tuple(
+            residuals.standard_normal((self.n_dies, c.n_modes))
+            for c in self.constant["conditioning"]
+        )
         coefficients = self.coefficients.copy()
         coefficients[:, 0] = lot_offset + wafer_offset
-        terms = _k.AssemblyTerms(coefficients=coefficients, grids=tuple(fields), **self.constant)
+        terms = _k.AssemblyTerms(
+            coefficients=coefficients,
+            grids=tuple(fields),
+            residual_noise=residual_noise,
+            **self.constant,
+        )
         if reference:
             totals, _ = _k.assemble_reference(self.x, self.y, local_noise, terms, self.grids)
             for output, name in zip(outputs, ("width", "thickness", "gap", "shift"), strict=True):

@@ -38,13 +38,16 @@ Mapping to rings
 
 Sampling
 --------
-Fields by circulant embedding on a wafer grid with variance-normalised bilinear interpolation
-to ring positions (cost O(N log N) in the grid size plus O(1) per ring, see
-:mod:`cposim.photonics.fab._kernels`); local mismatch and the mapping in a Numba kernel.
-Random streams are keyed by (seed, wafer index) and (seed, lot index) through
-:class:`numpy.random.SeedSequence`, so a wafer's sample does not depend on which other wafers
-are drawn in the same call, on their order or on the chunking (it does depend on the model and
-on the layout, whose die pitch sets the field grid). Wafers run in parallel threads.
+Fields by circulant embedding on a wafer grid, drawn at the ring positions from their exact
+conditional distribution given the surrounding nodes (kriging plus a conditional residual, so
+the ring-to-ring covariance is the kernel's within a cluster of neighbouring rings, and within
+5e-3 in correlation between clusters and dies; cost O(N log N) in the grid size plus, per die,
+O(rings × (nodes + residual modes)) of each cluster, see :mod:`cposim.photonics.fab._kernels`);
+local mismatch and the mapping in a Numba kernel. Random streams are keyed by (seed, wafer
+index) and (seed, lot index) through :class:`numpy.random.SeedSequence`, so a wafer's sample
+does not depend on which other wafers are drawn in the same call, on their order or on the
+chunking (it does depend on the model and on the layout, whose die pitch sets the field grid).
+Wafers run in parallel threads.
 
 Outputs (:class:`VariationSample`; float64 arrays of shape ``(n_wafers, n_dies,
 n_rings_per_die)``): ``delta_width_m``, ``delta_thickness_m``, ``delta_gap_m`` and
@@ -113,8 +116,10 @@ class ParameterVariation:
         Uncorrelated ring-to-ring mismatch σ, metres.
     grid_spacing_m : float or None
         Spacing of the grid the field is synthesised on, metres (> 0, ≤ ℓ). ``None`` chooses
-        ℓ/4 (Gaussian; correlation error < 0.01) or ℓ/8 (exponential; < 0.08), see
-        :mod:`cposim.photonics.fab._kernels`.
+        ℓ/4 (Gaussian) or ℓ/8 (exponential). Rings are drawn conditionally on the grid, so
+        their correlation is the kernel's within a cluster of rings whatever the spacing and
+        within 5e-3 between clusters and dies at the defaults (see
+        :mod:`cposim.photonics.fab._kernels`); a finer grid costs more FFT and more nodes.
     """
 
     lot_sigma_m: float = 0.0
