@@ -68,6 +68,10 @@ class Baseline:
         return 10.0 ** (self.envelope_db(wavelength_m) / 10.0)
 
 
+_FIT_POINTS = 4000
+"""Most samples the clipping iterations fit (the final classification uses every sample)."""
+
+
 def fit_baseline(
     trace: SpectrumTrace, *, degree: int = 3, clip_sigma: float = 2.5, max_iterations: int = 50
 ) -> Baseline:
@@ -98,8 +102,12 @@ def fit_baseline(
     lam, y = trace.wavelength_m, trace.transmission_db
     centre = 0.5 * (lam[0] + lam[-1])
     half_span = 0.5 * (lam[-1] - lam[0])
-    x = (lam - centre) / half_span
-    keep = np.ones(lam.size, dtype=bool)
+    x_all = (lam - centre) / half_span
+    # Iterate on at most _FIT_POINTS evenly strided samples (a 4-coefficient envelope needs no
+    # more; a 30 000-point sweep fitted whole cost 25 ms per trace), then classify every point.
+    stride = -(-lam.size // _FIT_POINTS)
+    x, y_all, y = x_all[::stride], y, y[::stride]
+    keep = np.ones(x.size, dtype=bool)
     for passes in range(1, max_iterations + 1):  # noqa: B007 (reported after the loop)
         if keep.sum() <= degree + 1:
             raise ValueError(
@@ -113,7 +121,9 @@ def fit_baseline(
         if np.array_equal(updated, keep):
             break
         keep = updated
-    return Baseline(coefficients, centre, half_span, keep, float(noise), passes)
+    residual = y_all - np.polynomial.polynomial.polyval(x_all, coefficients)
+    off_resonance = residual > -clip_sigma * max(noise, 1e-12)
+    return Baseline(coefficients, centre, half_span, off_resonance, float(noise), passes)
 
 
 __all__ = [
