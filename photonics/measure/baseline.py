@@ -16,6 +16,7 @@ import numpy as np
 
 from cposim.control.core.validation import check_integer, check_range
 from cposim.photonics.measure.traces import SpectrumTrace
+from cposim.photonics.units import db_to_linear
 
 _MAD_TO_SIGMA = 1.4826  # σ of a normal distribution per median absolute deviation
 
@@ -65,7 +66,7 @@ class Baseline:
         wavelength_m : array_like
             Wavelengths, metres.
         """
-        return 10.0 ** (self.envelope_db(wavelength_m) / 10.0)
+        return db_to_linear(self.envelope_db(wavelength_m))
 
 
 _FIT_POINTS = 4000

@@ -387,10 +387,10 @@ class VariationCalibration:
         """
         label = self.design_label(design)
         if self.resonance is not None:
-            return _level_semivariance(self.resonance, distance_m)
+            return self.resonance.to_parameter_variation().semivariogram_m2(distance_m)
         a = _design_vector(self.designs[label])
         return sum(
-            coefficient**2 * _level_semivariance(levels, distance_m)
+            coefficient**2 * levels.to_parameter_variation().semivariogram_m2(distance_m)
             for coefficient, levels in zip(a, (self.width, self.thickness), strict=True)
         )
 
@@ -1351,15 +1351,6 @@ def _scaled(name: str, estimate: Estimate, share: float, a: float) -> Estimate:
         standard_error=estimate.standard_error * abs(factor),
         source="split",
     )
-
-
-def _level_semivariance(levels: LevelEstimates, distance_m) -> np.ndarray:
-    return ParameterVariation(
-        field_sigma_m=levels.field_sigma_m.value,
-        correlation_length_m=levels.correlation_length_m.value,
-        kernel=levels.kernel,
-        local_sigma_m=levels.local_sigma_m.value,
-    ).semivariogram_m2(distance_m)
 
 
 def _notes(data, space, prior, split, kernels, kernel_sse, n_bootstrap, edges) -> tuple[str, ...]:

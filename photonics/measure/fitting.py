@@ -57,13 +57,7 @@ class _Windows(NamedTuple):
     phase_length_m: np.ndarray
 
 
-def _fit_numba(windows, theta, covariance, rss, iterations, status, max_iterations, tolerance):
-    _kernels.fit_windows(
-        windows, theta, covariance, rss, iterations, status, max_iterations, tolerance
-    )
-
-
-FIT_ENGINES = {"numba": _fit_numba, "scipy": _reference.fit_windows}
+FIT_ENGINES = {"numba": _kernels.fit_windows, "scipy": _reference.fit_windows}
 """Implementations of the window fits: the parallel Numba kernel and its SciPy reference."""
 
 
@@ -197,8 +191,9 @@ def fit_spectra(
     fits = fits.resolved(coupling)
     results = []
     for (trace, baseline, found, bounds), start in zip(prepared, starts, strict=True):
-        part = fits.take(slice(start, start + len(found)))
-        flags = _flags(trace, baseline, found, bounds, part)
+        rows = slice(start, start + len(found))
+        part = fits.take(rows)
+        flags = _flags(baseline, found, windows.data[rows], windows.count[rows], part)
         results.append(SpectrumFit(trace, baseline, found, bounds, part.with_flags(flags)))
     return tuple(results)
 
@@ -278,14 +273,13 @@ def _start(windows: _Windows) -> np.ndarray:
     return theta
 
 
-def _flags(trace, baseline, found, bounds, fits) -> list[str]:
+def _flags(baseline, found, data, count, fits) -> list[str]:
     """Per-resonance flags: undersampled, not converged, poor fit, split, depth unresolved
     (``e = |r1 - r2·a|`` within 2σ of 0: near critical coupling the dip's floor, not the fit,
-    bounds the extinction), asymmetric."""
+    bounds the extinction), asymmetric. ``data`` and ``count`` are the resonances' windows."""
     noise = np.log(10.0) / 10.0 * baseline.noise_db
-    normalised = trace.transmission / baseline.envelope(trace.wavelength_m)
     flags = []
-    for k, (lo, hi) in enumerate(bounds):
+    for k, n in enumerate(count):
         marks = []
         if found.points_per_fwhm[k] < MIN_POINTS_PER_FWHM:
             marks.append("undersampled")
@@ -294,12 +288,12 @@ def _flags(trace, baseline, found, bounds, fits) -> list[str]:
         sigma = noise * fits.level[k]
         if sigma > 0 and fits.reduced_chi2(k, sigma) > 4.0:
             marks.append("poor_fit")
-        dip = 1.0 - normalised[lo:hi] / fits.level[k]
+        dip = 1.0 - data[k, :n] / fits.level[k]
         depth = 1.0 - fits.through_minimum[k]
         dips, _ = find_peaks(dip, prominence=max(5.0 * noise, 0.1 * depth))
         if dips.size >= 2:
             marks.append("split")
-        if abs(fits.theta[k, 2]) < 2.0 * np.sqrt(max(fits.covariance[k, 2, 2], 0.0)):
+        if fits.depth_unresolved[k]:
             marks.append("depth_unresolved")
         centre = int(np.argmax(dip))
         _, _, left, right = peak_widths(dip, [centre], rel_height=0.5)

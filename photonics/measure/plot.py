@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cposim.control.core import plotstyle as style
+from cposim.photonics.units import linear_to_db
 
 SPECTRUM_PLOTS = ("trace", "resonance", "parameters")
 """Kinds of :func:`plot_spectrum_fit`."""
@@ -44,7 +45,7 @@ def _trace(fit, ax, _):
     ax.plot(nm, fit.baseline.envelope_db(lam), color="C1", lw=1.2, ls="--", label="envelope")
     for k, (lo, hi) in enumerate(fit.bounds):
         window = lam[lo:hi]
-        ax.plot(window * 1e9, 10.0 * np.log10(fit.model(k, window)), color="C0", lw=1.2,
+        ax.plot(window * 1e9, linear_to_db(fit.model(k, window)), color="C0", lw=1.2,
                 label="ring-model fit" if k == 0 else None)  # fmt: skip
     style.label(
         ax,

@@ -22,6 +22,7 @@ from scipy.signal import find_peaks, peak_prominences, peak_widths
 from cposim.control.core.validation import check_range
 from cposim.photonics.measure.baseline import Baseline
 from cposim.photonics.measure.traces import SpectrumTrace
+from cposim.photonics.units import db_to_linear
 
 MIN_POINTS_PER_FWHM = 4
 """Fewer samples across a linewidth leave Q unmeasurable: such resonances are flagged."""
@@ -125,7 +126,7 @@ def find_resonances(
             f"(min_depth_db = {min_depth_db}, envelope noise {baseline.noise_db:.3g} dB)"
         )
     depth = peak_prominences(dip_db, peaks)[0]
-    linear_dip = 1.0 - 10.0 ** (-dip_db / 10.0)
+    linear_dip = 1.0 - db_to_linear(-dip_db)
     width_points = peak_widths(linear_dip, peaks, rel_height=0.5)[0]
     step = np.gradient(lam)[peaks]
     phase_length = _phase_length(trace.name, lam[peaks], ring_length_m, group_index_hint)

@@ -109,6 +109,12 @@ class ResonanceFits:
         return self.theta[:, 3]
 
     @property
+    def depth_unresolved(self) -> np.ndarray:
+        """True where ``e = |r1 - r2·a|`` is within 2σ of 0 (near critical coupling): the
+        extinction is then bounded only from below, by the measured dip."""
+        return _depth_unresolved(self.theta, self.covariance)
+
+    @property
     def through_minimum(self) -> np.ndarray:
         """On-resonance transmission ``e²/(1 - p)²`` (linear, relative to the level)."""
         p, e = self.theta[:, 1], self.theta[:, 2]
@@ -279,14 +285,24 @@ class SpectrumFit:
         table["group_index"] = self.resonances.group_index
         length = self.resonances.ring_length_m
         a, r = self.fits.branch("a"), self.fits.branch("r")
-        table["loss_db_per_m"] = -20.0 * np.log10(a) / length
+        ring = self._ring_fields()
+        table["loss_db_per_m"] = ring["loss_db_per_m"]
         table["loss_db_per_m_sigma"] = (
             20.0 / np.log(10.0) * self.fits.branch_sigma("a") / (a * length)
         )
-        table["power_coupling_in"] = 1.0 - r * r
+        table["power_coupling_in"] = ring["power_coupling_in"]
         table["power_coupling_in_sigma"] = 2.0 * r * self.fits.branch_sigma("r")
-        table["power_coupling_drop"] = 1.0 - _drop_r(self.fits.drop_self_coupling, r) ** 2
+        table["power_coupling_drop"] = ring["power_coupling_drop"]
         return table
+
+    def _ring_fields(self) -> dict:
+        """Loss (dB/m) and couplings (κ²) of each resonance's branch, as :class:`Ring` takes."""
+        a, r = self.fits.branch("a"), self.fits.branch("r")
+        return {
+            "loss_db_per_m": -20.0 * np.log10(a) / self.resonances.ring_length_m,
+            "power_coupling_in": 1.0 - r * r,
+            "power_coupling_drop": 1.0 - _drop_r(self.fits.drop_self_coupling, r) ** 2,
+        }
 
     def rings(self) -> Ring:
         """The fitted rings as one array-valued :class:`~cposim.photonics.devices.ring.Ring`.
@@ -299,7 +315,6 @@ class SpectrumFit:
         if not np.isfinite(length):
             raise ValueError("rings() needs the fit to be given ring_length_m")
         lam = self.fits.values["wavelength_m"]
-        a, r = self.fits.branch("a"), self.fits.branch("r")
         order = np.where(
             np.isfinite(self.resonances.order),
             self.resonances.order,
@@ -310,9 +325,7 @@ class SpectrumFit:
             neff=order * lam / length,
             ng=self.fits.phase_length_m / length,
             wavelength0_m=lam,
-            loss_db_per_m=-20.0 * np.log10(a) / length,
-            power_coupling_in=1.0 - r * r,
-            power_coupling_drop=1.0 - _drop_r(self.fits.drop_self_coupling, r) ** 2,
+            **self._ring_fields(),
         )
 
     def model(self, k: int, wavelength_m) -> np.ndarray:
@@ -349,6 +362,11 @@ class SpectrumFit:
         from cposim.photonics.measure.plot import plot_spectrum_fit
 
         return plot_spectrum_fit(self, ax, kind=kind, resonance=resonance)
+
+
+def _depth_unresolved(theta, covariance) -> np.ndarray:
+    """``|e|`` (column 2 of ``theta``) within two of its standard deviations of 0."""
+    return np.abs(theta[:, 2]) < 2.0 * np.sqrt(np.maximum(covariance[:, 2, 2], 0.0))
 
 
 def _drop_r(drop_self_coupling, r):
@@ -409,7 +427,7 @@ def _delta_method(params, covariance, constants, drop) -> dict:
         g = np.stack([grad[name] for grad in gradients], axis=1)
         out[name] = np.sqrt(np.maximum(np.einsum("ni,nij,nj->n", g, covariance, g), 0.0))
     # Where e is within 2σ of 0 the extinction -20·log10(e) is unbounded above: no σ.
-    unresolved = np.abs(params[:, 2]) < 2.0 * sigma[:, 2]
+    unresolved = _depth_unresolved(params, covariance)
     out["extinction_db"] = np.where(unresolved, np.inf, out["extinction_db"])
     # λ = centre + scale·x0 exactly; a difference of two λ near 1.5 µm would lose 5 digits.
     out["wavelength_m"] = constants[1] * sigma[:, 0]

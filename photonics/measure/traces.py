@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cposim.control.core.validation import check_choice
+from cposim.photonics.units import db_to_linear, linear_to_db
 
 WAVELENGTH_UNITS = {"m": 1.0, "um": 1e-6, "nm": 1e-9}
 """Wavelength units a trace can be given in, with their size in metres."""
@@ -100,7 +101,7 @@ class SpectrumTrace:
     @property
     def transmission_db(self) -> np.ndarray:
         """The trace in dB (relative to the file's own power unit)."""
-        return 10.0 * np.log10(self.transmission)
+        return linear_to_db(self.transmission)
 
     @property
     def step_m(self) -> float:
@@ -131,7 +132,7 @@ class SpectrumTrace:
         lam_unit = _wavelength_unit(name, lam, wavelength_unit)
         p_unit = _power_unit(power, power_unit)
         lam = lam * WAVELENGTH_UNITS[lam_unit]
-        linear = 10.0 ** (power / 10.0) if p_unit in _LOG_UNITS else power
+        linear = db_to_linear(power) if p_unit in _LOG_UNITS else power
         if lam.size > 1 and np.all(np.diff(lam) < 0):
             lam, linear = lam[::-1], linear[::-1]
         return cls(lam, linear, name=str(name), wavelength_unit=lam_unit, power_unit=p_unit)
