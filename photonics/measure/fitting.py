@@ -274,9 +274,11 @@ def _start(windows: _Windows) -> np.ndarray:
 
 
 def _flags(baseline, found, data, count, fits) -> list[str]:
-    """Per-resonance flags: undersampled, not converged, poor fit, split, depth unresolved
+    """Per-resonance flags: undersampled, not converged, poor fit (reduced χ² > 4), split (two
+    dips of 5 noise σ or 10 % of the depth), depth unresolved
     (``e = |r1 - r2·a|`` within 2σ of 0: near critical coupling the dip's floor, not the fit,
-    bounds the extinction), asymmetric. ``data`` and ``count`` are the resonances' windows."""
+    bounds the extinction), asymmetric (half widths differing by > 1.6×); the thresholds are
+    assumptions. ``data`` and ``count`` are the resonances' windows."""
     noise = np.log(10.0) / 10.0 * baseline.noise_db
     flags = []
     for k, n in enumerate(count):

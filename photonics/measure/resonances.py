@@ -25,7 +25,8 @@ from cposim.photonics.measure.traces import SpectrumTrace
 from cposim.photonics.units import db_to_linear
 
 MIN_POINTS_PER_FWHM = 4
-"""Fewer samples across a linewidth leave Q unmeasurable: such resonances are flagged."""
+"""Fewer samples across a linewidth leave Q unmeasurable: such resonances are flagged
+(assumption: four samples fix a Lorentzian's width to a few per cent at low noise)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def find_resonances(
     neff_hint : float, optional
         Effective index at the trace's centre, to number the resonance orders.
     min_depth_db : float
-        Smallest dip prominence taken as a resonance, dB (> 0). Default 0.5 dB.
+        Smallest dip prominence taken as a resonance, dB (> 0). Default 0.5 dB (assumption:
+        above typical grating-coupler ripple).
     fsr_guard : float
         Fraction of the median spacing within which only the deepest dip counts (0…1).
 
