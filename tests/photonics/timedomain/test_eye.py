@@ -1,0 +1,113 @@
+"""Eyes: ideal PAM4 in AWGN against the closed forms and OptiCommPy, RLM, heights and widths."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from cposim.photonics.timedomain import (
+    Transmitter,
+    Waveform,
+    count_errors,
+    eye_diagram,
+    gray_pam4,
+    rlm,
+    symbol_error_ratio,
+)
+
+SPS = 8
+LEVELS = np.array([1.0, 2.0, 3.0, 4.0]) * 1e-3  # equally spaced, 1 mW apart
+
+
+def _rectangular(symbols, levels=LEVELS, noise=0.0, seed=0):
+    samples = np.repeat(levels[symbols], SPS)
+    if noise:
+        samples = samples + noise * np.random.default_rng(seed).standard_normal(samples.size)
+    return Waveform(
+        samples=samples,
+        samples_per_symbol=SPS,
+        symbol_rate_baud=100e9,
+        symbols=symbols.astype(np.uint8),
+        quantity="optical power",
+        unit="W",
+    )
+
+
+def _q(x):
+    return stats.norm.sf(x)
+
+
+def test_statistical_ser_of_ideal_pam4_is_three_halves_q():
+    sym = np.random.default_rng(1).integers(0, 4, 40000)
+    sym[:4] = [0, 1, 2, 3]
+    wave = _rectangular(sym)
+    sigma = 0.5e-3 / 3.2  # q = half eye / σ = 3.2
+    ser = symbol_error_ratio(wave, noise_sigma=sigma)
+    counts = np.bincount(sym, minlength=4) / sym.size
+    exact = (2 * counts[0] * 0 + counts[0] + 2 * counts[1] + 2 * counts[2] + counts[3]) * _q(3.2)
+    np.testing.assert_allclose(ser, exact, rtol=1e-12)
+    np.testing.assert_allclose(ser, 1.5 * _q(3.2), rtol=0.02)  # equiprobable levels
+
+
+@pytest.mark.parametrize("q", [2.0, 2.6, 3.0])
+def test_counted_ser_and_ber_match_closed_forms_and_opticommpy(q):
+    """Ideal PAM4 in AWGN: counted SER within the 99.9 % binomial interval of 1.5·Q(q), BER of
+    0.75·Q(q); the bit errors equal OptiCommPy's count on the same decision variable."""
+    n = 400_000
+    bits = np.random.default_rng(2).integers(0, 2, 2 * n).astype(np.uint8)
+    sym = gray_pam4(bits)
+    sigma = 0.5e-3 / q
+    wave = _rectangular(sym, noise=sigma, seed=int(10 * q))
+    result = count_errors(wave, phase=SPS // 2, thresholds=[1.5e-3, 2.5e-3, 3.5e-3])
+    for measured, p, count in (
+        (result["ser"], 1.5 * _q(q), n),
+        (result["ber"], 0.75 * _q(q), 2 * n),
+    ):
+        low, high = stats.binom.interval(0.999, count, p)
+        assert low / count <= measured <= high / count
+    # OptiCommPy's minimum-distance Gray demapper on its levels -3, -1, 1, 3 (the same Gray map,
+    # test_patterns) decides the same bits
+    from optic.comm.modulation import demodulateGray
+
+    y = (wave.by_symbol[:, SPS // 2] - 2.5e-3) / 0.5e-3
+    theirs = demodulateGray(y, 4, "pam")
+    assert int(np.count_nonzero(theirs != bits)) == result["bit_errors"]
+
+
+def test_rlm_of_equal_and_compressed_levels():
+    assert rlm([0.0, 1.0, 2.0, 3.0]) == pytest.approx(1.0, abs=1e-15)
+    # inner levels pulled 0.1 of a step towards the middle
+    levels = np.array([0.0, 1.1, 1.9, 3.0])
+    mid = 1.5
+    es = (levels[1] - mid) / (levels[0] - mid)
+    assert rlm(levels) == pytest.approx(min(3 * es, 2 - 3 * es))
+    assert rlm(levels) < 1.0
+
+
+def test_eye_of_rectangular_pam4_reads_its_levels():
+    sym = np.random.default_rng(3).integers(0, 4, 2000)
+    eye = eye_diagram(_rectangular(sym))
+    np.testing.assert_allclose(eye.level_means, LEVELS, rtol=1e-12)
+    np.testing.assert_allclose(eye.thresholds, [1.5e-3, 2.5e-3, 3.5e-3], rtol=1e-12)
+    np.testing.assert_allclose(eye.inner_heights, 1e-3, rtol=1e-12)
+    np.testing.assert_allclose(eye.widths_ui, 1.0)
+    assert eye.outer_oma == pytest.approx(3e-3)
+    assert eye.extinction_ratio_db == pytest.approx(10 * np.log10(4.0))
+    assert eye.histogram.sum() == (sym.size - 2) * 2 * SPS
+    # heights at a noise σ: the eye shrinks by 2·Q⁻¹(target)·σ
+    np.testing.assert_allclose(
+        eye.heights(noise_sigma=1e-4, target_ser=1e-3),
+        1e-3 - 2 * stats.norm.isf(1e-3) * 1e-4,
+        rtol=1e-12,
+    )
+
+
+def test_a_bandwidth_limited_eye_is_narrower_and_lower():
+    sym = np.random.default_rng(4).integers(0, 4, 4000)
+    slow = Transmitter(symbol_rate_baud=25e9).modulate(sym)
+    fast = Transmitter(symbol_rate_baud=50e9).modulate(sym)
+    e_slow, e_fast = slow.eye(), fast.eye()
+    assert np.all(e_fast.widths_ui < e_slow.widths_ui)
+    assert np.all(e_fast.inner_heights / e_fast.outer_oma < e_slow.inner_heights / e_slow.outer_oma)
+    frame = e_slow.to_dataframe()
+    assert list(frame["eye"]) == [0, 1, 2]
+    assert np.all(frame["width_ui"] > 0.3)
