@@ -29,6 +29,8 @@ class DriveInputs(NamedTuple):
     step_response: np.ndarray  # driver step response on a grid, 0 before and 1 after it
     step_start_s: float  # time of step_response[0] after the edge
     step_interval_s: float  # grid spacing of step_response
+    sample_response: np.ndarray  # (edges_before + edges_after + 1, sps): unjittered edge m's
+    # response at sample s of symbol k, row k - m + edges_before
     edges_before: int  # edges after the sample's symbol that reach back to it (non-causal part)
     edges_after: int  # earlier edges whose response has not settled
 
@@ -85,31 +87,40 @@ def _shift_m(v, model, efficiency, vbi):
 
 
 @jit(inline="always")
-def _drive_v(drive, lane, k, t_rel, n_sym, symbol_time):
-    """Driver output at time ``t_rel`` after the nominal start of symbol ``k``."""
+def _drive_symbol(drive, lane, k, n_sym, sps, symbol_time, out):
+    """Driver output at the mid-point of each sample interval of symbol ``k``, into ``out``.
+
+    Each edge's contribution is added for all the symbol's samples at once; an unjittered edge
+    reads its response at the samples from a table, a jittered one interpolates the finely
+    tabulated step response."""
     sym = drive.symbols[lane]
     lev = drive.level_voltages_v[lane]
+    table = drive.step_response
+    last = table.size - 1
+    h = symbol_time / sps
     first = k - drive.edges_after
-    v = lev[sym[(first - 1) % n_sym]]
-    last_index = drive.step_response.size - 1
+    base = lev[sym[(first - 1) % n_sym]]
+    for s in range(sps):
+        out[s] = base
     for m in range(first, k + drive.edges_before + 1):
         mm = m % n_sym
         step = lev[sym[mm]] - lev[sym[(mm - 1) % n_sym]]
         if step == 0.0:
             continue
-        tau = (k - m) * symbol_time + t_rel - drive.edge_jitter_s[lane, mm]
-        u = (tau - drive.step_start_s) / drive.step_interval_s
-        if u <= 0.0:
+        jitter = drive.edge_jitter_s[lane, mm]
+        if jitter == 0.0:
+            row = drive.sample_response[k - m + drive.edges_before]
+            for s in range(sps):
+                out[s] += step * row[s]
             continue
-        if u >= last_index:
-            v += step
-            continue
-        i = int(u)
-        f = u - i
-        v += step * (
-            drive.step_response[i] + f * (drive.step_response[i + 1] - drive.step_response[i])
-        )
-    return v
+        for s in range(sps):
+            tau = (k - m) * symbol_time + (s + 0.5) * h - jitter
+            u = (tau - drive.step_start_s) / drive.step_interval_s
+            if u >= last:
+                out[s] += step
+            elif u > 0.0:
+                i = int(u)
+                out[s] += step * (table[i] + (u - i) * (table[i + 1] - table[i]))
 
 
 @jit
@@ -120,44 +131,60 @@ def _modulate_lane(drive, terms, grid, lane, power, field, want_field):
     model = terms.shift_model[lane]
     eff = terms.efficiency_m_per_v[lane]
     vbi = terms.built_in_voltage_v[lane]
-    shift_low = _shift_m(terms.low_voltage_v[lane], model, eff, vbi)
+    per_m = terms.phase_per_m[lane]
+    per_k = terms.phase_per_k[lane]
+    # phase = phase_0 + per_m·shift(V) + per_k·ΔT
+    phase_0 = terms.phase_low_rad[lane] - per_m * _shift_m(
+        terms.low_voltage_v[lane], model, eff, vbi
+    )
     gamma = terms.decay_rate_per_s[lane]
-    mu = math.sqrt(terms.input_coupling_per_s[lane])
+    scale = terms.detuning_scale_per_s[lane]
+    decay = math.exp(-gamma * h)  # |e^{λh}|, the same every step
     s_in = terms.field_amplitude[lane]
+    mu = math.sqrt(terms.input_coupling_per_s[lane])
+    source = -mu * s_in  # the CMT drive -j·μ·s (imaginary)
+    heating = terms.heating_k_per_j[lane]
+    mean_heating = terms.mean_heating_k[lane]
+    thermal = terms.thermal_decay[lane]
     rc = terms.rc_time_constant_s[lane]
     rc_decay = math.exp(-h / rc)
     c_scale = math.sqrt(vbi + terms.bias_voltage_v[lane])
-    first = -grid.warmup_symbols
-    vj = drive.level_voltages_v[lane, drive.symbols[lane, first % n_sym]]
-    a = complex(0.0, 0.0)
-    d_t = 0.0
-    for kk in range(first, n_sym):
+    vj = drive.level_voltages_v[lane, drive.symbols[lane, -grid.warmup_symbols % n_sym]]
+    a_re, a_im, d_t = 0.0, 0.0, 0.0
+    v_symbol = np.empty(sps)
+    for kk in range(-grid.warmup_symbols, n_sym):
         k = kk % n_sym
+        _drive_symbol(drive, lane, kk, n_sym, sps, grid.symbol_time_s, v_symbol)
         for s in range(sps):
-            v_drv = _drive_v(drive, lane, kk, (s + 0.5) * h, n_sym, grid.symbol_time_s)
+            v_drv = v_symbol[s]
             if model == SHIFT_JUNCTION:
                 # C(V) = C(V_bias)·√((V_bi + V_bias)/(V_bi + V)) (abrupt junction)
-                decay = math.exp(-h * math.sqrt(vbi + vj) / (rc * c_scale))
+                vj = v_drv + (vj - v_drv) * math.exp(-h * math.sqrt(vbi + vj) / (rc * c_scale))
+                shift = 2.0 * eff * math.sqrt(vbi) * (math.sqrt(vbi + vj) - math.sqrt(vbi))
             else:
-                decay = rc_decay
-            vj = v_drv + (vj - v_drv) * decay
-            phase = (
-                terms.phase_low_rad[lane]
-                + terms.phase_per_m[lane] * (_shift_m(vj, model, eff, vbi) - shift_low)
-                + terms.phase_per_k[lane] * d_t
+                vj = v_drv + (vj - v_drv) * rc_decay
+                shift = eff * vj
+            detuning = -scale * math.sin(0.5 * (phase_0 + per_m * shift + per_k * d_t))
+            # exact step: a ← a·e^{λh} + (-jμs)·(e^{λh} - 1)/λ with λ = -γ + jΔ
+            e_re = decay * math.cos(detuning * h)
+            e_im = decay * math.sin(detuning * h)
+            inv = 1.0 / (gamma * gamma + detuning * detuning)
+            # (e - 1)/λ = (e - 1)·conj(λ)/|λ|², conj(λ) = -γ - jΔ
+            q_re = ((1.0 - e_re) * gamma + e_im * detuning) * inv
+            q_im = ((1.0 - e_re) * detuning - e_im * gamma) * inv
+            a_re, a_im = (
+                a_re * e_re - a_im * e_im - source * q_im,
+                a_re * e_im + a_im * e_re + source * q_re,
             )
-            lam = complex(-gamma, -terms.detuning_scale_per_s[lane] * math.sin(0.5 * phase))
-            e = np.exp(lam * h)
-            a = a * e - 1j * mu * s_in * ((e - 1.0) / lam)
-            out = s_in - 1j * mu * a
-            stored = a.real * a.real + a.imag * a.imag
-            target = terms.heating_k_per_j[lane] * stored - terms.mean_heating_k[lane]
-            d_t = target + (d_t - target) * terms.thermal_decay[lane]
+            target = heating * (a_re * a_re + a_im * a_im) - mean_heating
+            d_t = target + (d_t - target) * thermal
             if kk >= 0:
+                out_re = s_in + mu * a_im  # through = s - jμ·a
+                out_im = -mu * a_re
                 n = k * sps + s
-                power[lane, n] = out.real * out.real + out.imag * out.imag
+                power[lane, n] = out_re * out_re + out_im * out_im
                 if want_field:
-                    field[lane, n] = out
+                    field[lane, n] = complex(out_re, out_im)
 
 
 @jit_parallel

@@ -102,23 +102,37 @@ class Driver:
         """The step response tabulated for the kernel, and how many edges reach a sample."""
         if np.isinf(self.bandwidth_hz):
             step = sample_interval_s / _STEP_GRID_PER_SAMPLE
-            return np.array([0.0, 1.0]), -step, step, 0, 0
+            # 0 at the grid point just before the edge, 1 from the one after
+            first = -_STEP_GRID_PER_SAMPLE // 2 - 1
+            edges = int(np.ceil(8.0 * self.rms_jitter_s / symbol_time_s)) + 1
+            start = 0.5 * sample_interval_s + first * step
+            return np.array([0.0, 1.0]), start, step, first, edges, edges
         span = 40.0 / (2.0 * np.pi * self.bandwidth_hz)  # well past any settling
         step = sample_interval_s / _STEP_GRID_PER_SAMPLE
         # grid points at half-sample offsets, where unjittered samples fall
         offset = 0.5 * sample_interval_s
         n_before = int(np.ceil(span / step)) if self.kind == "gaussian" else 0
-        grid = offset + step * np.arange(-n_before - int(np.ceil(offset / step)), int(span / step))
+        index = np.arange(-n_before - int(np.ceil(offset / step)), int(span / step))
+        grid = offset + step * index
         values = self.step_response(grid)
         settled_low = np.flatnonzero(values > _SETTLED)
         settled_high = np.flatnonzero(np.abs(values - 1.0) > _SETTLED)
         lo = max(int(settled_low[0]) - 1, 0)
         hi = min(int(settled_high[-1]) + 2, grid.size)
-        grid, values = grid[lo:hi], values[lo:hi]
+        grid, values, index = grid[lo:hi], values[lo:hi], index[lo:hi]
         jitter = 8.0 * self.rms_jitter_s
         before = int(np.ceil((max(-grid[0], 0.0) + jitter) / symbol_time_s)) + 1
         after = int(np.ceil((grid[-1] + jitter) / symbol_time_s)) + 1
-        return values, float(grid[0]), step, before, after
+        return values, float(grid[0]), step, int(index[0]), before, after
+
+
+def _sample_response(table, first_index, before, after, sps) -> np.ndarray:
+    """Response of an unjittered edge at each sample of the symbols ``-before … after`` after it:
+    the table's grid points (0 before it, 1 after it)."""
+    distance = np.arange(-before, after + 1)[:, None]
+    index = (distance * sps + np.arange(sps)) * _STEP_GRID_PER_SAMPLE - first_index
+    inside = np.clip(index, 0, table.size - 1)
+    return np.where(index < 0, 0.0, np.where(index >= table.size, 1.0, table[inside]))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -244,7 +258,7 @@ class Transmitter:
             jitter = rng.normal(0.0, self.driver.rms_jitter_s, size=(lanes, n_sym))
         else:
             jitter = np.zeros((lanes, n_sym))
-        table, start, step, before, after = self.driver._edge_table(h, symbol_time)
+        table, start, step, first, before, after = self.driver._edge_table(h, symbol_time)
         drive = _kernels.DriveInputs(
             symbols=np.ascontiguousarray(symbols, dtype=np.int64),
             level_voltages_v=np.tile(volts, (lanes, 1)),
@@ -252,6 +266,7 @@ class Transmitter:
             step_response=table,
             step_start_s=start,
             step_interval_s=step,
+            sample_response=_sample_response(table, first, before, after, sps),
             edges_before=before,
             edges_after=after,
         )
