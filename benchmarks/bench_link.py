@@ -22,14 +22,14 @@ import numpy as np
 
 from cposim.photonics.link import _kernels, _reference
 from cposim.photonics.link._kernels import LaneInputs, LaneOutputs
-from cposim.photonics.link.lanes import evaluate_lanes, link_constants
+from cposim.photonics.link.lanes import evaluate_lanes, link_constants, single_pole_isi_closure
 from cposim.photonics.link.parameters import LinkParameters
 
 
 def random_lanes(params: LinkParameters, n_links: int, rng: np.random.Generator) -> dict:
     """Per-lane inputs, shape (n_links, n_channels): lock errors, ±10 % FWHM, ±1 dB laser."""
     shape = (n_links, params.grid.n_channels)
-    return {
+    lanes = {
         "modulator_detuning_m": rng.normal(0.0, 10e-12, shape),
         "modulator_fwhm_m": params.operating_point.fwhm_m * rng.uniform(0.9, 1.1, shape),
         "modulator_extinction_db": rng.uniform(8.0, 12.0, shape),
@@ -39,6 +39,10 @@ def random_lanes(params: LinkParameters, n_links: int, rng: np.random.Generator)
         "demux_extinction_db": rng.uniform(15.0, 25.0, shape),
         "laser_power_dbm": params.laser_power_dbm + rng.uniform(-1.0, 1.0, shape),
     }
+    lanes["isi_closure"] = single_pole_isi_closure(
+        params, modulator_fwhm_m=lanes["modulator_fwhm_m"]
+    )
+    return lanes
 
 
 def best_time(function, repeats: int) -> float:

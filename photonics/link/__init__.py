@@ -51,6 +51,7 @@ _CATALOGUE = {
         "LANE_ENGINES",
         "LANE_RANGES",
         "link_constants",
+        "single_pole_isi_closure",
     ),
     "energy": (
         "ElectricalPowerParameters",

@@ -55,6 +55,9 @@ class LaneInputs(NamedTuple):
     demux_drop_loss_db: np.ndarray
     demux_extinction_db: np.ndarray
     laser_power_dbm: np.ndarray
+    isi_closure: np.ndarray
+    """ISI factor ``p`` of the worst-case eye ``(1 - p)·step - p·|OMA|`` (0 ≤ p < 1):
+    :func:`~cposim.photonics.link.lanes.single_pole_isi_closure`, or a time-domain table's."""
 
 
 class LinkConstants(NamedTuple):
@@ -77,10 +80,6 @@ class LinkConstants(NamedTuple):
     """Modulator output to demultiplexer input, linear (couplers, fiber, connectors)."""
     excess: float
     """Non-resonant transmission per ring passed, linear."""
-    symbol_rate_baud: float
-    rc_bandwidth_hz: float
-    receiver_bandwidth_hz: float
-    """3 dB bandwidth of photodiode and TIA, Hz (a pole in the ISI)."""
     responsivity_a_per_w: float
     thermal_noise_a: float
     """Thermal noise current ``i_n·√B_noise``, A RMS."""
@@ -94,7 +93,6 @@ class LinkConstants(NamedTuple):
     ber_per_eye: float
     """``2/(M·log2 M)``: BER per unit of summed Q over the eyes."""
     target_ber: float
-    speed_of_light_m_per_s: float
 
 
 class LaneOutputs(NamedTuple):
@@ -138,9 +136,6 @@ class _BlockConstants(NamedTuple):
     quarter_inv_dmx_fsr: float
     half_inv_mod_fsr: float
     half_inv_dmx_fsr: float
-    c_light: float
-    inv_fixed2: float
-    isi_rate: float
     responsivity: float
     var_thermal: float
     shot_coeff: float
@@ -155,7 +150,7 @@ class _BlockConstants(NamedTuple):
 
 class _Phases(NamedTuple):
     """Fixed phases, ``sin``/``cos`` of ``π·(fixed detuning)/FSR``: transmitter pass-by
-    ``(n, n)``, levels ``(m,)``, receiver cascade ``(n, n)``; and ``1/λ²`` per block lane."""
+    ``(n, n)``, levels ``(m,)``, receiver cascade ``(n, n)``."""
 
     sin_tx: np.ndarray
     cos_tx: np.ndarray
@@ -163,7 +158,6 @@ class _Phases(NamedTuple):
     cos_lv: np.ndarray
     sin_rx: np.ndarray
     cos_rx: np.ndarray
-    inv_lam2: np.ndarray
 
 
 class _Scratch(NamedTuple):
@@ -561,8 +555,9 @@ def _take(x, r, i, extremes, field):
 def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     """Fill the outputs of links ``r0 … r0+nb-1`` (one block; rows past ``nb`` repeat ``r0``)
     and update ``extremes`` (per input: min, max, NaN-or-inf flag)."""
-    mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm = lanes
-    sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx, inv_lam2 = phases
+    (mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm,
+     isi_closure) = lanes  # fmt: skip
+    sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx = phases
     (
         rx_avg_dbm,
         rx_oma_dbm,
@@ -587,9 +582,6 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         quarter_inv_dmx_fsr,
         half_inv_mod_fsr,
         half_inv_dmx_fsr,
-        c_light,
-        inv_fixed2,
-        isi_rate,
         responsivity,
         var_thermal,
         shot_coeff,
@@ -615,6 +607,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
             W[_DROP, t] = -_LN10_OVER_10 * _take(dmx_drop_db, r, i, extremes, 5)
             W[_DTM, t] = -_LN10_OVER_10 * _take(dmx_ext_db, r, i, extremes, 6)
             W[_LASER, t] = _LN10_OVER_10 * _take(laser_dbm, r, i, extremes, 7)
+            W[_P, t] = _take(isi_closure, r, i, extremes, 8)
     for row in (_DEP, _LASER, _DTM, _DROP):
         exp_rows(W[row], W[row], W[_T1])
     for t in range(nl):
@@ -675,11 +668,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         W[_SIG, :] = link_gain
         W[_PASSF, :] = 1.0
         W[_NOMGAIN, :] = link_gain
-    # --- per lane: received powers, ISI factor, noise per level
-    for t in range(nl):
-        f_photon = c_light * W[_FWHM, t] * inv_lam2[t]
-        W[_T1, t] = -isi_rate / math.sqrt(1.0 / (f_photon * f_photon) + inv_fixed2)
-    exp_rows(W[_T1], W[_P], W[_T2])
+    # --- per lane: received powers, noise per level
     avg = W[_AVG]
     avg[:] = 0.0
     for k in range(m):
@@ -974,11 +963,7 @@ def _fixed_phases(link, B):
         phase = math.pi * cycles[k]
         sin_lv[k] = math.sin(phase)
         cos_lv[k] = math.cos(phase)
-    inv_lam2 = np.empty(n * B)
-    for i in range(n):
-        for b in range(B):
-            inv_lam2[i * B + b] = 1.0 / (lam[i] * lam[i])
-    return _Phases(sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx, inv_lam2)
+    return _Phases(sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx)
 
 
 @jit
@@ -994,10 +979,6 @@ def _block_constants(link, n):
         0.25 / link.demux_fsr_m,
         0.5 / link.modulator_fsr_m,
         0.5 / link.demux_fsr_m,
-        link.speed_of_light_m_per_s,
-        1.0 / (link.rc_bandwidth_hz * link.rc_bandwidth_hz)
-        + 1.0 / (link.receiver_bandwidth_hz * link.receiver_bandwidth_hz),
-        2.0 * math.pi / link.symbol_rate_baud,
         link.responsivity_a_per_w,
         sigma_impl * sigma_impl,
         link.shot_coefficient_a,

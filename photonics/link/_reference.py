@@ -21,7 +21,8 @@ def reference_lane_budget(lanes, link):
     and :class:`~cposim.photonics.link._kernels.LinkConstants`; returns its
     :class:`~cposim.photonics.link._kernels.LaneOutputs`.
     """
-    mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm = lanes
+    (mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm,
+     isi_closure) = lanes  # fmt: skip
     (
         lam,
         cycles,
@@ -32,9 +33,6 @@ def reference_lane_budget(lanes, link):
         tx_gain,
         link_gain,
         excess,
-        symbol_rate,
-        rc_bandwidth,
-        rx_bandwidth,
         responsivity,
         sigma_thermal,
         shot_coeff,
@@ -43,7 +41,6 @@ def reference_lane_budget(lanes, link):
         impl_factor,
         ber_scale,
         target_ber,
-        c_light,
     ) = link
     n = lam.size
     m = cycles.size
@@ -96,9 +93,7 @@ def reference_lane_budget(lanes, link):
     average_nominal = rx_nominal.mean(axis=2)
     oma_nominal = rx_nominal[..., -1] - rx_nominal[..., 0]
     oma_actual = rx[..., -1] - rx[..., 0]
-    f_photon = c_light * mod_fwhm / lam**2
-    f_total = (f_photon**-2 + rc_bandwidth**-2 + rx_bandwidth**-2) ** -0.5
-    p = np.exp(-2.0 * np.pi * f_total / symbol_rate)[..., None]
+    p = isi_closure[..., None]
     steps = np.diff(rx, axis=2)
     isi = (1.0 - p) * steps - p * np.abs(oma_actual)[..., None]
     eye = isi - xt_oma[..., None]

@@ -39,6 +39,7 @@ LANE_RANGES = LaneInputs(
     demux_drop_loss_db={"low": 0.0, "high": 100.0},
     demux_extinction_db={"low": 0.0, "high": 100.0, "low_inclusive": False},
     laser_power_dbm={"low": -100.0, "high": 40.0},
+    isi_closure={"low": 0.0, "high": 1.0, "high_inclusive": False},
 )
 """Allowed range of each per-lane input of :func:`evaluate_lanes` (bounds of
 :func:`~cposim.control.core.validation.check_range`)."""
@@ -55,6 +56,7 @@ def evaluate_lanes(
     demux_drop_loss_db=None,
     demux_extinction_db=None,
     laser_power_dbm=None,
+    isi_closure=None,
     engine: str = "numba",
 ) -> LaneBudget:
     """Link budget of many lanes at once (Numba), each with its own rings and detuning.
@@ -83,6 +85,11 @@ def evaluate_lanes(
         Demultiplexer through-port dip depth, dB (> 0).
     laser_power_dbm : float or array_like, optional
         Laser power per wavelength at the source, dBm.
+    isi_closure : float or array_like, optional
+        ISI factor ``p`` of each lane's worst-case eye ``(1 - p)·step - p·|OMA|`` (0 ≤ p < 1,
+        dimensionless); default :func:`single_pole_isi_closure` of the lane's modulator
+        linewidth, or pass a time-domain table's
+        (:meth:`cposim.photonics.timedomain.IsiTable.closure`).
     engine : {"numba", "numpy"}
         Implementation (:data:`LANE_ENGINES`): the Numba kernel, or its plain NumPy reference
         (same results; for tests and the benchmarks' ratios).
@@ -103,12 +110,40 @@ def evaluate_lanes(
         demux_drop_loss_db=_or(demux_drop_loss_db, demux.drop_loss_db),
         demux_extinction_db=_or(demux_extinction_db, demux.extinction_db),
         laser_power_dbm=_or(laser_power_dbm, params.laser_power_dbm),
+        isi_closure=(
+            single_pole_isi_closure(params, modulator_fwhm_m=_or(modulator_fwhm_m, mod.fwhm_m))
+            if isi_closure is None
+            else isi_closure
+        ),
     )
     run = LANE_ENGINES[check_choice("engine", engine, LANE_ENGINES)]
     shape, out = run(given, link_constants(params))
     return LaneBudget(
         **{name: value.reshape(shape + value.shape[2:]) for name, value in out._asdict().items()}
     )
+
+
+def single_pole_isi_closure(params: LinkParameters, *, modulator_fwhm_m) -> np.ndarray:
+    """ISI factor ``p = exp(-2π·f/R_s)`` of one equivalent pole per lane (dimensionless).
+
+    ``f = (f_photon^-2 + f_RC^-2 + f_rx^-2)^(-1/2)`` combines the modulator's photon-lifetime
+    bandwidth ``c·FWHM/λ²`` (at each channel's wavelength), its junction RC and the receiver;
+    the worst-case eye after a first-order response sampled at the end of each symbol is then
+    ``(1 - p)·step - p·|OMA|`` (:func:`~cposim.photonics.devices.modulator.isi_penalty_db`).
+
+    Parameters
+    ----------
+    params : LinkParameters
+        The link (symbol rate, RC and receiver bandwidths, channel wavelengths).
+    modulator_fwhm_m : float or array_like
+        Modulator FWHM per lane, m; broadcasts with ``(n_channels,)`` as the last axis.
+    """
+    fwhm = check_range("modulator_fwhm_m", modulator_fwhm_m, **LANE_RANGES.modulator_fwhm_m)
+    lam = params.grid.wavelengths_m
+    f_photon = SPEED_OF_LIGHT_M_PER_S * fwhm / lam**2
+    fixed = params.operating_point.rc_bandwidth_hz**-2 + params.receiver_bandwidth_hz**-2
+    f_total = (f_photon**-2 + fixed) ** -0.5
+    return np.exp(-2.0 * np.pi * f_total / params.symbol_rate_baud)
 
 
 def link_constants(params: LinkParameters) -> LinkConstants:
@@ -137,9 +172,6 @@ def link_constants(params: LinkParameters) -> LinkConstants:
             params.tx_coupler_loss_db + params.fiber_connector_loss_db + params.rx_coupler_loss_db
         ),
         excess=linear(params.pass_by_loss_db),
-        symbol_rate_baud=params.symbol_rate_baud,
-        rc_bandwidth_hz=mod.rc_bandwidth_hz,
-        receiver_bandwidth_hz=params.receiver_bandwidth_hz,
         responsivity_a_per_w=params.responsivity_a_per_w,
         thermal_noise_a=params.thermal_noise_a,
         shot_coefficient_a=2.0 * ELEMENTARY_CHARGE_C * bandwidth,
@@ -148,7 +180,6 @@ def link_constants(params: LinkParameters) -> LinkConstants:
         implementation_factor=linear(params.implementation_penalty_db),
         ber_per_eye=float(_ber_scale(params.modulation)) / (params.levels - 1),
         target_ber=params.target_ber,
-        speed_of_light_m_per_s=SPEED_OF_LIGHT_M_PER_S,
     )
 
 
@@ -331,4 +362,5 @@ __all__ = [
     "LaneBudget",
     "evaluate_lanes",
     "link_constants",
+    "single_pole_isi_closure",
 ]

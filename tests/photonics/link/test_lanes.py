@@ -12,7 +12,7 @@ import pytest
 from cposim.photonics.devices.modulator import RingModulator
 from cposim.photonics.link import PENALTY_NAMES, _reference
 from cposim.photonics.link._kernels import LaneInputs
-from cposim.photonics.link.lanes import evaluate_lanes, link_constants
+from cposim.photonics.link.lanes import evaluate_lanes, link_constants, single_pole_isi_closure
 from cposim.photonics.link.parameters import LinkParameters
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,7 +57,7 @@ def test_lane_api_broadcasts_and_tabulates():
 def _random_lanes(params, n_links, seed):
     rng = np.random.default_rng(seed)
     shape = (n_links, params.grid.n_channels)
-    return {
+    lanes = {
         "modulator_detuning_m": rng.normal(0.0, 60e-12, shape),
         "modulator_fwhm_m": params.operating_point.fwhm_m * rng.uniform(0.8, 1.2, shape),
         "modulator_extinction_db": rng.uniform(6.0, 14.0, shape),
@@ -67,6 +67,10 @@ def _random_lanes(params, n_links, seed):
         "demux_extinction_db": rng.uniform(10.0, 30.0, shape),
         "laser_power_dbm": rng.uniform(6.0, 14.0, shape),
     }
+    lanes["isi_closure"] = single_pole_isi_closure(
+        params, modulator_fwhm_m=lanes["modulator_fwhm_m"]
+    )
+    return lanes
 
 
 @pytest.mark.parametrize("modulation", ["nrz", "pam4"])
@@ -255,3 +259,20 @@ def test_receiver_bandwidth_trades_noise_for_isi():
     np.testing.assert_allclose(
         noise, base.tia_noise_density_a_per_sqrt_hz * np.sqrt(np.pi / 2 * bandwidths), rtol=1e-12
     )
+
+
+def test_single_pole_isi_closure_is_the_modulator_isi_penalty():
+    """``p`` of the lane kernel's ISI is the pole of isi_penalty_db at the combined bandwidth:
+    ``-10·log10(1 - M·p)`` equals it (1e-12)."""
+    from cposim.photonics.devices.modulator import isi_penalty_db
+
+    params = LinkParameters()
+    mod = params.operating_point
+    fwhm = mod.fwhm_m * np.array([0.7, 1.0, 1.4])[:, None]
+    p = single_pole_isi_closure(params, modulator_fwhm_m=fwhm)
+    lam = params.grid.wavelengths_m
+    f_photon = 299_792_458.0 * fwhm / lam**2
+    f_total = (f_photon**-2 + mod.rc_bandwidth_hz**-2 + params.receiver_bandwidth_hz**-2) ** -0.5
+    expected = isi_penalty_db(f_total, params.symbol_rate_baud, "pam4")
+    np.testing.assert_allclose(-10 * np.log10(1 - 4 * p), expected, rtol=1e-12)
+    assert p.shape == (3, params.grid.n_channels)
