@@ -22,8 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import best_time_s, environment
 
-from cposim.photonics.timedomain import Receiver, Transmitter, prbs13q
-from cposim.photonics.timedomain import _kernels, _reference
+from cposim.photonics.timedomain import Receiver, Transmitter, _kernels, _reference, prbs13q
 
 
 def workload(lanes: int, n_symbols: int, sps: int):
@@ -65,12 +64,13 @@ def main(argv=None) -> int:
     for sps in (16, 32):
         inputs = workload(lanes, n_symbols, sps)
         rng = np.random.default_rng(1)
-        noise_s = best_time_s(lambda: rng.standard_normal((lanes, n_symbols * sps)), repeats=1)
+        shape = (lanes, n_symbols * sps)
+        noise_s = best_time_s(lambda r=rng, s=shape: r.standard_normal(s), repeats=1)
         normals = rng.standard_normal((lanes, n_symbols * sps))
-        numba_s = best_time_s(lambda: run(_kernels, inputs, normals), repeats=repeats)
+        numba_s = best_time_s(lambda i=inputs, n=normals: run(_kernels, i, n), repeats=repeats)
         small = workload(ref_lanes, ref_symbols, sps)
         small_normals = normals[:ref_lanes, : ref_symbols * sps]
-        reference_s = best_time_s(lambda: run(_reference, small, small_normals), repeats=1)
+        reference_s = best_time_s(lambda i=small, n=small_normals: run(_reference, i, n), repeats=1)
         fast = run(_kernels, small, small_normals)
         ref = run(_reference, small, small_normals)
         difference = float(np.max(np.abs(fast - ref)) / np.max(np.abs(ref)))

@@ -13,10 +13,12 @@
 - :mod:`~cposim.photonics.timedomain.waveform`: :class:`Waveform`, one period of samples;
 - :mod:`~cposim.photonics.timedomain.eye`: :class:`EyeDiagram` (levels, RLM, OMA, ER, heights,
   widths), statistical SER and counted errors;
-- :mod:`~cposim.photonics.timedomain.plot`: waveforms, eyes, EO responses.
+- :mod:`~cposim.photonics.timedomain.penalty`: :func:`isi_table`, the ISI factor of the link
+  budget measured in time over linewidth × detuning, for the yield engine to interpolate;
+- :mod:`~cposim.photonics.timedomain.plot`: waveforms, eyes, EO responses, ISI tables.
 
 Data flow: pattern → driver → junction → ring (coupled-mode theory) → fibre → photodiode and
-TIA → waveform → eye, TDECQ.
+TIA → waveform → eye, TDECQ; → :class:`IsiTable` → the lane budget's ISI.
 """
 
 from cposim.control.core.lazy import lazy_exports
@@ -32,8 +34,11 @@ _CATALOGUE = {
     "transmitter": ("DE_CEA_THERMAL_TIME_CONSTANT_S", "Driver", "Transmitter"),
     "receiver": ("Receiver", "disperse_power"),
     "waveform": ("Waveform",),
-    "eye": ("EyeDiagram", "count_errors", "eye_diagram", "rlm", "symbol_error_ratio"),
-    "plot": ("plot_eo_response", "plot_eye", "plot_waveform"),
+    "eye": (
+        "EyeDiagram", "count_errors", "equalise", "eye_diagram", "rlm", "symbol_error_ratio",
+    ),
+    "penalty": ("IsiTable", "isi_table"),
+    "plot": ("plot_eo_response", "plot_eye", "plot_isi_table", "plot_waveform"),
 }  # fmt: skip
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)

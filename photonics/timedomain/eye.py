@@ -110,6 +110,68 @@ def count_errors(waveform: Waveform, *, phase: int | None = None, thresholds=Non
     }
 
 
+def equalise(waveform: Waveform, *, taps: int = 5, precursors: int = 1, phase: int | None = None):
+    """A symbol-spaced feed-forward equaliser fitted by least squares, applied to the waveform.
+
+    The taps ``c`` (and an offset) minimise ``Σ_k (Σ_j c_j·x_{k-j+pre} + b - L(s_k))²`` at the
+    sampling phase, ``L`` the level means of the unequalised waveform there (so the equaliser
+    removes ISI without moving the levels); the same taps then act on every sample, shifting
+    the waveform by whole symbols, so the result is again a waveform with an eye.
+
+    Parameters
+    ----------
+    waveform : Waveform
+        Samples to equalise (noiseless for a penalty, noisy for a receiver).
+    taps : int
+        Number of taps (≥ 1; 1 is a gain and offset only).
+    precursors : int
+        Taps before the main cursor (0 … taps-1).
+    phase : int, optional
+        Sample index within the symbol the taps are fitted at; default the phase at which the
+        equalised smallest eye (worst case) is largest.
+
+    Returns
+    -------
+    tuple
+        ``(Waveform, taps)``: the equalised waveform and the tap weights (dimensionless, main
+        cursor at index ``precursors``).
+    """
+    check_range("taps", taps, low=1, high=64)
+    check_range("precursors", precursors, low=0, high=taps - 1)
+    phases = range(waveform.samples_per_symbol) if phase is None else [int(phase)]
+    best = None
+    for k in phases:
+        weights, offset = _ffe_fit(waveform, k, int(taps), int(precursors))
+        column = _apply_ffe(waveform.by_symbol[:, k], weights, precursors) + offset
+        inner = min(
+            column[waveform.symbols == m + 1].min() - column[waveform.symbols == m].max()
+            for m in range(waveform.levels - 1)
+        )
+        if best is None or inner > best[0]:
+            best = (inner, weights, offset)
+    _, weights, offset = best
+    by = waveform.by_symbol
+    out = np.empty_like(by)
+    for s in range(waveform.samples_per_symbol):
+        out[:, s] = _apply_ffe(by[:, s], weights, precursors) + offset
+    return waveform.with_samples(
+        out.ravel(), quantity=waveform.quantity, unit=waveform.unit
+    ), weights
+
+
+def _ffe_fit(waveform: Waveform, phase: int, taps: int, precursors: int):
+    x = waveform.by_symbol[:, phase]
+    columns = [np.roll(x, j - precursors) for j in range(taps)]  # tap j sees x_{k-j+pre}
+    design = np.column_stack([*columns, np.ones_like(x)])
+    target = waveform.mean_levels(phase=phase)[waveform.symbols]
+    solution = np.linalg.lstsq(design, target, rcond=None)[0]
+    return solution[:taps], solution[taps]
+
+
+def _apply_ffe(x, weights, precursors):
+    return sum(w * np.roll(x, j - precursors) for j, w in enumerate(weights))
+
+
 def _thresholds(waveform: Waveform, phase: int) -> np.ndarray:
     means = waveform.mean_levels(phase=phase)
     return 0.5 * (means[1:] + means[:-1])
@@ -255,7 +317,7 @@ def eye_diagram(waveform: Waveform, *, amplitude_bins: int = 200, phase: int | N
     )
     widths = _eye_widths(by, sym, thresholds, k)
     # fold: times from -1 UI to +1 UI around the phase, one sample per bin column
-    shifted = np.roll(waveform.samples, -(k - sps))
+    shifted = np.roll(waveform.samples, -(waveform.delay_samples + k - sps))
     traces = shifted[: (sym.size - 1) * sps].reshape(-1, sps)
     traces = np.concatenate([traces[:-1], traces[1:]], axis=1)  # two UI per row
     lo, hi = waveform.samples.min(), waveform.samples.max()
@@ -306,4 +368,4 @@ def _eye_widths(by, sym, thresholds, phase) -> np.ndarray:
     return np.array(widths)
 
 
-__all__ = ["EyeDiagram", "count_errors", "eye_diagram", "rlm", "symbol_error_ratio"]
+__all__ = ["EyeDiagram", "count_errors", "equalise", "eye_diagram", "rlm", "symbol_error_ratio"]

@@ -114,4 +114,36 @@ def plot_eo_response(frequency_hz, responses, ax=None, *, labels=None):
     return ax
 
 
-__all__ = ["plot_eo_response", "plot_eye", "plot_waveform"]
+def plot_isi_table(table, ax=None):
+    """ISI penalty of equally spaced PAM4 levels against modulator FWHM (pm), one line per
+    detuning, and the single-pole model dashed; returns the Axes.
+
+    Parameters
+    ----------
+    table : IsiTable
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    """
+    ax = style.axes(ax)
+    fwhm_pm = table.fwhm_m * 1e12
+    penalty = table.penalty_db()
+    for j, detuning in enumerate(table.detuning_m):
+        ax.plot(fwhm_pm, penalty[:, j], "o-", ms=3, label=f"time domain, {detuning * 1e12:+.0f} pm")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        single = np.where(
+            1 - 4 * table.single_pole > 0, -10 * np.log10(1 - 4 * table.single_pole), np.nan
+        )
+    ax.plot(fwhm_pm, single, "k--", label="single-pole model")
+    ax.legend(fontsize="small")
+    taps = "no equaliser" if table.ffe_taps == 1 else f"{table.ffe_taps}-tap FFE"
+    style.label(
+        ax,
+        x="Modulator FWHM (pm)",
+        y="Worst-case ISI penalty (dB)",
+        title=f"ISI at {table.symbol_rate_baud / 1e9:g} GBd, {taps}",
+    )
+    return ax
+
+
+__all__ = ["plot_eo_response", "plot_eye", "plot_isi_table", "plot_waveform"]

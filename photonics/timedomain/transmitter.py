@@ -20,6 +20,7 @@ Chain per sample (``h`` = symbol time / samples per symbol):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,16 +89,13 @@ class Driver:
             return 0.5 * special.erfc(-t / (np.sqrt(2.0) * sigma))
         if self.kind == "single-pole":
             return np.where(t > 0.0, -np.expm1(-omega * np.maximum(t, 0.0)), 0.0)
-        b, a = signal.bessel(4, omega, analog=True, norm="mag")
-        out = np.zeros_like(t)
-        positive = t > 0.0
-        if positive.any():
-            order = np.argsort(t[positive])
-            grid = np.concatenate([[0.0], t[positive][order]])
-            values = signal.step((b, a), T=grid)[1][1:]
-            out[np.flatnonzero(positive)[order]] = values
-        return out
+        # partial fractions of the Bessel-Thomson response: step = Σ r_i·(e^{p_i·t} - 1)/p_i
+        residues, poles, _ = signal.residue(*signal.bessel(4, omega, analog=True, norm="mag"))
+        tp = np.maximum(t, 0.0)[..., None]
+        step = np.real(np.sum(residues * np.expm1(poles * tp) / poles, axis=-1))
+        return np.where(t > 0.0, step, 0.0)
 
+    @functools.lru_cache(maxsize=16)  # noqa: B019 (a frozen, hashable dataclass; few keys)
     def _edge_table(self, sample_interval_s: float, symbol_time_s: float):
         """The step response tabulated for the kernel, and how many edges reach a sample."""
         if np.isinf(self.bandwidth_hz):

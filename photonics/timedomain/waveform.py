@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -11,8 +12,8 @@ from cposim.control.core.validation import check_range
 
 @dataclass(frozen=True, kw_only=True)
 class Waveform:
-    """One period of a periodic waveform, sample 0 at the start of symbol 0 (plus the system's
-    delay).
+    """One period of a periodic waveform: sample 0 at the start of symbol 0 plus the system's
+    delay (:attr:`delay_samples`, which the analyses remove).
 
     Parameters
     ----------
@@ -63,10 +64,24 @@ class Waveform:
         """Sample times, s."""
         return np.arange(self.samples.size) * self.sample_interval_s
 
+    @cached_property
+    def delay_samples(self) -> int:
+        """The system's delay, samples: the circular lag at which the samples correlate best
+        with the ideal staircase of the symbols (0 … n-1)."""
+        levels = self.symbols.astype(np.float64)
+        staircase = np.repeat(levels - levels.mean(), self.samples_per_symbol)
+        signal = self.samples - self.samples.mean()
+        correlation = np.fft.irfft(
+            np.fft.rfft(signal) * np.conj(np.fft.rfft(staircase)), n=signal.size
+        )
+        return int(np.argmax(correlation))
+
     @property
     def by_symbol(self) -> np.ndarray:
-        """The samples as (symbols, samples_per_symbol)."""
-        return self.samples.reshape(self.symbols.size, self.samples_per_symbol)
+        """The samples, the delay removed, as (symbols, samples_per_symbol): row ``k`` holds the
+        response to symbol ``k``."""
+        aligned = np.roll(self.samples, -self.delay_samples)
+        return aligned.reshape(self.symbols.size, self.samples_per_symbol)
 
     def mean_levels(self, *, phase: int | None = None) -> np.ndarray:
         """Mean sample of each level at one sampling phase, in :attr:`unit`.

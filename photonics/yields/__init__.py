@@ -26,7 +26,9 @@ _CATALOGUE = {
     "config": (
         "PRESET_FOLDER",
         "PRESET_PACKAGE",
+        "ISI_MODELS",
         "DieSettings",
+        "IsiSettings",
         "LockSettings",
         "PassCriteria",
         "RunSettings",
@@ -45,6 +47,7 @@ _CATALOGUE = {
         "FAILURE_MODES",
         "LOCK_STREAM",
         "simulate_wafers",
+        "study_isi_table",
     ),
     "result": (
         "PLOT_KINDS",

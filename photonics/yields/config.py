@@ -31,6 +31,8 @@ from cposim.photonics.link.parameters import LinkParameters
 from cposim.photonics.runtime.toml import from_mapping, load_toml
 
 MODULATOR_BIAS_RULES = ("linewidth", "wavelength")
+ISI_MODELS = ("single-pole", "time-domain")
+"""How a study models each lane's intersymbol interference (:class:`IsiSettings`)."""
 """Where the lock holds a fabricated modulator ring (:class:`LockSettings`)."""
 
 PRESET_PACKAGE = "cposim.photonics.yields"
@@ -290,6 +292,47 @@ class PassCriteria:
 
 
 @dataclass(frozen=True, kw_only=True)
+class IsiSettings:
+    """How each lane's intersymbol interference enters its link budget.
+
+    ``"single-pole"``: one equivalent pole of the modulator's photon lifetime, its junction RC
+    and the receiver, worst case, no equaliser
+    (:func:`~cposim.photonics.link.lanes.single_pole_isi_closure`). ``"time-domain"``: the
+    lane simulated in time (driver, junction, ring dynamics with self-heating, receiver, then a
+    feed-forward equaliser) on a linewidth × detuning grid once per study, and interpolated per
+    lane with its own fabricated linewidth and lock error
+    (:func:`~cposim.photonics.timedomain.penalty.isi_table`); slower to start (a few seconds),
+    the same speed per die afterwards.
+
+    Parameters
+    ----------
+    model : {"single-pole", "time-domain"}
+        The ISI model. Default ``"single-pole"``.
+    driver_bandwidth_hz : float
+        Modulator driver 3 dB bandwidth (Bessel), Hz (> 0), time domain only. Default 60e9
+        (*assumption*, :class:`~cposim.photonics.timedomain.transmitter.Driver`).
+    ffe_taps : int
+        Receiver feed-forward equaliser taps (1 … 64; 1: none), time domain only. Default 5
+        (the reference equaliser length of IEEE 802.3 100G-per-lane PMDs).
+    samples_per_symbol : int
+        Samples per symbol of the simulation (4 … 256), time domain only. Default 16.
+    """
+
+    model: Literal["single-pole", "time-domain"] = "single-pole"
+    driver_bandwidth_hz: float = 60e9
+    ffe_taps: int = 5
+    samples_per_symbol: int = 16
+
+    def __post_init__(self):
+        check_choice("model", self.model, ISI_MODELS)
+        check_range("driver_bandwidth_hz", self.driver_bandwidth_hz, low=1e9, high=1e13)
+        check_integer("ffe_taps", self.ffe_taps, low=1)
+        check_range("ffe_taps", self.ffe_taps, high=64)
+        check_integer("samples_per_symbol", self.samples_per_symbol, low=4)
+        check_range("samples_per_symbol", self.samples_per_symbol, high=256)
+
+
+@dataclass(frozen=True, kw_only=True)
 class YieldConfig:
     """Every parameter of a yield study (see the module docstring for the tables).
 
@@ -314,6 +357,8 @@ class YieldConfig:
         Residual lock error.
     criteria : PassCriteria
         Pass/fail limits.
+    isi : IsiSettings
+        How each lane's ISI is modelled.
     """
 
     run: RunSettings = field(default_factory=RunSettings)
@@ -324,6 +369,7 @@ class YieldConfig:
     tuning: TuningSettings = field(default_factory=TuningSettings)
     lock: LockSettings = field(default_factory=LockSettings)
     criteria: PassCriteria = field(default_factory=PassCriteria)
+    isi: IsiSettings = field(default_factory=IsiSettings)
 
     @property
     def has_demux(self) -> bool:
@@ -448,9 +494,11 @@ def preset(name: str) -> YieldConfig:
 
 
 __all__ = [
+    "ISI_MODELS",
     "PRESET_FOLDER",
     "PRESET_PACKAGE",
     "DieSettings",
+    "IsiSettings",
     "LockSettings",
     "PassCriteria",
     "RunSettings",

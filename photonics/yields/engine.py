@@ -247,11 +247,17 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     if config.lock.modulator_bias == "linewidth":  # the bias scales with the ring's linewidth
         bias = operating_point.bias_detuning_m
         modulator_error = modulator_error + bias * (modulator_fwhm / operating_point.fwhm_m - 1.0)
+    isi_closure = None
+    if config.isi.model == "time-domain":
+        isi_closure = study_isi_table(config).closure_at(
+            modulator_fwhm_m=modulator_fwhm, modulator_detuning_m=modulator_error
+        )
     budget = evaluate_lanes(
         link,
         modulator_detuning_m=modulator_error,
         modulator_fwhm_m=modulator_fwhm,
         modulator_extinction_db=modulator_extinction,
+        isi_closure=isi_closure,
         engine=engine,
         **demux_inputs,
     )
@@ -304,6 +310,34 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     for code, name in enumerate(FAILURE_MODES[1:], start=1):
         columns[f"lanes_failed_{name}"] = (lane_mode == code).sum(axis=-1).astype(np.int16).ravel()
     return columns
+
+
+_ISI_TABLES: dict = {}
+"""Time-domain ISI tables already computed in this process, by study (link and settings)."""
+
+
+def study_isi_table(config: YieldConfig):
+    """The time-domain :class:`~cposim.photonics.timedomain.penalty.IsiTable` of a study's
+    lane, computed once per process and study (deterministic: every chunk and worker gets the
+    same table, so results do not depend on chunking).
+
+    Parameters
+    ----------
+    config : YieldConfig
+        The study (its ``link`` and ``isi`` settings).
+    """
+    from cposim.photonics.timedomain.penalty import isi_table
+    from cposim.photonics.timedomain.transmitter import Driver
+
+    key = repr((config.link, config.isi))
+    if key not in _ISI_TABLES:
+        _ISI_TABLES[key] = isi_table(
+            config.link,
+            driver=Driver(bandwidth_hz=config.isi.driver_bandwidth_hz),
+            ffe_taps=config.isi.ffe_taps,
+            samples_per_symbol=config.isi.samples_per_symbol,
+        )
+    return _ISI_TABLES[key]
 
 
 def _airy_rings(design: Ring, coupler, sample, selected, fsr_m) -> dict[str, np.ndarray]:
@@ -381,4 +415,5 @@ __all__ = [
     "FAILURE_MODES",
     "LOCK_STREAM",
     "simulate_wafers",
+    "study_isi_table",
 ]

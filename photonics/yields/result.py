@@ -223,6 +223,7 @@ def summary_dict(totals: Totals, config: YieldConfig, confidence: float) -> dict
         "lanes_per_laser": int(link.laser_split_ways),
         "electrical": {f.name: getattr(link.electrical, f.name) for f in fields(link.electrical)},
         "median_min_margin_db": totals.median_min_margin_db,
+        "isi_model": config.isi.model,
         "failure_modes": {row.mode: int(row.dies) for row in pareto_frame(totals).itertuples()},
     }
     yields = yields_frame(totals, config, confidence).set_index("level")

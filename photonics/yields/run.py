@@ -153,10 +153,19 @@ def format_summary(result: YieldResult) -> str:
     result : YieldResult
         The study's result.
     """
+    isi = result.config.isi
+    isi_line = (
+        "ISI: single-pole model (photon lifetime, junction RC, receiver; no equaliser)"
+        if isi.model == "single-pole"
+        else "ISI: time-domain table ("
+        + ("no equaliser" if isi.ffe_taps == 1 else f"{isi.ffe_taps}-tap FFE")
+        + f", {isi.driver_bandwidth_hz / 1e9:g} GHz driver), interpolated per lane"
+    )
     lines = [
         f"{result.n_dies:,} dies, {result.engines_per_die} engine(s) per die, "
         f"{result.lanes_per_engine} lanes per engine; "
         f"{result.confidence:.0%} Wilson intervals",
+        isi_line,
         "",
     ]
     for row in result.yields().to_dict("records"):
