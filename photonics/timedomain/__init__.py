@@ -13,6 +13,8 @@
 - :mod:`~cposim.photonics.timedomain.waveform`: :class:`Waveform`, one period of samples;
 - :mod:`~cposim.photonics.timedomain.eye`: :class:`EyeDiagram` (levels, RLM, OMA, ER, heights,
   widths), statistical SER and counted errors;
+- :mod:`~cposim.photonics.timedomain.compliance`: :func:`tdecq` after IEEE 802.3 (reference
+  receiver, optimised reference FFE, histogram windows, SER target 4.8e-4);
 - :mod:`~cposim.photonics.timedomain.penalty`: :func:`isi_table`, the ISI factor of the link
   budget measured in time over linewidth × detuning, for the yield engine to interpolate;
 - :mod:`~cposim.photonics.timedomain.plot`: waveforms, eyes, EO responses, ISI tables.
@@ -37,8 +39,9 @@ _CATALOGUE = {
     "eye": (
         "EyeDiagram", "count_errors", "equalise", "eye_diagram", "rlm", "symbol_error_ratio",
     ),
+    "compliance": ("TDECQ_SER_TARGET", "TdecqResult", "TdecqSettings", "tdecq"),
     "penalty": ("IsiTable", "isi_table"),
-    "plot": ("plot_eo_response", "plot_eye", "plot_isi_table", "plot_waveform"),
+    "plot": ("plot_eo_response", "plot_eye", "plot_isi_table", "plot_tdecq", "plot_waveform"),
 }  # fmt: skip
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)

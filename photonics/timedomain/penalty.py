@@ -178,15 +178,11 @@ def isi_table(
     enhancement = np.empty_like(closure)
     fwhm = scales * design_fwhm
     for i, target in enumerate(fwhm):
-        modulator = dataclasses.replace(mod, ring=_ring_with_fwhm(mod, target))
+        lane = dataclasses.replace(
+            link, modulator=dataclasses.replace(mod, ring=_ring_with_fwhm(mod, target))
+        )
         for j, detuning in enumerate(detunings):
-            tx = Transmitter(
-                modulator=modulator,
-                driver=Driver() if driver is None else driver,
-                symbol_rate_baud=link.symbol_rate_baud,
-                input_power_w=link.modulator_input_power_w,
-                bias_detuning_m=mod.bias_m + detuning,
-            )
+            tx = Transmitter.from_link(lane, driver=driver, bias_detuning_m=mod.bias_m + detuning)
             current = receiver.detect(tx.modulate(symbols, samples_per_symbol=samples_per_symbol))
             taps = int(ffe_taps)
             equalised, weights = equalise(current, taps=taps, precursors=min(1, taps - 1))

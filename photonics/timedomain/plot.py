@@ -146,4 +146,34 @@ def plot_isi_table(table, ax=None):
     return ax
 
 
-__all__ = ["plot_eo_response", "plot_eye", "plot_isi_table", "plot_waveform"]
+def plot_tdecq(result, ax=None):
+    """The equalised eye of a TDECQ measurement (mW) with its two histogram windows and the
+    three thresholds; returns the Axes.
+
+    Parameters
+    ----------
+    result : TdecqResult
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    """
+    ax = style.axes(ax, figsize=(6.4, 4.4))
+    sps = result.samples_per_symbol
+    power_mw = result.equalized_w * 1e3
+    t = (np.arange(power_mw.size) / sps - result.eye_center_ui + 1.0) % 2.0 - 1.0
+    lo, hi = np.percentile(power_mw, (0.01, 99.99))
+    image, _, _ = np.histogram2d(t, power_mw, bins=(2 * sps, 256), range=((-1, 1), (lo, hi)))
+    ax.imshow(np.log1p(image.T), origin="lower", aspect="auto", extent=(-1, 1, lo, hi),
+              cmap="inferno", interpolation="nearest")  # fmt: skip
+    half, width = 0.5 * np.diff(result.window_times_ui)[0], result.window_width_ui
+    for t_w in (-half, half):
+        ax.axvspan(t_w - 0.5 * width, t_w + 0.5 * width, color="cyan", alpha=0.35)
+    for p in result.thresholds_w * 1e3:
+        ax.axhline(p, color="white", lw=0.8, ls="--")
+    style.label(ax, x="Time from the eye centre (UI)", y="Equalised optical power (mW)",
+                title=f"TDECQ {result.tdecq_db:.2f} dB (C_eq {result.ceq:.3f})")  # fmt: skip
+    ax.grid(False)
+    return ax
+
+
+__all__ = ["plot_eo_response", "plot_eye", "plot_isi_table", "plot_tdecq", "plot_waveform"]

@@ -180,6 +180,38 @@ class Transmitter:
         if self.bias_detuning_m is not None:
             check_range("bias_detuning_m", self.bias_detuning_m, low=-1e-6, high=1e-6)
 
+    @classmethod
+    def from_link(
+        cls,
+        link,
+        *,
+        driver: Driver | None = None,
+        bias_detuning_m: float | None = None,
+        self_heating: bool = True,
+    ) -> Transmitter:
+        """The transmitter of a :class:`~cposim.photonics.link.parameters.LinkParameters`: its
+        modulator, symbol rate and the laser power that reaches the modulator.
+
+        Parameters
+        ----------
+        link : LinkParameters
+            The link.
+        driver : Driver, optional
+            The driver; default :class:`Driver`.
+        bias_detuning_m : float or None
+            Bias detuning, m; ``None`` takes the modulator's own.
+        self_heating : bool
+            Whether the pattern-dependent self-heating moves the resonance.
+        """
+        return cls(
+            modulator=link.modulator,
+            driver=Driver() if driver is None else driver,
+            symbol_rate_baud=link.symbol_rate_baud,
+            input_power_w=link.modulator_input_power_w,
+            bias_detuning_m=bias_detuning_m,
+            self_heating=self_heating,
+        )
+
     @property
     def bias_m(self) -> float:
         """Bias detuning the lock holds, m."""
