@@ -34,14 +34,18 @@ _CATALOGUE = {
     "filters": ("FILTER_KINDS", "apply_lowpass", "lowpass_response"),
     "cmt": ("RingDynamics",),
     "transmitter": ("DE_CEA_THERMAL_TIME_CONSTANT_S", "Driver", "Transmitter"),
-    "receiver": ("Receiver", "disperse_power"),
+    "receiver": ("Receiver", "demultiplex", "disperse_power"),
     "waveform": ("Waveform",),
     "eye": (
-        "EyeDiagram", "count_errors", "equalise", "eye_diagram", "rlm", "symbol_error_ratio",
+        "EyeDiagram", "StatisticalEye", "count_errors", "equalise", "eye_diagram", "rlm",
+        "statistical_eye", "symbol_error_ratio",
     ),
     "compliance": ("TDECQ_SER_TARGET", "TdecqResult", "TdecqSettings", "tdecq"),
     "penalty": ("IsiTable", "isi_table"),
-    "plot": ("plot_eo_response", "plot_eye", "plot_isi_table", "plot_tdecq", "plot_waveform"),
+    "plot": (
+        "plot_eo_response", "plot_eye", "plot_isi_table", "plot_statistical_eye", "plot_tdecq",
+        "plot_waveform",
+    ),
 }  # fmt: skip
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)

@@ -239,3 +239,19 @@ def receive(rx, power, normals, current):
     """
     for lane in prange(power.shape[0]):
         _receive_lane(rx, lane, power, normals, current)
+
+
+@jit
+def drop_port(field, step, source, drop, warmup_samples, out):
+    """Drop-port field of a fixed-detuning ring driven by ``field`` (one period, √W).
+
+    ``step`` = e^{λh} and ``source`` = -jμ1·(e^{λh} - 1)/λ (complex), ``drop`` = -jμ2: the
+    exact step for an input constant over each sample interval; ``out`` (n,) complex, written.
+    """
+    n = field.size
+    a = 0j
+    for nn in range(-warmup_samples, n):
+        i = nn % n
+        a = a * step + source * field[i]
+        if nn >= 0:
+            out[i] = drop * a

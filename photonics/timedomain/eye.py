@@ -69,6 +69,95 @@ def symbol_error_ratio(
     return float(p.mean())
 
 
+@dataclass(frozen=True, kw_only=True)
+class StatisticalEye:
+    """Symbol error ratio over sampling phase and decision threshold with Gaussian noise.
+
+    Parameters
+    ----------
+    ser : ndarray, shape (amplitudes, phases)
+        At each threshold (inside the eye it belongs to: between two neighbouring level means)
+        and phase, the SER contributed by that eye, fraction; NaN outside every eye.
+    amplitude : ndarray
+        Threshold grid, in :attr:`unit`.
+    time_ui : ndarray
+        Sampling phases, UI from the eye's sampling phase (−0.5 … 0.5).
+    unit : str
+        Unit of the amplitudes.
+    noise_sigma : ndarray
+        Noise added to each level, in :attr:`unit`.
+    """
+
+    ser: np.ndarray
+    amplitude: np.ndarray
+    time_ui: np.ndarray
+    unit: str
+    noise_sigma: np.ndarray
+
+    def plot(self, ax=None, *, levels=(1e-2, 1e-3, 1e-4, 1e-6, 1e-9, 1e-12)):
+        """SER contours over phase and threshold; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw into.
+        levels : sequence of float
+            SER values of the contour lines (fractions).
+        """
+        from cposim.photonics.timedomain.plot import plot_statistical_eye
+
+        return plot_statistical_eye(self, ax=ax, levels=levels)
+
+
+def statistical_eye(waveform: Waveform, *, noise_sigma, amplitude_points: int = 200):
+    """The statistical eye: each sample convolved with Gaussian noise, SER mapped over phase
+    and threshold (the contours are the eye's "BER contours"; a vertical cut is a bathtub).
+
+    At phase ``t`` and threshold ``θ`` between the means of levels ``m`` and ``m + 1``, the
+    SER is ``(1/N)·[Σ_{level m} Q((θ - y)/σ_m) + Σ_{level m+1} Q((y - θ)/σ_{m+1})]`` over the
+    N symbols of the pattern; at the eye's threshold and phase it is that eye's share of
+    :func:`symbol_error_ratio`.
+
+    Parameters
+    ----------
+    waveform : Waveform
+        Noiseless samples.
+    noise_sigma : float or array_like
+        Rms noise at the decision, in the waveform's unit (> 0); one value or one per level.
+    amplitude_points : int
+        Threshold grid points from the lowest to the highest level mean (≥ 10).
+    """
+    check_range("amplitude_points", amplitude_points, low=10, high=5000)
+    levels = waveform.levels
+    sigma = np.broadcast_to(
+        check_range("noise_sigma", noise_sigma, low=0.0, low_inclusive=False), (levels,)
+    )
+    sps = waveform.samples_per_symbol
+    phase = waveform.best_phase()
+    order = (np.arange(sps) + phase - sps // 2) % sps  # the eye's phase at the centre
+    by = waveform.by_symbol[:, order]
+    means = waveform.mean_levels(phase=phase)
+    theta = np.linspace(means[0], means[-1], int(amplitude_points))
+    ser = np.full((theta.size, sps), np.nan)
+    n = waveform.symbols.size
+    for m in range(levels - 1):
+        inside = (theta >= means[m]) & (theta <= means[m + 1])
+        low = by[waveform.symbols == m]  # (samples, phases)
+        high = by[waveform.symbols == m + 1]
+        t = theta[inside, None, None]
+        ser[inside] = (
+            _q((t - low[None]) / sigma[m]).sum(axis=1)
+            + _q((high[None] - t) / sigma[m + 1]).sum(axis=1)
+        ) / n
+    return StatisticalEye(
+        ser=ser,
+        amplitude=theta,
+        time_ui=(np.arange(sps) - sps // 2) / sps,
+        unit=waveform.unit,
+        noise_sigma=np.array(sigma),
+    )
+
+
 def count_errors(waveform: Waveform, *, phase: int | None = None, thresholds=None):
     """Symbol decisions of a noisy waveform and their errors, counted.
 
@@ -368,4 +457,13 @@ def _eye_widths(by, sym, thresholds, phase) -> np.ndarray:
     return np.array(widths)
 
 
-__all__ = ["EyeDiagram", "count_errors", "equalise", "eye_diagram", "rlm", "symbol_error_ratio"]
+__all__ = [
+    "EyeDiagram",
+    "StatisticalEye",
+    "count_errors",
+    "equalise",
+    "eye_diagram",
+    "rlm",
+    "statistical_eye",
+    "symbol_error_ratio",
+]

@@ -89,6 +89,30 @@ def plot_eye(eye, ax=None):
     return ax
 
 
+def plot_statistical_eye(eye, ax=None, *, levels=(1e-2, 1e-3, 1e-4, 1e-6, 1e-9, 1e-12)):
+    """SER contours of a statistical eye over phase (UI) and threshold; returns the Axes.
+
+    Parameters
+    ----------
+    eye : StatisticalEye
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    levels : sequence of float
+        SER values of the contour lines (fractions).
+    """
+    ax = style.axes(ax)
+    scale, unit = _SCALE.get(eye.unit, (1.0, eye.unit))
+    with np.errstate(divide="ignore"):
+        log_ser = np.log10(np.maximum(eye.ser, 1e-300))
+    lines = ax.contour(eye.time_ui, eye.amplitude * scale, log_ser,
+                       levels=np.log10(sorted(levels)), cmap="viridis")  # fmt: skip
+    ax.clabel(lines, fmt=lambda v: f"1e{v:.0f}", fontsize="small")
+    style.label(ax, x="Sampling phase (UI)", y=f"Threshold ({unit})",
+                title="Statistical eye: SER contours")  # fmt: skip
+    return ax
+
+
 def plot_eo_response(frequency_hz, responses, ax=None, *, labels=None):
     """Magnitude of EO responses (dB) against frequency (GHz); returns the Axes.
 
@@ -176,4 +200,11 @@ def plot_tdecq(result, ax=None):
     return ax
 
 
-__all__ = ["plot_eo_response", "plot_eye", "plot_isi_table", "plot_tdecq", "plot_waveform"]
+__all__ = [
+    "plot_eo_response",
+    "plot_eye",
+    "plot_isi_table",
+    "plot_statistical_eye",
+    "plot_tdecq",
+    "plot_waveform",
+]

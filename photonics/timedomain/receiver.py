@@ -1,7 +1,8 @@
 """The channel and receiver in time: fibre loss and dispersion, photodiode, noise, TIA.
 
 - **Channel.** Loss in dB on the power; chromatic dispersion, when given, as the all-pass phase
-  ``exp(-j·β2·L·ω²/2)`` on the complex field (one period, in the frequency domain).
+  ``exp(-j·β2·L·ω²/2)`` on the complex field (one period, in the frequency domain); in WDM
+  links the demultiplexer ring's drop port with its own dynamics (:func:`demultiplex`).
 - **Photodiode.** ``I = R·P + I_dark``.
 - **Noise** at the TIA input with one-sided density ``i_n² + 2q·I + RIN·I²`` (the TIA's
   input-referred noise, shot noise and the laser's relative intensity noise as detected
@@ -198,6 +199,59 @@ def _noise_gain(ad, bd, cd, dd, tolerance: float = 1e-15) -> float:
     return float(total)
 
 
+def demultiplex(
+    optical: Waveform, *, ring, detuning_m: float = 0.0, wavelength_m: float = 1300.05e-9
+) -> Waveform:
+    """The optical waveform at the drop port of a demultiplexer ring, with its dynamics.
+
+    The ring's coupled-mode equation (:class:`~cposim.photonics.timedomain.cmt.RingDynamics`,
+    steady state = the ring's Airy drop response) is integrated exactly per sample for the
+    field of ``optical``; the ring sits ``detuning_m`` from the channel (a lock error). Only
+    the channel's own light is followed: the neighbours' crosstalk stays the link budget's
+    static estimate.
+
+    Parameters
+    ----------
+    optical : Waveform
+        With its complex :attr:`Waveform.field` (``modulate(..., return_field=True)``).
+    ring : Ring
+        The demultiplexer ring (add-drop, a single ring).
+    detuning_m : float
+        Ring resonance minus the channel wavelength, m.
+    wavelength_m : float
+        The channel (laser) wavelength, m.
+    """
+    from cposim.photonics.timedomain.cmt import RingDynamics
+
+    if optical.field is None:
+        raise ValueError("optical.field is None: modulate with return_field=True to demultiplex")
+    check_range("detuning_m", detuning_m, low=-1e-6, high=1e-6)
+    dyn = RingDynamics.from_ring(ring, wavelength_m=wavelength_m)
+    if dyn.drop_coupling_per_s == 0.0:
+        raise ValueError("ring.power_coupling_drop is 0: a demultiplexer needs a drop port")
+    resonance = float(ring.resonance_m(wavelength_m))
+    delta_t = (wavelength_m + detuning_m - resonance) / float(ring.thermal_shift_m_per_k(resonance))
+    cycles = float(ring.round_trip_phase_cycles(wavelength_m, delta_t_k=delta_t))
+    detuning = float(dyn.detuning_per_s(2.0 * np.pi * (cycles - np.round(cycles))))
+    lam = complex(-dyn.decay_rate_per_s, detuning)
+    h = optical.sample_interval_s
+    step = np.exp(lam * h)
+    source = -1j * np.sqrt(dyn.input_coupling_per_s) * (step - 1.0) / lam
+    out = np.empty(optical.field.size, dtype=np.complex128)
+    warmup = int(np.ceil(40.0 / (dyn.decay_rate_per_s * h)))  # amplitude down by e^-40
+    _kernels.drop_port(np.ascontiguousarray(optical.field), step, source,
+                       -1j * np.sqrt(dyn.drop_coupling_per_s), warmup, out)  # fmt: skip
+    return Waveform(
+        samples=np.abs(out) ** 2,
+        samples_per_symbol=optical.samples_per_symbol,
+        symbol_rate_baud=optical.symbol_rate_baud,
+        symbols=optical.symbols,
+        quantity="optical power",
+        unit="W",
+        field=out,
+    )
+
+
 def disperse_power(optical: Waveform, *, dispersion_s_per_m: float, wavelength_m: float):
     """Optical power after chromatic dispersion ``D·L`` applied to the field, W.
 
@@ -219,4 +273,4 @@ def disperse_power(optical: Waveform, *, dispersion_s_per_m: float, wavelength_m
     return np.abs(out) ** 2
 
 
-__all__ = ["Receiver", "disperse_power"]
+__all__ = ["Receiver", "demultiplex", "disperse_power"]

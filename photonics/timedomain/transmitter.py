@@ -344,20 +344,11 @@ class Transmitter:
             mean_heating_k=heating * float(counts @ stored) * ones,
             thermal_decay=np.exp(-h / self.thermal_time_constant_s) * ones,
         )
-        warmup = (
-            int(
-                np.ceil(
-                    40.0
-                    * max(
-                        dyn.photon_lifetime_s,
-                        mod.series_resistance_ohm * mod.junction_capacitance_f,
-                    )
-                    / symbol_time
-                )
-            )
-            + after
-            + 8
+        # 40 time constants of the ring's field and of the junction: both start settled
+        slowest = max(
+            1.0 / dyn.decay_rate_per_s, mod.series_resistance_ohm * mod.junction_capacitance_f
         )
+        warmup = int(np.ceil(40.0 * slowest / symbol_time)) + after + 8
         return drive, terms, _kernels.TimeGrid(symbol_time, sps, min(warmup, n_sym * 4))
 
     def _static_stored_energy_j(self, phase_rad) -> np.ndarray:

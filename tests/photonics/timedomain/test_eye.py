@@ -12,6 +12,7 @@ from cposim.photonics.timedomain import (
     eye_diagram,
     gray_pam4,
     rlm,
+    statistical_eye,
     symbol_error_ratio,
 )
 
@@ -141,3 +142,25 @@ def test_equaliser_opens_an_isi_closed_eye_and_keeps_the_levels():
     )
     with pytest.raises(ValueError, match="precursors"):
         equalise(wave, taps=3, precursors=3)
+
+
+def test_statistical_eye_at_the_eyes_thresholds_sums_to_the_ser():
+    """At the sampling phase the three eyes' SER at their thresholds add up to
+    symbol_error_ratio with the same thresholds (1e-12); each eye's SER rises as the
+    threshold moves off its centre."""
+    sym = np.random.default_rng(7).integers(0, 4, 3000)
+    x = LEVELS[sym]
+    y = 0.85 * x + 0.15 * np.roll(x, 1)
+    wave = Waveform(samples=np.repeat(y, SPS), samples_per_symbol=SPS, symbol_rate_baud=100e9,
+                    symbols=sym.astype(np.uint8), quantity="optical power", unit="W")  # fmt: skip
+    sigma = 0.1e-3
+    stat = statistical_eye(wave, noise_sigma=sigma, amplitude_points=301)
+    means = wave.mean_levels()
+    centre = np.flatnonzero(stat.time_ui == 0.0)[0]
+    rows = [np.argmin(np.abs(stat.amplitude - 0.5 * (means[m] + means[m + 1]))) for m in range(3)]
+    expected = symbol_error_ratio(wave, noise_sigma=sigma, thresholds=stat.amplitude[rows])
+    assert stat.ser[rows, centre].sum() == pytest.approx(expected, rel=1e-12)
+    for row in rows:
+        assert stat.ser[row - 30, centre] > stat.ser[row, centre] < stat.ser[row + 30, centre]
+    assert np.isfinite(stat.ser).all()  # thresholds span the lowest to the highest mean
+    assert stat.plot().get_xlabel().startswith("Sampling phase")

@@ -132,3 +132,32 @@ def test_clear_errors():
         Receiver(responsivity_a_per_w=0.0)
     with pytest.raises(ValueError, match="channel_loss_db"):
         Receiver().detect(_sine_waveform(10, 1), channel_loss_db=-1.0)
+
+
+def test_demultiplexer_drop_port_is_the_static_drop_slowly_and_filters_fast():
+    """CW light (a constant field) through the demux ring's dynamics gives the ring's static
+    Airy drop transmission at its detuning (1e-9); a 100 GBd PAM4 field is low-passed by the
+    ring's linewidth (its eye closes relative to the undemultiplexed one)."""
+    from cposim.photonics.devices.ring import Ring
+    from cposim.photonics.timedomain import demultiplex
+
+    ring = Ring()
+    tx = Transmitter()
+    sym = pattern_symbols("prbs7", modulation="pam4")
+    cw = Waveform(samples=np.full(sym.size * SPS, 1e-3), samples_per_symbol=SPS,
+                  symbol_rate_baud=BAUD, symbols=sym, quantity="optical power", unit="W",
+                  field=np.full(sym.size * SPS, np.sqrt(1e-3), dtype=complex))  # fmt: skip
+    lam = tx.modulator.wavelength_m
+    for detuning in (0.0, 30e-12, -80e-12):
+        dropped = demultiplex(cw, ring=ring, detuning_m=detuning, wavelength_m=lam)
+        resonance = float(ring.resonance_m(lam))
+        heat = (lam + detuning - resonance) / float(ring.thermal_shift_m_per_k(resonance))
+        assert float(ring.resonance_m(lam, delta_t_k=heat)) == pytest.approx(lam + detuning)
+        expected = float(ring.drop(lam, delta_t_k=heat))
+        np.testing.assert_allclose(dropped.samples / 1e-3, expected, rtol=1e-9)
+    wave = tx.modulate(sym, return_field=True)
+    dropped = demultiplex(wave, ring=ring, wavelength_m=lam)
+    closure = dropped.eye().inner_heights.min() / dropped.eye().outer_oma
+    assert closure < wave.eye().inner_heights.min() / wave.eye().outer_oma
+    with pytest.raises(ValueError, match="drop"):
+        demultiplex(wave, ring=Ring(power_coupling_drop=0.0), wavelength_m=lam)
