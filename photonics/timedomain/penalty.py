@@ -27,7 +27,7 @@ from cposim.photonics.link.lanes import single_pole_isi_closure
 from cposim.photonics.link.parameters import LinkParameters
 from cposim.photonics.timedomain.eye import equalise
 from cposim.photonics.timedomain.patterns import pattern_symbols
-from cposim.photonics.timedomain.receiver import Receiver
+from cposim.photonics.timedomain.receiver import Receiver, demultiplex
 from cposim.photonics.timedomain.transmitter import Driver, Transmitter
 
 _CLOSED = 1.0 - 1e-12
@@ -140,8 +140,10 @@ def isi_table(
     """The ISI factor of ``link``'s lane measured in time over a FWHM × detuning grid.
 
     Each FWHM is reached by changing the modulator ring's input coupling (its loss kept); the
-    lane's bias is the link's plus the detuning. The receiver is ``link``'s (its bandwidth,
-    no noise).
+    lane's bias is the link's plus the detuning. In WDM links the light passes the
+    demultiplexer ring's drop port with its dynamics (on its channel,
+    :func:`~cposim.photonics.timedomain.receiver.demultiplex`). The receiver is ``link``'s
+    (its bandwidth, no noise).
 
     Parameters
     ----------
@@ -177,16 +179,22 @@ def isi_table(
     closure = np.empty((scales.size, detunings.size))
     enhancement = np.empty_like(closure)
     fwhm = scales * design_fwhm
+    # the demultiplexer's static drop on resonance scales the static levels like the dynamic ones
+    drop = 1.0 if link.demux is None else float(link.demux.drop_on_resonance())
     for i, target in enumerate(fwhm):
         lane = dataclasses.replace(
             link, modulator=dataclasses.replace(mod, ring=_ring_with_fwhm(mod, target))
         )
         for j, detuning in enumerate(detunings):
             tx = Transmitter.from_link(lane, driver=driver, bias_detuning_m=mod.bias_m + detuning)
-            current = receiver.detect(tx.modulate(symbols, samples_per_symbol=samples_per_symbol))
+            optical = tx.modulate(symbols, samples_per_symbol=samples_per_symbol,
+                                  return_field=link.demux is not None)  # fmt: skip
+            if link.demux is not None:  # WDM: through the demultiplexer ring's dynamics
+                optical = demultiplex(optical, ring=link.demux, wavelength_m=mod.wavelength_m)
+            current = receiver.detect(optical)
             taps = int(ffe_taps)
             equalised, weights = equalise(current, taps=taps, precursors=min(1, taps - 1))
-            static = receiver.responsivity_a_per_w * tx.static_levels_w()
+            static = receiver.responsivity_a_per_w * tx.static_levels_w() * drop
             closure[i, j] = _closure(equalised, static)
             enhancement[i, j] = float(np.sum(weights**2))
     return IsiTable(
