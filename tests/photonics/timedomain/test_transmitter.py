@@ -60,7 +60,10 @@ def test_unjittered_drive_is_the_filtered_ideal_drive():
     from cposim.photonics.timedomain import lowpass_response
 
     response = lowpass_response(f, bandwidth_hz=40e9, kind="gaussian")
-    expected = np.real(np.exp(2j * np.pi * np.outer(t, f)) @ (coeff * response))
+    # Σ_k c_k·H(f_k)·exp(2πj·f_k·t_n) at t_n = (n + ½)·T/sps: an inverse DFT, half-sample shifted
+    shift = np.exp(1j * np.pi * k / (n * sps))
+    expected = np.real(np.fft.ifft(coeff * response * shift) * (n * sps))
+    assert np.allclose(t, (np.arange(n * sps) + 0.5) * period / sps)
     np.testing.assert_allclose(v, expected, atol=1e-9)
     assert np.abs(v - np.repeat(levels, sps)).max() > 0.1  # and the filter did something
 
