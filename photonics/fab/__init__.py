@@ -8,7 +8,9 @@
 - :mod:`~cposim.photonics.fab.sampling`: :func:`sample` (Numba) and :func:`reference_sample`
   (NumPy), keyed by ``(seed, wafer)``;
 - :mod:`~cposim.photonics.fab.result`: the result, :class:`VariationSample` (every ring's
-  deviations and resonance shift; rings, wafer maps, variograms).
+  deviations and resonance shift; rings, wafer maps, variograms);
+- :mod:`~cposim.photonics.fab.defects`: random killer defects — densities per layer, critical
+  areas from device geometry, Poisson / Murphy / negative-binomial yields, clustered samples.
 
 Data flow: model + layout + seed → :class:`VariationSample` → rings for
 :mod:`cposim.photonics.devices` and resonances for :mod:`cposim.photonics.yields`.
@@ -39,6 +41,15 @@ _CATALOGUE = {
     "result": (
         "VariationSample",
         "Variogram",
+    ),
+    "defects": (
+        "DEFECT_LAYERS",
+        "YIELD_MODELS",
+        "CriticalAreas",
+        "DefectDensities",
+        "DefectSample",
+        "defect_yield",
+        "sample_defects",
     ),
 }
 
