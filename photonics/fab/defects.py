@@ -88,7 +88,7 @@ class DefectDensities:
 
     def __post_init__(self):
         for layer in DEFECT_LAYERS:
-            check_range(f"{layer}_per_m2", getattr(self, f"{layer}_per_m2"), low=0.0, high=1e9)
+            check_range(f"{layer}_per_m2", getattr(self, f"{layer}_per_m2"), low=0.0, high=1e12)
         check_range("clustering", self.clustering, low=0.0, high=1e6, low_inclusive=False)
         check_range("cluster_size_m", self.cluster_size_m, low=0.0, high=1.0, low_inclusive=False)
 

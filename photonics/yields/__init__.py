@@ -45,6 +45,7 @@ _CATALOGUE = {
         "ENGINES",
         "FAILURE_LABELS",
         "FAILURE_MODES",
+        "DEFECT_STREAM",
         "LOCK_STREAM",
         "simulate_wafers",
         "study_isi_table",

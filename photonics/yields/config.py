@@ -25,6 +25,7 @@ import numpy as np
 
 from cposim.control.core.validation import check_choice, check_integer, check_range
 from cposim.control.heater import DEFAULT_MAX_POWER_W, HeaterDriver
+from cposim.photonics.fab.defects import DefectDensities
 from cposim.photonics.fab.variation import VariationModel
 from cposim.photonics.fab.wafer import DieLayout, Wafer, WaferLayout
 from cposim.photonics.link.parameters import LinkParameters
@@ -359,6 +360,10 @@ class YieldConfig:
         Pass/fail limits.
     isi : IsiSettings
         How each lane's ISI is modelled.
+    defects : DefectDensities
+        Killer-defect densities per layer and their clustering; critical areas come from the
+        link's ring designs and a default photodiode
+        (:class:`~cposim.photonics.fab.defects.CriticalAreas`).
     """
 
     run: RunSettings = field(default_factory=RunSettings)
@@ -370,6 +375,7 @@ class YieldConfig:
     lock: LockSettings = field(default_factory=LockSettings)
     criteria: PassCriteria = field(default_factory=PassCriteria)
     isi: IsiSettings = field(default_factory=IsiSettings)
+    defects: DefectDensities = field(default_factory=DefectDensities)
 
     @property
     def has_demux(self) -> bool:

@@ -60,6 +60,9 @@ from cposim.photonics.yields.config import YieldConfig
 
 FAILURE_MODES = (
     "pass",
+    "ring_defect",
+    "heater_defect",
+    "photodiode_defect",
     "tuning_range",
     "heater_budget",
     "channel_aliasing",
@@ -70,6 +73,9 @@ FAILURE_MODES = (
 """Failure modes in attribution order (code = index; 0 passes)."""
 
 FAILURE_LABELS = {
+    "ring_defect": "ring killed by a defect (waveguide or junction)",
+    "heater_defect": "heater killed by a defect (ring cannot tune)",
+    "photodiode_defect": "photodiode killed by a defect",
     "tuning_range": "tuning range exceeded",
     "heater_budget": "heater power budget exceeded",
     "channel_aliasing": "channel collision/aliasing",
@@ -81,10 +87,10 @@ FAILURE_LABELS = {
 
 _TUNING_TO_MODE = {
     TuningFailure.FEASIBLE: 0,
-    TuningFailure.TUNING_RANGE_EXCEEDED: 1,
-    TuningFailure.CROSSTALK_NEGATIVE_POWER: 1,
-    TuningFailure.POWER_BUDGET_EXCEEDED: 2,
-    TuningFailure.CHANNEL_ALIASING: 3,
+    TuningFailure.TUNING_RANGE_EXCEEDED: FAILURE_MODES.index("tuning_range"),
+    TuningFailure.CROSSTALK_NEGATIVE_POWER: FAILURE_MODES.index("tuning_range"),
+    TuningFailure.POWER_BUDGET_EXCEEDED: FAILURE_MODES.index("heater_budget"),
+    TuningFailure.CHANNEL_ALIASING: FAILURE_MODES.index("channel_aliasing"),
 }
 
 ENGINES = ("numba", "numpy")
@@ -93,6 +99,9 @@ ENGINES = ("numba", "numpy")
 LOCK_STREAM = 1000
 """SeedSequence key (after the seed) of the residual-lock-error stream: ``(seed, 1000, wafer)``;
 distinct from the variation sampler's keys."""
+
+DEFECT_STREAM = 1001
+"""SeedSequence key of the killer-defect stream: ``(seed, 1001, wafer)``."""
 
 COLUMNS = (
     "wafer",
@@ -192,7 +201,8 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         )
     )
     if plan_max_heater_power_w <= 0.0 or budget_w <= 0.0:
-        mode = np.full(n_banks, 1 if plan_max_heater_power_w <= 0.0 else 2, dtype=np.int8)
+        failed = "tuning_range" if plan_max_heater_power_w <= 0.0 else "heater_budget"
+        mode = np.full(n_banks, FAILURE_MODES.index(failed), dtype=np.int8)
         assignment = np.tile(np.arange(n_channels), (n_banks, 1))
         heater_w = np.full((n_banks, n_channels), np.nan)
     else:
@@ -241,6 +251,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
             "demux_drop_loss_db": lanes(rx["drop_loss_db"], 1),
             "demux_extinction_db": lanes(rx["extinction_db"], 1),
         }
+    ring_defect, heater_defect, photodiode_defect = _defects(config, layout, wafers, lanes)
     modulator_fwhm = lanes(tx["fwhm_m"], 0)
     modulator_extinction = lanes(tx["extinction_db"], 0)
     modulator_error = lanes(lock, 0)
@@ -274,12 +285,23 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     code = {mode: k for k, mode in enumerate(FAILURE_MODES)}
     lane_mode = np.select(
         [
+            ring_defect,
+            heater_defect,
+            photodiode_defect,
             bank_fail > 0,
             ~stable,
             ~modulator_ok,
             budget.margin_db < config.criteria.min_margin_db,
         ],
-        [bank_fail, code["self_heating"], code["modulator_spec"], code["ber_margin"]],
+        [
+            code["ring_defect"],
+            code["heater_defect"],
+            code["photodiode_defect"],
+            bank_fail,
+            code["self_heating"],
+            code["modulator_spec"],
+            code["ber_margin"],
+        ],
         0,
     ).astype(np.int8)
     lane_mode = lane_mode.reshape(n_wafers, n_dies, -1)  # (wafer, die, lanes)
@@ -370,6 +392,50 @@ def _airy_rings(design: Ring, coupler, sample, selected, fsr_m) -> dict[str, np.
     return metrics
 
 
+def _defects(config: YieldConfig, layout, wafers, lanes):
+    """Killer defects of every lane, per wafer keyed by ``(seed, DEFECT_STREAM, wafer)``: its
+    rings' waveguide or junction, its rings' heaters, its photodiode; each (wafer, die, link,
+    channel) bool."""
+    from cposim.photonics.fab.defects import DEFECT_LAYERS, CriticalAreas, sample_defects
+
+    waveguide, heater, junction = (
+        DEFECT_LAYERS.index(n) for n in ("waveguide", "heater", "junction")
+    )
+
+    link = config.link
+    n_rings = layout.n_rings_per_die
+    per_bank = config.banks_per_link
+    ring_areas = [CriticalAreas.ring_device(link.modulator.ring, doped=True)]
+    if config.has_demux:
+        ring_areas.append(CriticalAreas.ring_device(link.demux, doped=False))
+    # rings alternate TX/RX bank by bank (bank b of a link is ring design b % banks_per_link)
+    n_channels = config.n_channels
+    bank_of_ring = (np.arange(n_rings) // n_channels) % per_bank
+    areas = [ring_areas[b] for b in bank_of_ring]
+    n_lanes = n_rings // per_bank
+    areas += [CriticalAreas.photodiode()] * n_lanes
+    shape = (len(wafers), layout.n_dies)
+    ring_killed = np.zeros((*shape, n_rings), dtype=bool)
+    heater_killed = np.zeros_like(ring_killed)
+    pd_killed = np.zeros((*shape, n_lanes), dtype=bool)
+    for i, wafer in enumerate(wafers):
+        stream = np.random.SeedSequence(config.run.seed, spawn_key=(DEFECT_STREAM, int(wafer)))
+        layer = sample_defects(
+            layout, areas, config.defects, rng=np.random.default_rng(stream)
+        ).killing_layer
+        rings = layer[:, :n_rings]
+        ring_killed[i] = (rings == waveguide) | (rings == junction)
+        heater_killed[i] = rings == heater
+        pd_killed[i] = layer[:, n_rings:] >= 0
+    # a lane fails with either of its rings
+    ring_lane = lanes(ring_killed, 0)
+    heater_lane = lanes(heater_killed, 0)
+    if config.has_demux:
+        ring_lane = ring_lane | lanes(ring_killed, 1)
+        heater_lane = heater_lane | lanes(heater_killed, 1)
+    return ring_lane, heater_lane, pd_killed.reshape(ring_lane.shape)
+
+
 def _tuning_modes(failure_code) -> np.ndarray:
     table = np.zeros(max(int(c) for c in TuningFailure) + 1, dtype=np.int8)
     for failure, mode in _TUNING_TO_MODE.items():
@@ -410,6 +476,7 @@ def _nanmin_last(values):
 
 __all__ = [
     "COLUMNS",
+    "DEFECT_STREAM",
     "ENGINES",
     "FAILURE_LABELS",
     "FAILURE_MODES",

@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from cposim.photonics.devices.modulator import RingModulator
+from cposim.photonics.fab.defects import DefectDensities, defect_yield
 from cposim.photonics.fab.variation import ParameterVariation, VariationModel
 from cposim.photonics.fab.wafer import Wafer
 from cposim.photonics.link.parameters import LinkParameters
@@ -20,13 +21,20 @@ NO_VARIATION = VariationModel(
 )
 
 
+NO_DEFECTS = DefectDensities(
+    waveguide_per_m2=0.0, heater_per_m2=0.0, junction_per_m2=0.0, photodiode_per_m2=0.0
+)
+
+
 def small(config=None, **changes):
-    """A 100 mm wafer (≈ 290 dies of 5 mm) keeps every test fast."""
+    """A 100 mm wafer (≈ 290 dies of 5 mm) keeps every test fast; no killer defects, so the
+    analytic cases stay exact (test_killer_defects_... turns them on)."""
     config = config or YieldConfig()
     base = config.with_changes(
         {
             "wafer": Wafer(diameter_m=0.1, edge_exclusion_m=3e-3),
             "run": RunSettings(seed=3, n_wafers=2, wafers_per_chunk=1),
+            "defects": NO_DEFECTS,
         }
     )
     return base.with_changes(changes)
@@ -102,7 +110,7 @@ def test_local_mismatch_lane_yield_equals_analytic_probability():
     yields = result.yields().set_index("level")
     assert yields.loc["lane", "low"] <= p <= yields.loc["lane", "high"]
     assert yields.loc["engine", "low"] <= p**8 <= yields.loc["engine", "high"]
-    assert set(result.table["failure_mode"].unique()) <= {0, 1}  # only tuning range fails
+    assert set(result.table["failure_mode"].unique()) <= {0, FAILURE_MODES.index("tuning_range")}
 
 
 @pytest.mark.parametrize(
@@ -232,3 +240,38 @@ def test_time_domain_isi_mode_uses_each_lanes_own_table_value():
     assert result.summary()["isi_model"] == "time-domain"
     assert "time-domain table (no equaliser" in format_summary(result)
     assert "single-pole" in format_summary(simulate(single))
+
+
+@pytest.mark.parametrize("link", ["dr", "wdm"])
+def test_killer_defects_fail_lanes_as_the_closed_form_predicts(link):
+    """Dense defects, no variation, a perfect lock: lanes fail only by defects; the die yield
+    lies in the 99.9 % binomial interval of the negative-binomial yield of all the die's
+    devices together (one gamma density per die: each die its own cell), and the lane yield
+    within 5 standard errors counted per die (a die's lanes share their density)."""
+    base = YieldConfig() if link == "dr" else YieldConfig(link=LinkParameters())
+    dense = DefectDensities(waveguide_per_m2=2e9, heater_per_m2=5e8, junction_per_m2=2e9,
+                            photodiode_per_m2=1e8, clustering=2.0, cluster_size_m=1e-4)  # fmt: skip
+    config = small(base, variation=NO_VARIATION, defects=dense,
+                   **{"run.n_wafers": 3, "lock.sigma_m": 0.0})  # fmt: skip
+    out = simulate_wafers(config, [0, 1, 2])
+    defect_modes = {FAILURE_MODES.index(m) for m in ("ring_defect", "heater_defect",
+                                                     "photodiode_defect")}  # fmt: skip
+    modes = set(np.unique(out["failure_mode"])) - {0}
+    assert modes and modes <= defect_modes
+    from cposim.photonics.fab.defects import CriticalAreas
+
+    link_params = config.link
+    devices = [CriticalAreas.ring_device(link_params.modulator.ring), CriticalAreas.photodiode()]
+    if config.has_demux:
+        devices.append(CriticalAreas.ring_device(link_params.demux, doped=False))
+    # one lane alive: every device of it has no defect in any layer; a die's devices share a
+    # gamma density, so P = E_g[exp(-g·Λ)] with Λ the lane's total expected count = NB form
+    total = sum(float(d.per_layer_m2 @ dense.per_layer_per_m2) for d in devices)
+    lane_alive = float(defect_yield(total, 1.0, clustering=2.0))
+    per_die = config.die.n_engines * config.die.links_per_engine * config.n_channels
+    die_alive = float(defect_yield(per_die * total, 1.0, clustering=2.0))
+    n = len(out["passed"])
+    low, high = stats.binom.interval(0.999, n, die_alive)
+    assert low <= out["passed"].sum() <= high
+    lanes = out["lanes_passed"].sum()
+    assert abs(lanes / (per_die * n) - lane_alive) < 5 * np.sqrt(lane_alive * (1 - lane_alive) / n)
