@@ -13,7 +13,9 @@
   (pyarrow dataset, Dask, selected columns, streaming summaries);
 - :mod:`~cposim.photonics.yields.run`: :func:`simulate` (in memory) and :func:`run_study` /
   :func:`resume_study` / :func:`load_study` (a resumable run directory of Parquet parts);
-- :mod:`~cposim.photonics.yields.study`: sweeps and variation sensitivity.
+- :mod:`~cposim.photonics.yields.study`: sweeps and variation sensitivity (one at a time);
+- :mod:`~cposim.photonics.yields.sobol`: Sobol' (variance-based) sensitivity of a yield to the
+  study's input distributions.
 
 Data flow: :class:`YieldConfig` → :mod:`cposim.photonics.fab` (sampled rings) →
 :mod:`cposim.control.tuning` (heater plan) → :mod:`cposim.photonics.link` (lane budgets) →
@@ -89,6 +91,7 @@ _CATALOGUE = {
         "sweep",
         "variation_sensitivity",
     ),
+    "sobol": ("SobolResult", "saltelli_points", "sobol_indices", "sobol_sensitivity"),
 }
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)

@@ -216,6 +216,32 @@ def sensitivity(result, ax=None):
     return ax
 
 
+def sobol(result, ax=None):
+    """First-order and total Sobol' indices per input as paired bars with 95 % bootstrap
+    intervals; returns the Axes.
+
+    Parameters
+    ----------
+    result : SobolResult
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    """
+    ax = style.axes(ax)
+    table = result.table.iloc[::-1]
+    y = np.arange(len(table))
+    for offset, name, colour in ((-0.2, "first_order", "C0"), (0.2, "total", "C3")):
+        values = table[name].to_numpy()
+        errors = np.abs(np.vstack([values - table[f"{name}_low"], table[f"{name}_high"] - values]))
+        ax.barh(y + offset, values, height=0.38, xerr=errors, color=colour,
+                label=name.replace("_", "-"))  # fmt: skip
+    ax.set_yticks(y, table["key"])
+    ax.legend(fontsize="small")
+    title = f"{result.level.capitalize()}-yield variance by input (N = {result.n})"
+    style.label(ax, x="Sobol' index (share of the yield's variance)", y="", title=title)
+    return ax
+
+
 RESULT_VIEWS = {
     "pareto": failure_pareto,
     "wafer_map": wafer_map,
@@ -237,6 +263,7 @@ __all__ = [
     "heater_power",
     "link_margin",
     "sensitivity",
+    "sobol",
     "sweep",
     "wafer_map",
 ]
