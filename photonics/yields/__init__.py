@@ -15,7 +15,9 @@
   :func:`resume_study` / :func:`load_study` (a resumable run directory of Parquet parts);
 - :mod:`~cposim.photonics.yields.study`: sweeps and variation sensitivity (one at a time);
 - :mod:`~cposim.photonics.yields.sobol`: Sobol' (variance-based) sensitivity of a yield to the
-  study's input distributions.
+  study's input distributions;
+- :mod:`~cposim.photonics.yields.screening`: wafer test of each die's margin with measurement
+  error → known-good dies, escapes, overkill, cost per good die.
 
 Data flow: :class:`YieldConfig` → :mod:`cposim.photonics.fab` (sampled rings) →
 :mod:`cposim.control.tuning` (heater plan) → :mod:`cposim.photonics.link` (lane budgets) →
@@ -92,6 +94,7 @@ _CATALOGUE = {
         "variation_sensitivity",
     ),
     "sobol": ("SobolResult", "saltelli_points", "sobol_indices", "sobol_sensitivity"),
+    "screening": ("ScreeningResult", "ScreeningSettings", "gaussian_screening", "screen"),
 }
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)
