@@ -12,7 +12,8 @@ A killer defect that lands in a device's critical area for its layer kills the d
 :func:`sample_defects` draws the negative-binomial case as it arises on a wafer: the density is
 the mean times a gamma multiplier (mean 1, shape α) that is shared by every die inside one cell
 of side ``cluster_size_m``, so defects cluster on the map; each device's count of each layer is
-then Poisson. A die alone sees the negative-binomial yield whatever the cell size.
+then Poisson (drawn as the die's total, split over its devices and layers). A die alone sees
+the negative-binomial yield whatever the cell size.
 """
 
 from __future__ import annotations
@@ -227,8 +228,18 @@ def sample_defects(
     alpha = densities.clustering
     cells = rng.gamma(alpha, 1.0 / alpha, size=side * side)
     multiplier = cells[iy * side + ix]
-    expected = multiplier[:, None, None] * area[None] * densities.per_layer_per_m2
-    return DefectSample(counts=rng.poisson(expected), multiplier=multiplier)
+    # Poisson splitting: a die's total count is Poisson(g·Λ), and each of its defects lands on
+    # (device, layer) with probability A·D/Λ; the same law as one Poisson per cell of the table,
+    # with one draw per die instead of one per device and layer (defects are rare)
+    rate = area * densities.per_layer_per_m2  # (n_devices, n_layers), per die at g = 1
+    total = float(rate.sum())
+    counts = np.zeros((multiplier.size, *rate.shape), dtype=np.int64)
+    if total > 0.0:
+        per_die = rng.poisson(multiplier * total)
+        hit = np.flatnonzero(per_die)
+        where = rng.choice(rate.size, size=int(per_die.sum()), p=rate.ravel() / total)
+        np.add.at(counts.reshape(multiplier.size, -1), (np.repeat(hit, per_die[hit]), where), 1)
+    return DefectSample(counts=counts, multiplier=multiplier)
 
 
 __all__ = [
