@@ -59,6 +59,7 @@ _CATALOGUE = {
         "YieldResult",
         "pareto_frame",
         "summary_dict",
+        "waterfall_frame",
         "yields_frame",
     ),
     "reduce": (

@@ -43,6 +43,33 @@ def failure_pareto(result, ax):
     return ax
 
 
+def yield_waterfall(result, ax):
+    """YieldResult view: die yield after each failure mechanism in chain order; returns Axes.
+
+    Parameters
+    ----------
+    result : YieldResult
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    """
+    ax = style.axes(ax)
+    frame = result.yield_waterfall()
+    before = np.r_[1.0, frame["yield_after"].to_numpy()[:-1]]
+    labels = ["fabricated", *frame["description"]]
+    ax.bar(labels[0], 100.0, color="C0")
+    ax.bar(labels[1:], 100 * (before - frame["yield_after"]), bottom=100 * frame["yield_after"],
+           color="C3")  # fmt: skip
+    ax.plot(labels[1:], 100 * frame["yield_after"], "k_", ms=14)
+    ax.tick_params(axis="x", labelrotation=60, labelsize="small")
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
+    style.label(ax, x="", y="Die yield (%)",
+                title=f"Yield waterfall: {frame['yield_after'].iloc[-1]:.1%} of "
+                f"{result.n_dies:,} dies pass")  # fmt: skip
+    return ax
+
+
 def wafer_map(result, ax):
     """YieldResult view; returns the Axes.
 
@@ -244,6 +271,7 @@ def sobol(result, ax=None):
 
 RESULT_VIEWS = {
     "pareto": failure_pareto,
+    "waterfall": yield_waterfall,
     "wafer_map": wafer_map,
     "heater": heater_power,
     "margin": link_margin,
@@ -266,4 +294,5 @@ __all__ = [
     "sobol",
     "sweep",
     "wafer_map",
+    "yield_waterfall",
 ]

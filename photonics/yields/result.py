@@ -19,7 +19,7 @@ from cposim.photonics.yields.engine import FAILURE_LABELS, FAILURE_MODES
 from cposim.photonics.yields.reduce import Totals, reduce_table
 from cposim.photonics.yields.stats import binomial_interval
 
-PLOT_KINDS = ("pareto", "wafer_map", "heater", "margin")
+PLOT_KINDS = ("pareto", "waterfall", "wafer_map", "heater", "margin")
 """Kinds accepted by :meth:`YieldResult.plot`."""
 
 
@@ -53,6 +53,15 @@ class _StudyStatistics:
         its lanes; lanes are counted per mode.
         """
         return pareto_frame(self.totals)
+
+    def yield_waterfall(self):
+        """Die yield after each failure mechanism in chain order (DataFrame).
+
+        Columns ``mode``, ``description``, ``dies_lost`` (dies attributed to the mode) and
+        ``yield_after`` (fraction of dies still passing once this and every earlier mode has
+        taken its dies); the last row's ``yield_after`` is the die yield.
+        """
+        return waterfall_frame(self.totals)
 
     def summary(self) -> dict:
         """Headline numbers as a JSON-serialisable dict (written as ``summary.json`` by runs);
@@ -112,9 +121,9 @@ class YieldResult(_StudyStatistics):
         ----------
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
-        kind : {"pareto", "wafer_map", "heater", "margin"}
-            Failure-mode Pareto of dies; die-yield wafer map; worst-case heater power per die;
-            worst lane margin per die.
+        kind : {"pareto", "waterfall", "wafer_map", "heater", "margin"}
+            Failure-mode Pareto of dies; die yield after each mechanism in chain order;
+            die-yield wafer map; worst-case heater power per die; worst lane margin per die.
         """
         from cposim.photonics.yields import plot
 
@@ -183,6 +192,29 @@ def pareto_frame(totals: Totals):
     return frame.sort_values(["dies", "lanes"], ascending=False, ignore_index=True)
 
 
+def waterfall_frame(totals: Totals):
+    """Die yield after each failure mechanism in attribution (chain) order (DataFrame with
+    ``mode``, ``description``, ``dies_lost``, ``yield_after``).
+
+    Parameters
+    ----------
+    totals : Totals
+        The reduced table.
+    """
+    import pandas as pd
+
+    modes = FAILURE_MODES[1:]
+    lost = np.asarray(totals.dies_by_mode[1:], dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "mode": list(modes),
+            "description": [FAILURE_LABELS[m] for m in modes],
+            "dies_lost": lost,
+            "yield_after": 1.0 - np.cumsum(lost) / totals.n_dies,
+        }
+    )
+
+
 def summary_dict(totals: Totals, config: YieldConfig, confidence: float) -> dict:
     """Headline numbers as a JSON-serialisable dict (``summary.json``).
 
@@ -239,5 +271,6 @@ __all__ = [
     "YieldResult",
     "pareto_frame",
     "summary_dict",
+    "waterfall_frame",
     "yields_frame",
 ]

@@ -275,3 +275,16 @@ def test_killer_defects_fail_lanes_as_the_closed_form_predicts(link):
     assert low <= out["passed"].sum() <= high
     lanes = out["lanes_passed"].sum()
     assert abs(lanes / (per_die * n) - lane_alive) < 5 * np.sqrt(lane_alive * (1 - lane_alive) / n)
+
+
+def test_yield_waterfall_steps_down_by_each_modes_dies_to_the_die_yield():
+    result = simulate(small(**{"tuning.max_heater_power_w": 0.03}))
+    frame = result.yield_waterfall()
+    assert list(frame["mode"]) == list(FAILURE_MODES[1:])  # chain order
+    lost = frame["dies_lost"].to_numpy()
+    np.testing.assert_allclose(np.diff(np.r_[1.0, frame["yield_after"]]), -lost / result.n_dies)
+    die = result.yields().set_index("level").loc["die", "yield"]
+    assert frame["yield_after"].iloc[-1] == pytest.approx(die)
+    assert lost.sum() > 0
+    ax = result.plot(kind="waterfall")
+    assert ax.get_ylabel() == "Die yield (%)"
