@@ -334,6 +334,34 @@ class IsiSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SpreadSettings:
+    """Part-to-part spreads of the lane beyond its rings, each Gaussian in dB.
+
+    Parameters
+    ----------
+    laser_line_power_sigma_db : float
+        Standard deviation of each laser line's output power, dB (≥ 0); every lane the line
+        feeds (``link.laser_split_ways``) shares it. Default 0.33: the ±1 dB line-power
+        tolerance of the CW-WDM MSA Technical Specification rev 1.0 (2021) taken as ±3σ
+        (*assumption* on the distribution).
+    fiber_coupling_loss_sigma_db : float
+        Standard deviation of the fibre-attach loss of each fibre (laser, transmit and receive
+        couplers of a lane's fibre together), dB (≥ 0); the lanes of one fibre (the WDM
+        channels) share it. Default 0.2 (*assumption*: sub-micrometre alignment of a fibre
+        array to edge couplers with ≈ 3 µm mode field).
+    """
+
+    laser_line_power_sigma_db: float = 0.33
+    fiber_coupling_loss_sigma_db: float = 0.2
+
+    def __post_init__(self):
+        check_range("laser_line_power_sigma_db", self.laser_line_power_sigma_db, low=0.0, high=10.0)
+        check_range(
+            "fiber_coupling_loss_sigma_db", self.fiber_coupling_loss_sigma_db, low=0.0, high=10.0
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class YieldConfig:
     """Every parameter of a yield study (see the module docstring for the tables).
 
@@ -364,6 +392,8 @@ class YieldConfig:
         Killer-defect densities per layer and their clustering; critical areas come from the
         link's ring designs and a default photodiode
         (:class:`~cposim.photonics.fab.defects.CriticalAreas`).
+    spreads : SpreadSettings
+        Laser line power and fibre coupling loss, part to part.
     """
 
     run: RunSettings = field(default_factory=RunSettings)
@@ -376,6 +406,7 @@ class YieldConfig:
     criteria: PassCriteria = field(default_factory=PassCriteria)
     isi: IsiSettings = field(default_factory=IsiSettings)
     defects: DefectDensities = field(default_factory=DefectDensities)
+    spreads: SpreadSettings = field(default_factory=SpreadSettings)
 
     @property
     def has_demux(self) -> bool:
@@ -508,6 +539,7 @@ __all__ = [
     "LockSettings",
     "PassCriteria",
     "RunSettings",
+    "SpreadSettings",
     "TuningSettings",
     "YieldConfig",
     "load_config",

@@ -103,6 +103,9 @@ distinct from the variation sampler's keys."""
 DEFECT_STREAM = 1001
 """SeedSequence key of the killer-defect stream: ``(seed, 1001, wafer)``."""
 
+SPREAD_STREAM = 1002
+"""SeedSequence key of the laser-line and fibre-coupling spreads: ``(seed, 1002, wafer)``."""
+
 COLUMNS = (
     "wafer",
     "die",
@@ -265,6 +268,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         )
     budget = evaluate_lanes(
         link,
+        laser_power_dbm=link.laser_power_dbm + _power_spreads(config, wafers, modulator_fwhm.shape),
         modulator_detuning_m=modulator_error,
         modulator_fwhm_m=modulator_fwhm,
         modulator_extinction_db=modulator_extinction,
@@ -392,6 +396,28 @@ def _airy_rings(design: Ring, coupler, sample, selected, fsr_m) -> dict[str, np.
     return metrics
 
 
+def _power_spreads(config: YieldConfig, wafers, shape) -> np.ndarray:
+    """Each lane's laser-line power deviation minus its fibre's coupling-loss deviation, dB,
+    shape (wafer, die, link, channel); per wafer keyed by ``(seed, SPREAD_STREAM, wafer)``.
+
+    Lanes are numbered link by link, channel by channel; consecutive groups of
+    ``link.laser_split_ways`` lanes share a laser line, and the channels of one link share its
+    fibre (a DR link has one channel, so one fibre per lane)."""
+    n_wafers, n_dies, n_links, n_channels = shape
+    n_lanes = n_links * n_channels
+    ways = config.link.laser_split_ways
+    n_lines = -(-n_lanes // ways)
+    spread = config.spreads
+    out = np.empty((n_wafers, n_dies, n_lanes))
+    for i, wafer in enumerate(wafers):
+        stream = np.random.SeedSequence(config.run.seed, spawn_key=(SPREAD_STREAM, int(wafer)))
+        rng = np.random.default_rng(stream)
+        lines = spread.laser_line_power_sigma_db * rng.standard_normal((n_dies, n_lines))
+        fibres = spread.fiber_coupling_loss_sigma_db * rng.standard_normal((n_dies, n_links))
+        out[i] = np.repeat(lines, ways, axis=1)[:, :n_lanes] - np.repeat(fibres, n_channels, axis=1)
+    return out.reshape(shape)
+
+
 def _defects(config: YieldConfig, layout, wafers, lanes):
     """Killer defects of every lane, per wafer keyed by ``(seed, DEFECT_STREAM, wafer)``: its
     rings' waveguide or junction, its rings' heaters, its photodiode; each (wafer, die, link,
@@ -481,6 +507,7 @@ __all__ = [
     "FAILURE_LABELS",
     "FAILURE_MODES",
     "LOCK_STREAM",
+    "SPREAD_STREAM",
     "simulate_wafers",
     "study_isi_table",
 ]

@@ -288,3 +288,33 @@ def test_yield_waterfall_steps_down_by_each_modes_dies_to_the_die_yield():
     assert lost.sum() > 0
     ax = result.plot(kind="waterfall")
     assert ax.get_ylabel() == "Die yield (%)"
+
+
+@pytest.mark.parametrize("part", ["fiber", "laser"])
+def test_a_power_spread_alone_moves_yield_as_its_gaussian_tail(part):
+    """No variation, a perfect lock: every lane has the nominal margin m0. A Gaussian fibre-loss
+    (or laser-line) spread σ alone makes a lane pass with Φ(m0/σ) (margin in dB of laser power);
+    lanes sharing a laser line (4 here) fail together, so an engine of 8 lanes passes with
+    Φ(m0/σ)^8 for fibres but Φ(m0/σ)^2 for laser lines. Inside the 99.9 % intervals (lanes of
+    one line counted as one trial)."""
+    from cposim.photonics.yields.config import SpreadSettings
+
+    still = small(variation=NO_VARIATION, spreads=SpreadSettings(laser_line_power_sigma_db=0.0,
+                  fiber_coupling_loss_sigma_db=0.0), **{"lock.sigma_m": 0.0})  # fmt: skip
+    m0 = float(np.unique(np.round(simulate_wafers(still, [0])["min_margin_db"], 9))[0])
+    sigma = m0 / 1.5  # Φ(1.5) = 0.933 per lane
+    key = "fiber_coupling_loss_sigma_db" if part == "fiber" else "laser_line_power_sigma_db"
+    spread = small(still, spreads=dataclasses.replace(still.spreads, **{key: sigma}),
+                   **{"run.n_wafers": 4})  # fmt: skip
+    result = simulate(spread)
+    result = type(result)(table=result.table, config=spread, confidence=0.999)
+    yields = result.yields().set_index("level")
+    p = stats.norm.cdf(m0 / sigma)
+    assert spread.link.laser_split_ways == 4
+    engine = p**8 if part == "fiber" else p**2
+    # lanes of one laser line are one trial: count the lane yield over independent units
+    lanes = yields.loc["lane"]
+    units = lanes["total"] / (1 if part == "fiber" else 4)
+    low, high = stats.binom.interval(0.999, units, p)
+    assert low / units <= lanes["yield"] <= high / units
+    assert yields.loc["engine", "low"] <= engine <= yields.loc["engine", "high"]
