@@ -31,7 +31,9 @@ _CATALOGUE = {
         "gray_pam4", "pam4_bits", "pattern_symbols", "prbs13q", "prbs_bits", "precode_pam4",
         "ssprq", "user_symbols",
     ),
-    "filters": ("FILTER_KINDS", "apply_lowpass", "lowpass_response"),
+    "filters": (
+        "FILTER_KINDS", "RATIONAL_KINDS", "apply_lowpass", "lowpass_response", "rational_lowpass",
+    ),
     "cmt": ("RingDynamics",),
     "transmitter": ("DE_CEA_THERMAL_TIME_CONSTANT_S", "Driver", "Transmitter"),
     "receiver": ("Receiver", "demultiplex", "disperse_power"),

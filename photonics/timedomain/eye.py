@@ -398,7 +398,7 @@ def eye_diagram(waveform: Waveform, *, amplitude_bins: int = 200, phase: int | N
     sym = waveform.symbols
     levels = waveform.levels
     column = by[:, k]
-    means = np.array([column[sym == m].mean() for m in range(levels)])
+    means = waveform.mean_levels(phase=k)
     sigmas = np.array([column[sym == m].std() for m in range(levels)])
     thresholds = 0.5 * (means[1:] + means[:-1])
     inner = np.array(

@@ -27,6 +27,30 @@ _BESSEL4 = signal.bessel(4, 1.0, analog=True, norm="mag")
 """Numerator and denominator of the fourth-order Bessel-Thomson filter, −3 dB at 1 rad/s."""
 
 
+RATIONAL_KINDS = ("bessel4", "single-pole")
+"""The responses of :data:`FILTER_KINDS` that are rational in ``s`` (have a state space)."""
+
+
+def rational_lowpass(*, bandwidth_hz: float, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Numerator and denominator of an analogue low-pass in ``s`` (rad/s), 1 at DC.
+
+    Parameters
+    ----------
+    bandwidth_hz : float
+        3 dB bandwidth, Hz (> 0, finite).
+    kind : {"bessel4", "single-pole"}
+        The response (the Gaussian has no rational form).
+    """
+    check_choice("kind", kind, RATIONAL_KINDS)
+    check_range("bandwidth_hz", bandwidth_hz, low=0.0, low_inclusive=False)
+    omega = 2.0 * np.pi * bandwidth_hz
+    if kind == "single-pole":
+        return np.array([omega]), np.array([1.0, omega])
+    b, a = _BESSEL4  # −3 dB at 1 rad/s: s → s/ω scales coefficient k of a by ω^k
+    scale = omega ** np.arange(a.size)
+    return b * scale[-1], a * scale
+
+
 def lowpass_response(frequency_hz, *, bandwidth_hz: float, kind: str = "bessel4") -> np.ndarray:
     """Complex frequency response of a low-pass filter (1 at DC).
 
@@ -85,4 +109,10 @@ def apply_lowpass(
     return np.fft.irfft(np.fft.rfft(x, axis=-1) * response, n=n, axis=-1)
 
 
-__all__ = ["FILTER_KINDS", "apply_lowpass", "lowpass_response"]
+__all__ = [
+    "FILTER_KINDS",
+    "RATIONAL_KINDS",
+    "apply_lowpass",
+    "lowpass_response",
+    "rational_lowpass",
+]

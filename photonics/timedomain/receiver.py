@@ -23,7 +23,7 @@ from scipy import integrate, signal
 
 from cposim.control.core.validation import check_choice, check_range
 from cposim.photonics.timedomain import _kernels
-from cposim.photonics.timedomain.filters import lowpass_response
+from cposim.photonics.timedomain.filters import RATIONAL_KINDS, lowpass_response, rational_lowpass
 from cposim.photonics.timedomain.waveform import Waveform
 from cposim.photonics.units import ELEMENTARY_CHARGE_C, SPEED_OF_LIGHT_M_PER_S
 
@@ -75,7 +75,7 @@ class Receiver:
             high=1e-9,
         )
         check_range("bandwidth_hz", self.bandwidth_hz, low=0.0, low_inclusive=False)
-        check_choice("kind", self.kind, ("bessel4", "single-pole"))
+        check_choice("kind", self.kind, RATIONAL_KINDS)
         check_range("rin_db_per_hz", self.rin_db_per_hz, high=-100.0, allow_inf=True)
 
     @classmethod
@@ -106,12 +106,7 @@ class Receiver:
         warmup_samples : int
             Samples run before the period is recorded (a count).
         """
-        omega = 2.0 * np.pi * self.bandwidth_hz
-        if self.kind == "single-pole":
-            b, a = [omega], [1.0, omega]
-        else:
-            b, a = signal.bessel(4, omega, analog=True, norm="mag")
-        ss = signal.tf2ss(b, a)
+        ss = signal.tf2ss(*rational_lowpass(bandwidth_hz=self.bandwidth_hz, kind=self.kind))
         ad, bd, cd, dd, _ = signal.cont2discrete(ss, sample_interval_s, method="foh")
         # per-sample variance per unit density: output variance = density · noise bandwidth
         half_rate = self.noise_bandwidth_hz / _noise_gain(ad, bd[:, 0], cd[0], float(dd[0, 0]))

@@ -30,7 +30,7 @@ from cposim.control.core.validation import check_choice, check_range
 from cposim.photonics.devices.modulator import RingModulator
 from cposim.photonics.timedomain import _kernels
 from cposim.photonics.timedomain.cmt import RingDynamics
-from cposim.photonics.timedomain.filters import FILTER_KINDS
+from cposim.photonics.timedomain.filters import FILTER_KINDS, rational_lowpass
 from cposim.photonics.timedomain.patterns import user_symbols
 from cposim.photonics.timedomain.waveform import Waveform
 
@@ -90,7 +90,9 @@ class Driver:
         if self.kind == "single-pole":
             return np.where(t > 0.0, -np.expm1(-omega * np.maximum(t, 0.0)), 0.0)
         # partial fractions of the Bessel-Thomson response: step = Σ r_i·(e^{p_i·t} - 1)/p_i
-        residues, poles, _ = signal.residue(*signal.bessel(4, omega, analog=True, norm="mag"))
+        residues, poles, _ = signal.residue(
+            *rational_lowpass(bandwidth_hz=self.bandwidth_hz, kind="bessel4")
+        )
         tp = np.maximum(t, 0.0)[..., None]
         step = np.real(np.sum(residues * np.expm1(poles * tp) / poles, axis=-1))
         return np.where(t > 0.0, step, 0.0)
@@ -321,9 +323,9 @@ class Transmitter:
             * float(self.self_heating)
         )
         shifts = mod.resonance_shift_m(volts) - mod.resonance_shift_m(volts[0])
-        stored = self._static_stored_energy_j(
-            phase_low + per_k / mod.thermal_shift_m_per_k * shifts
-        )
+        level_phase = phase_low + per_k / mod.thermal_shift_m_per_k * shifts
+        amplitude, _, _ = dyn.steady_state(dyn.detuning_per_s(level_phase))
+        stored = self.input_power_w * np.abs(amplitude) ** 2  # |a|² of each level, J
         counts = np.bincount(symbols.ravel(), minlength=mod.levels) / symbols.size
         ones = np.ones(lanes)
         terms = _kernels.ModulatorTerms(
@@ -350,12 +352,6 @@ class Transmitter:
         )
         warmup = int(np.ceil(40.0 * slowest / symbol_time)) + after + 8
         return drive, terms, _kernels.TimeGrid(symbol_time, sps, min(warmup, n_sym * 4))
-
-    def _static_stored_energy_j(self, phase_rad) -> np.ndarray:
-        """Steady-state stored energy ``|a|²`` at each round-trip phase, J."""
-        dyn = self.dynamics
-        amplitude, _, _ = dyn.steady_state(dyn.detuning_per_s(phase_rad))
-        return self.input_power_w * np.abs(amplitude) ** 2
 
 
 __all__ = ["DE_CEA_THERMAL_TIME_CONSTANT_S", "Driver", "Transmitter"]

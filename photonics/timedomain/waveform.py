@@ -76,10 +76,10 @@ class Waveform:
         )
         return int(np.argmax(correlation))
 
-    @property
+    @cached_property
     def by_symbol(self) -> np.ndarray:
         """The samples, the delay removed, as (symbols, samples_per_symbol): row ``k`` holds the
-        response to symbol ``k``."""
+        response to symbol ``k`` (computed once; every analysis reads it)."""
         aligned = np.roll(self.samples, -self.delay_samples)
         return aligned.reshape(self.symbols.size, self.samples_per_symbol)
 

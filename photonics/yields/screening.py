@@ -135,12 +135,11 @@ def screen(table, settings: ScreeningSettings, *, rng: np.random.Generator) -> S
     rng : numpy.random.Generator
         Source of the measurement errors.
     """
-    margin = np.asarray(table["min_margin_db"], dtype=np.float64)
-    other_failure = (np.asarray(table["failure_mode"]) > 0) & ~(
-        np.nan_to_num(margin, nan=-np.inf) < settings.spec_margin_db
-    )
-    true = np.nan_to_num(margin, nan=-np.inf)
-    good = (true >= settings.spec_margin_db) & ~other_failure
+    # a die that failed before the link budget has no margin: -inf, bad and caught
+    true = np.nan_to_num(np.asarray(table["min_margin_db"], dtype=np.float64), nan=-np.inf)
+    meets_spec = true >= settings.spec_margin_db
+    other_failure = (np.asarray(table["failure_mode"]) > 0) & meets_spec
+    good = meets_spec & ~other_failure
     reading = true + settings.measurement_sigma_db * rng.standard_normal(true.size)
     return ScreeningResult(good=good, passed_test=(reading >= settings.limit_db) & ~other_failure)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from cposim.photonics.timedomain import apply_lowpass, lowpass_response
+from cposim.photonics.timedomain import apply_lowpass, lowpass_response, rational_lowpass
 
 
 @pytest.mark.parametrize("kind", ["bessel4", "gaussian", "single-pole"])
@@ -39,3 +39,17 @@ def test_clear_errors():
         lowpass_response([1.0], bandwidth_hz=1.0, kind="elliptic")
     with pytest.raises(ValueError, match="bandwidth_hz"):
         apply_lowpass(np.ones(8), sample_rate_hz=1.0, bandwidth_hz=0.0)
+
+
+@pytest.mark.parametrize("kind", ["bessel4", "single-pole"])
+def test_rational_lowpass_is_the_analogue_filter_of_lowpass_response(kind):
+    b, a = rational_lowpass(bandwidth_hz=30e9, kind=kind)
+    f = np.linspace(0, 100e9, 41)
+    expected = lowpass_response(f, bandwidth_hz=30e9, kind=kind)
+    np.testing.assert_allclose(signal.freqs(b, a, worN=2 * np.pi * f)[1], expected, rtol=1e-12)
+    if kind == "bessel4":
+        b2, a2 = signal.bessel(4, 2 * np.pi * 30e9, analog=True, norm="mag")
+        np.testing.assert_allclose(a, a2, rtol=1e-14)
+        np.testing.assert_allclose(b, b2, rtol=1e-14)
+    with pytest.raises(ValueError, match="kind"):
+        rational_lowpass(bandwidth_hz=30e9, kind="gaussian")
