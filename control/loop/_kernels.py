@@ -111,8 +111,15 @@ class LoopState(NamedTuple):
     P_INV_FSR,
     P_INV_HWHM,
     P_INV_PEAK,
-) = range(16)
-N_PARAMS = 16
+    P_BELOW,
+    P_ABOVE,
+    P_BELOW_WEIGHT,
+    P_ABOVE_WEIGHT,
+) = range(20)
+N_PARAMS = 20
+"""``P_BELOW``/``P_ABOVE``: offset of the nearest other channel below (< 0) and above (> 0)
+the ring's own, m, over the ring's FSR; ``P_*_WEIGHT``: their power at the monitor relative to
+the ring's own channel (0: not seen)."""
 
 # ------------------------------------------------------------- per-ring state (array ``st[b]``)
 (
@@ -139,8 +146,11 @@ N_PARAMS = 16
     STAT_SUM2,
     STAT_MAXABS,
     POWER_SUM,
-) = range(23)
-N_STATE = 23
+    N_SATURATED,
+) = range(24)
+N_STATE = 24
+"""``N_SATURATED`` counts the samples at which an active ring's heater command sat at full
+power."""
 
 # trace fields (array ``tr[b]``: field, ring, record)
 TR_DETUNING, TR_HEATER, TR_ERROR = range(3)
@@ -180,6 +190,10 @@ A_ACTIVE = P_ACTIVE * STRIDE
 A_INV_FSR = P_INV_FSR * STRIDE
 A_INV_HWHM = P_INV_HWHM * STRIDE
 A_INV_PEAK = P_INV_PEAK * STRIDE
+A_BELOW = P_BELOW * STRIDE
+A_ABOVE = P_ABOVE * STRIDE
+A_BELOW_WEIGHT = P_BELOW_WEIGHT * STRIDE
+A_ABOVE_WEIGHT = P_ABOVE_WEIGHT * STRIDE
 A_XS1 = (G_STATE + X_S1) * STRIDE
 A_XS2 = (G_STATE + X_S2) * STRIDE
 A_XM1 = (G_STATE + X_M1) * STRIDE
@@ -203,6 +217,7 @@ A_STAT_SUM = (G_STATE + STAT_SUM) * STRIDE
 A_STAT_SUM2 = (G_STATE + STAT_SUM2) * STRIDE
 A_STAT_MAXABS = (G_STATE + STAT_MAXABS) * STRIDE
 A_POWER_SUM = (G_STATE + POWER_SUM) * STRIDE
+A_NSAT = (G_STATE + N_SATURATED) * STRIDE
 A_DETUNING = (G_SCRATCH + G_DETUNING) * STRIDE
 A_ERR = (G_SCRATCH + G_ERR) * STRIDE
 A_MON = (G_SCRATCH + G_MON) * STRIDE
@@ -272,6 +287,14 @@ def quantise(value, step, inv_step, full_scale):
     """
     rounded = fmin(fmax(step * np.floor(value * inv_step + 0.5), 0.0), full_scale)
     return rounded if step > 0.0 else value
+
+
+@jit(inline="always")
+def wrapped_drop(d, offset, fsr, inv_fsr, inv_hwhm):
+    """Normalised drop response to a channel ``offset`` away from the one at detuning ``d``."""
+    raw = d + offset
+    x = (raw - fsr * np.floor(raw * inv_fsr + 0.5)) * inv_hwhm
+    return 1.0 / (1.0 + x * x)
 
 
 @jit(inline="always")
@@ -429,6 +452,10 @@ def lock_bank(k0, k1, inputs, noise, state):
     ref_sin = p[P_REF_SIN]
     threshold = p[P_ERR_THRESHOLD]
     active = p[P_ACTIVE]
+    below = p[P_BELOW]
+    above = p[P_ABOVE]
+    below_weight = p[P_BELOW_WEIGHT]
+    above_weight = p[P_ABOVE_WEIGHT]
     xs1 = st[X_S1]
     xs2 = st[X_S2]
     xm1 = st[X_M1]
@@ -452,6 +479,7 @@ def lock_bank(k0, k1, inputs, noise, state):
     stat_sum2 = st[STAT_SUM2]
     stat_maxabs = st[STAT_MAXABS]
     power_sum = st[POWER_SUM]
+    n_saturated = st[N_SATURATED]
     detuning = np.empty(n)
     drop = np.empty(n)
     err = np.empty(n)
@@ -491,7 +519,10 @@ def lock_bank(k0, k1, inputs, noise, state):
                 mon[i] = drop[i]
         else:
             for i in range(n):
-                signal[i] = peak[i] * drop[i]
+                d, f, inv_f, inv_h = detuning[i], fsr[i], inv_fsr[i], inv_hwhm[i]
+                light = drop[i] + below_weight[i] * wrapped_drop(d, below[i], f, inv_f, inv_h)
+                light += above_weight[i] * wrapped_drop(d, above[i], f, inv_f, inv_h)
+                signal[i] = peak[i] * light
             if has_noise:
                 for i in range(n):
                     signal[i] += sigma * noise[row, i]
@@ -580,6 +611,8 @@ def lock_bank(k0, k1, inputs, noise, state):
                 stat_maxabs[i] = fmax(stat_maxabs[i], w * abs(d))
         for i in range(n):
             power_sum[i] += applied[i]
+            saturated = (ucmd[i] >= pmax) & (active[i] > 0.0)
+            n_saturated[i] += 1.0 if saturated else 0.0
         if k % decimation == 0:
             r = k // decimation
             for i in range(n):
@@ -639,6 +672,18 @@ def measure(w, o, b, amb, heat, shift):
     d = raw - w[o + A_FSR + b] * np.floor(raw * w[o + A_INV_FSR + b] + 0.5)
     x = d * w[o + A_INV_HWHM + b]
     return d, 1.0 / (1.0 + x * x)
+
+
+@jit(inline="always")
+def monitor_light(w, o, b, d, drop):
+    """Light at one lane's monitor relative to its own channel's peak: its own channel's drop
+    response plus the two nearest other channels' (weighted by their relative power)."""
+    fsr = w[o + A_FSR + b]
+    inv_fsr = w[o + A_INV_FSR + b]
+    inv_hwhm = w[o + A_INV_HWHM + b]
+    below = wrapped_drop(d, w[o + A_BELOW + b], fsr, inv_fsr, inv_hwhm)
+    above = wrapped_drop(d, w[o + A_ABOVE + b], fsr, inv_fsr, inv_hwhm)
+    return drop + w[o + A_BELOW_WEIGHT + b] * below + w[o + A_ABOVE_WEIGHT + b] * above
 
 
 @jit(inline="always")
@@ -737,6 +782,8 @@ def book_ring(w, o, b, time, step, c):
     w[o + A_STAT_SUM2 + b] = total2_on if stats_on else total2
     w[o + A_STAT_MAXABS + b] = largest_on if stats_on else largest
     w[o + A_POWER_SUM + b] += power
+    saturated = (w[o + A_UCMD + b] >= pmax) & (w[o + A_ACTIVE + b] > 0.0)
+    w[o + A_NSAT + b] += 1.0 if saturated else 0.0
     # Self path of the exact-ZOH thermal step (it needs only this ring's power).
     own = w[o + A_RSELF + b] * power
     a1 = w[o + A_XS1 + b]
@@ -876,7 +923,8 @@ def lock_group(k0, k1, inputs, noise, state, b0):
                 history = lb[q : q + count]
                 for t in range(count):
                     d, drop = measure(w, o, t, amb, heat, shift)
-                    signal, m = photodiode(w, o, t, drop, z[t], adc)
+                    light = monitor_light(w, o, t, d, drop)
+                    signal, m = photodiode(w, o, t, light, z[t], adc)
                     product = signal * (sin_t * w[o + A_REF_COS + t] + cos_t * w[o + A_REF_SIN + t])
                     total = w[o + A_LOCKIN + t] + product - history[t]
                     w[o + A_LOCKIN + t] = total
@@ -888,7 +936,8 @@ def lock_group(k0, k1, inputs, noise, state, b0):
                 # Power-maximum tracker: accumulate, step the heater every period, apply.
                 for t in range(count):
                     d, drop = measure(w, o, t, amb, heat, shift)
-                    signal, m = photodiode(w, o, t, drop, z[t], adc)
+                    light = monitor_light(w, o, t, d, drop)
+                    signal, m = photodiode(w, o, t, light, z[t], adc)
                     w[o + A_PM_ACC + t] = (w[o + A_PM_ACC + t] + signal) if control else 0.0
                     w[o + A_DETUNING + t] = d
                     w[o + A_ERR + t] = 0.0

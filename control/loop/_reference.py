@@ -29,6 +29,12 @@ def _thermal_update(s, p, st, offsets, coef):
     st[:, K.X_M2] = s[K.S_MA21] * m1 + s[K.S_MA22] * m2 + s[K.S_MB2] * mutual_in
 
 
+def _wrapped_drop(detuning, offset, p):
+    raw = detuning + offset
+    x = (raw - p[:, K.P_FSR] * np.floor(raw * p[:, K.P_INV_FSR] + 0.5)) * p[:, K.P_INV_HWHM]
+    return 1.0 / (1.0 + x * x)
+
+
 def lock_banks_reference(k0, k1, inputs, noise, state):
     """NumPy version of :func:`cposim.control.loop._kernels.lock_banks` (same arguments)."""
     s, p, offsets, coef, ambient, asic, laser_shift = inputs
@@ -67,7 +73,12 @@ def lock_banks_reference(k0, k1, inputs, noise, state):
             slot = k % nd
             angle = 2.0 * np.pi * (k % nd) / nd
             cos_t, sin_t = np.cos(angle), np.sin(angle)
-            signal = p[:, K.P_PEAK_CURRENT] * drop
+            light = (
+                drop
+                + p[:, K.P_BELOW_WEIGHT] * _wrapped_drop(detuning, p[:, K.P_BELOW], p)
+                + p[:, K.P_ABOVE_WEIGHT] * _wrapped_drop(detuning, p[:, K.P_ABOVE], p)
+            )
+            signal = p[:, K.P_PEAK_CURRENT] * light
             if has_noise:
                 signal = signal + sigma * noise[row]
             if qstep > 0.0:
@@ -141,6 +152,7 @@ def lock_banks_reference(k0, k1, inputs, noise, state):
             counted, np.maximum(st[:, K.STAT_MAXABS], np.abs(detuning)), st[:, K.STAT_MAXABS]
         )
         st[:, K.POWER_SUM] += st[:, K.U_APPLIED]
+        st[:, K.N_SATURATED] += (st[:, K.U_CMD] >= pmax) & (active > 0.0)
         if k % decimation == 0:
             r = k // decimation
             tr[:, K.TR_DETUNING, :, r] = np.where(active > 0.0, detuning, np.nan)

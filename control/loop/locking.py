@@ -217,6 +217,8 @@ class LockingResult:
         Number of samples in those statistics.
     mean_heater_power_w, final_heater_power_w : ndarray, shape (n_banks, n_rings)
         Heater power averaged over the lock phase and at its end, W.
+    saturated_time_s : ndarray, shape (n_banks, n_rings)
+        Time during the lock phase that the heater command sat at full power, s.
     fwhm_m : ndarray, shape (n_banks, n_rings)
         Resonance FWHM, m (for normalising).
     sample_period_s : float
@@ -239,6 +241,7 @@ class LockingResult:
     residual_samples: np.ndarray
     mean_heater_power_w: np.ndarray
     final_heater_power_w: np.ndarray
+    saturated_time_s: np.ndarray
     fwhm_m: np.ndarray
     sample_period_s: float
     acquisition_duration_s: float
@@ -271,6 +274,7 @@ class LockingResult:
             "residual_max_abs_m": self.residual_max_abs_m,
             "mean_heater_power_w": self.mean_heater_power_w,
             "final_heater_power_w": self.final_heater_power_w,
+            "saturated_time_s": self.saturated_time_s,
         }
         return pd.DataFrame({name: np.ravel(value) for name, value in columns.items()})
 
@@ -306,6 +310,7 @@ def simulate_locking(
     initial_heater_power_w=None,
     lock_criteria: LockCriteria | None = None,
     stats_start_s: float = 0.0,
+    neighbour_channel_power: float = 0.0,
     trace_decimation: int | None = None,
     engine: str = "numba",
     rng=None,
@@ -345,6 +350,12 @@ def simulate_locking(
         Lock/unlock rule (default :class:`LockCriteria`).
     stats_start_s : float
         Residual statistics use locked samples from this lock-phase time on, s (≥ 0).
+    neighbour_channel_power : float
+        Power of the other channels at a ring's monitor relative to its own channel (0 … 10):
+        with photodiode detectors (dither/lock-in, power maximum) each ring's monitor also sees
+        the tails of the two channels nearest its own over its FSR, which pull its lock point
+        and can capture it (mislock). Default 0 (ignored; the ideal and slope detectors never
+        see them).
     trace_decimation : int, optional
         Keep every n-th sample in the traces (≥ 1); default: about 10^6 samples in total.
     engine : {"numba", "numpy"}
@@ -385,6 +396,7 @@ def simulate_locking(
         )
     h = float(check_range("sample_period_s", sample_period_s, low=0.0, low_inclusive=False))
     check_range("stats_start_s", stats_start_s, low=0.0)
+    check_range("neighbour_channel_power", neighbour_channel_power, low=0.0, high=10.0)
     if acquisition is not None and (assignment is not None or initial_heater_power_w is not None):
         raise ValueError(
             "assignment and initial_heater_power_w apply only without acquisition; the "
@@ -435,6 +447,7 @@ def simulate_locking(
     active = channel >= 0
     params[:, K.P_ACTIVE] = active
     params[:, K.P_LASER] = np.where(active, grid[np.maximum(channel, 0)], 0.0)
+    _neighbours(params, grid, channel, neighbour_channel_power)
     state[:, K.U_CMD] = np.where(active, start_power, 0.0)
     state[:, K.U_APPLIED] = state[:, K.U_CMD]
     if trace_decimation is None:
@@ -634,6 +647,27 @@ def _start(resonators, grid, network, inputs, strategy, assignment, max_heater_p
     return plan.assignment, np.clip(plan.heater_power_w, 0.0, max_heater_power_w)
 
 
+def _neighbours(params, grid, channel, relative_power):
+    """Offsets (m) and relative powers of the nearest other channel below and above each
+    ring's own, with the other channels brought to the ring's own resonance order."""
+    if grid.size < 2 or relative_power == 0.0:
+        return
+    fsr = params[:, K.P_FSR][..., None]
+    raw = grid[None, None, :] - grid[np.maximum(channel, 0)][..., None]
+    offset = raw - fsr * np.floor(raw / fsr + 0.5)
+    others = np.arange(grid.size)[None, None, :] != channel[..., None]
+    below = np.where(others & (offset < 0.0), offset, -np.inf).max(axis=-1)
+    above = np.where(others & (offset >= 0.0), offset, np.inf).min(axis=-1)
+    seen = params[:, K.P_ACTIVE] > 0.0
+    for name, weight, value in (
+        (K.P_BELOW, K.P_BELOW_WEIGHT, below),
+        (K.P_ABOVE, K.P_ABOVE_WEIGHT, above),
+    ):
+        present = seen & np.isfinite(value)
+        params[:, name] = np.where(present, value, 0.0)
+        params[:, weight] = np.where(present, relative_power, 0.0)
+
+
 def _equilibrium(state, network, power):
     matrix = network.resistance_k_per_w
     own = np.diag(matrix) * power
@@ -700,6 +734,7 @@ def _result(loop_state, *, n_steps, decimation, sample_period_s, **fields) -> Lo
         residual_samples=count.astype(np.int64),
         mean_heater_power_w=st[:, K.POWER_SUM] / n_steps,
         final_heater_power_w=st[:, K.U_APPLIED].copy(),
+        saturated_time_s=st[:, K.N_SATURATED] * h,
         sample_period_s=h,
         **fields,
     )
