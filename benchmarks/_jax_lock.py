@@ -169,20 +169,21 @@ def _box_muller(exponentials, uniforms):
 def _normals(noise, n_banks: int, n_rings: int, steps: int):
     """Standard normals (steps, n_banks, n_rings) of a chunk in group layout (``bank_noise``).
 
-    Full groups of ``LANES`` banks hold an even number of pairs and sit at regular offsets, so
+    Full groups of ``group_lanes(n_rings)`` banks hold an even number of pairs and sit at regular offsets, so
     they transform as one array; a partial last group follows on its own.
     """
-    n_full, rest = divmod(n_banks, K.LANES)
+    lanes = K.group_lanes(n_rings)
+    n_full, rest = divmod(n_banks, lanes)
     parts = []
     if n_full:
-        half = n_rings * K.LANES // 2
+        half = n_rings * lanes // 2
         planes = noise[: n_full * 2 * steps * half].reshape(n_full, 2, steps, half)
         normals = _box_muller(planes[:, 0], planes[:, 1])
-        normals = normals.reshape(n_full, steps, n_rings, K.LANES).transpose(1, 0, 3, 2)
-        parts.append(normals.reshape(steps, n_full * K.LANES, n_rings))
+        normals = normals.reshape(n_full, steps, n_rings, lanes).transpose(1, 0, 3, 2)
+        parts.append(normals.reshape(steps, n_full * lanes, n_rings))
     if rest:
         half = (n_rings * rest + 1) // 2
-        start = steps * n_rings * n_full * K.LANES
+        start = steps * n_rings * n_full * lanes
         planes = noise[start : start + 2 * steps * half].reshape(2, steps, half)
         normals = _box_muller(planes[0], planes[1])[:, : n_rings * rest]
         parts.append(normals.reshape(steps, n_rings, rest).transpose(0, 2, 1))

@@ -326,8 +326,10 @@ class ThermalNetwork:
     def discretise(self, sample_period_s: float) -> DiscreteThermalNetwork:
         """Exact zero-order-hold discretisation at ``sample_period_s``.
 
-        Warns (:class:`CoarseSamplingWarning`) when the period is at least half of any time
-        constant.
+        Warns (:class:`CoarseSamplingWarning`) when the period is at least half of a time
+        constant of the self path, the one a controller acts through; the mutual path only
+        carries the neighbours' heat, which the exact discretisation filters correctly at any
+        period.
 
         Parameters
         ----------
@@ -336,12 +338,7 @@ class ThermalNetwork:
         """
         check_range("sample_period_s", sample_period_s, low=0.0, low_inclusive=False)
         h = float(sample_period_s)
-        for name in (
-            "time_constant_s",
-            "second_time_constant_s",
-            "mutual_time_constant_s",
-            "mutual_second_time_constant_s",
-        ):
+        for name in ("time_constant_s", "second_time_constant_s"):
             warn_if_coarse(name, getattr(self, name), h)
         self_a, self_b = path_zoh(self.time_constant_s, self.second_time_constant_s, h)
         mutual_a, mutual_b = path_zoh(

@@ -1,10 +1,11 @@
 """Numba kernels of the closed-loop lock simulation (private; used by :mod:`cposim.control.loop`).
 
 Layout: banks are independent (crosstalk stays inside a bank), so the outer loop runs groups
-of ``LANES`` banks in parallel, and each group runs all its time steps serially with its state
-packed (ring, bank) pair by pair, bank fastest, in blocks of one local array, so the loops over
-the pairs vectorise without aliasing checks (:func:`lock_group`); fewer than ``LANES`` banks run
-one by one with loops over the rings (:func:`lock_bank`). Per step: measurement → detector →
+of banks (:func:`group_lanes`: ``LANES``, more for small banks) in parallel, and each group
+runs all its time steps serially with its state packed (ring, bank) pair by pair, bank
+fastest, in blocks of one local array, so the loops over the pairs vectorise without aliasing
+checks (:func:`lock_group`); fewer than ``LANES`` banks run one by one with loops over the
+rings (:func:`lock_bank`). Per step: measurement → detector →
 controller → lock bookkeeping → exact-ZOH thermal update (self path, and the mutual path driven
 by the banded crosstalk sum). Every constant arrives packed in arrays whose row indices are the
 module constants below; random numbers arrive drawn beforehand. The plain NumPy reference of
@@ -149,8 +150,8 @@ the ring's own channel (0: not seen)."""
     N_SATURATED,
 ) = range(24)
 N_STATE = 24
-"""``N_SATURATED`` counts the samples at which an active ring's heater command sat at full
-power."""
+"""``N_SATURATED`` counts the samples at which an active ring's heater command sat at an end
+of its range (0 or full power)."""
 
 # trace fields (array ``tr[b]``: field, ring, record)
 TR_DETUNING, TR_HEATER, TR_ERROR = range(3)
@@ -165,6 +166,18 @@ CHUNK = 64
 """(ring, bank) pairs per block of the group's local array: every field of a block sits at a
 compile-time offset from the block, so the compiler proves the loops' loads and stores
 never overlap and vectorises them without run-time alias checks."""
+
+
+@jit
+def group_lanes(n_rings):
+    """Banks per group of the lock kernel for banks of ``n_rings`` rings: ``LANES``, or for
+    banks of fewer than 16 rings as many as fill one block of ``CHUNK`` pairs (rounded down to
+    an even number, so that every full group holds an even number of pairs, as the noise layout
+    needs). With 4 banks of one ring a group's per-step overhead (loop set-up, the crosstalk
+    passes, the Box–Muller row) was spread over 4 pairs, and the kernel ran ~4× slower."""
+    return max(LANES, (CHUNK // n_rings) // 2 * 2)
+
+
 (G_DETUNING, G_ERR, G_MON) = range(3)
 G_STATE = N_PARAMS  # a block's fields: parameters, then state, then the scratch fields above
 G_SCRATCH = N_PARAMS + N_STATE
@@ -383,24 +396,6 @@ def padded_buffer(n, offsets):
 
 
 @jit
-def thermal_update(s, p, st, offsets, coef, mutual_in):
-    """Exact-ZOH step of one bank's thermal state ``st`` (applied powers in ``st[U_APPLIED]``)."""
-    advance_paths(
-        s,
-        st[X_S1],
-        st[X_S2],
-        st[X_M1],
-        st[X_M2],
-        st[U_APPLIED],
-        p[P_RSELF],
-        offsets,
-        coef,
-        padded_buffer(p.shape[1], offsets),
-        mutual_in,
-    )
-
-
-@jit
 def lock_bank(k0, k1, inputs, noise, state):
     """Run one bank from global step ``k0`` to ``k1`` (``inputs`` and ``state`` of that bank).
 
@@ -611,7 +606,7 @@ def lock_bank(k0, k1, inputs, noise, state):
                 stat_maxabs[i] = fmax(stat_maxabs[i], w * abs(d))
         for i in range(n):
             power_sum[i] += applied[i]
-            saturated = (ucmd[i] >= pmax) & (active[i] > 0.0)
+            saturated = ((ucmd[i] >= pmax) | (ucmd[i] <= 0.0)) & (active[i] > 0.0)
             n_saturated[i] += 1.0 if saturated else 0.0
         if k % decimation == 0:
             r = k // decimation
@@ -782,7 +777,8 @@ def book_ring(w, o, b, time, step, c):
     w[o + A_STAT_SUM2 + b] = total2_on if stats_on else total2
     w[o + A_STAT_MAXABS + b] = largest_on if stats_on else largest
     w[o + A_POWER_SUM + b] += power
-    saturated = (w[o + A_UCMD + b] >= pmax) & (w[o + A_ACTIVE + b] > 0.0)
+    command = w[o + A_UCMD + b]
+    saturated = ((command >= pmax) | (command <= 0.0)) & (w[o + A_ACTIVE + b] > 0.0)
     w[o + A_NSAT + b] += 1.0 if saturated else 0.0
     # Self path of the exact-ZOH thermal step (it needs only this ring's power).
     own = w[o + A_RSELF + b] * power
@@ -812,7 +808,8 @@ def run_constants(s):
 
 @jit
 def lock_group(k0, k1, inputs, noise, state, b0):
-    """Run the banks ``b0 … b0 + LANES - 1`` (fewer in the last group) from step ``k0`` to ``k1``.
+    """Run the banks ``b0 … b0 + group_lanes(n_rings) - 1`` (fewer in the last group) from step
+    ``k0`` to ``k1``.
 
     The group's (ring, bank) pairs, ring-major and bank-minor, are packed into blocks of
     ``CHUNK`` pairs of one local array ``w`` (:func:`pack_group`). Every field sits at a fixed
@@ -841,7 +838,7 @@ def lock_group(k0, k1, inputs, noise, state, b0):
     st, buf, tr = state
     n_banks = p.shape[0]
     n = p.shape[2]
-    nl = min(LANES, n_banks - b0)
+    nl = min(group_lanes(n), n_banks - b0)
     pairs = n * nl
     n_blocks = (pairs + CHUNK - 1) // CHUNK
     w = np.empty(n_blocks * BLOCK)
@@ -1011,7 +1008,7 @@ def lock_group(k0, k1, inputs, noise, state, b0):
 def lock_banks(k0, k1, inputs, noise, state):
     """Run every bank from global step ``k0`` to ``k1`` in parallel (state and traces in place).
 
-    With at least ``LANES`` banks, banks run in groups of ``LANES``
+    With at least ``LANES`` banks, banks run in groups of :func:`group_lanes`
     (:func:`lock_group`, vectorised across banks), the groups in parallel; with fewer, each
     bank runs on its own (:func:`lock_bank`, vectorised across its rings), which is faster
     when a group would hold only a few banks. Both give bit-for-bit the same results.
@@ -1023,10 +1020,11 @@ def lock_banks(k0, k1, inputs, noise, state):
     n_banks = p.shape[0]
     n = p.shape[2]
     steps = k1 - k0
+    lanes = group_lanes(n)
     if n_banks >= LANES:
-        for g in numba.prange((n_banks + LANES - 1) // LANES):
-            b0 = g * LANES
-            nl = min(LANES, n_banks - b0)
+        for g in numba.prange((n_banks + lanes - 1) // lanes):
+            b0 = g * lanes
+            nl = min(lanes, n_banks - b0)
             lock_group(
                 k0,
                 k1,
@@ -1060,7 +1058,9 @@ def sweep_banks(n_sweep, inputs, grid, st, best_drop, best_power):
 
     For every ring and channel, record the largest normalised drop response and the applied
     heater power at which it occurred (``best_drop``, ``best_power``: (n_banks, n_rings,
-    n_channels)). The thermal state in ``st`` is advanced in place.
+    n_channels)). The thermal state in ``st`` is advanced in place. Banks run in parallel; the
+    work buffers are allocated once per bank and the records updated by selects, so the loop
+    over the channels vectorises.
     """
     s, p, offsets, coef, ambient, asic, laser_shift = inputs
     pmax = s[S_PMAX]
@@ -1069,21 +1069,44 @@ def sweep_banks(n_sweep, inputs, grid, st, best_drop, best_power):
     for b in numba.prange(p.shape[0]):
         pb = p[b]
         sb = st[b]
+        drop_b = best_drop[b]
+        power_b = best_power[b]
         n = pb.shape[1]
         mutual_in = np.empty(n)
+        padded = padded_buffer(n, offsets)
+        resonance = np.empty(n)
+        cold, dldt, rasic = pb[P_COLD], pb[P_DLDT], pb[P_RASIC]
+        fsr, inv_fsr, inv_hwhm = pb[P_FSR], pb[P_INV_FSR], pb[P_INV_HWHM]
+        xs2, xm2, applied = sb[X_S2], sb[X_M2], sb[U_APPLIED]
         for k in range(n_sweep):
             power = quantise_power(pmax * k / max(n_sweep - 1, 1), pmax, levels)
+            amb = ambient[k]
+            heat = asic[k]
+            shift = laser_shift[k]
             for i in range(n):
-                temperature = sb[X_S2, i] + sb[X_M2, i] + ambient[k] + pb[P_RASIC, i] * asic[k]
-                resonance = pb[P_COLD, i] + pb[P_DLDT, i] * temperature
-                fsr = pb[P_FSR, i]
+                resonance[i] = cold[i] + dldt[i] * (xs2[i] + xm2[i] + amb + rasic[i] * heat)
+            for i in range(n):
+                row_drop = drop_b[i]
+                row_power = power_b[i]
                 for c in range(n_channels):
-                    raw = grid[c] + laser_shift[k] - resonance
-                    d = raw - fsr * np.floor(raw / fsr + 0.5)
-                    x = 2.0 * d / pb[P_FWHM, i]
+                    raw = grid[c] + shift - resonance[i]
+                    x = (raw - fsr[i] * np.floor(raw * inv_fsr[i] + 0.5)) * inv_hwhm[i]
                     response = 1.0 / (1.0 + x * x)
-                    if response > best_drop[b, i, c]:
-                        best_drop[b, i, c] = response
-                        best_power[b, i, c] = power
-                sb[U_APPLIED, i] = power
-            thermal_update(s, pb, sb, offsets, coef, mutual_in)
+                    better = response > row_drop[c]
+                    row_power[c] = power if better else row_power[c]
+                    row_drop[c] = response if better else row_drop[c]
+            for i in range(n):
+                applied[i] = power
+            advance_paths(
+                s,
+                sb[X_S1],
+                xs2,
+                sb[X_M1],
+                xm2,
+                applied,
+                pb[P_RSELF],
+                offsets,
+                coef,
+                padded,
+                mutual_in,
+            )

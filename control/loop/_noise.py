@@ -1,7 +1,7 @@
 """Detector noise of the lock kernel: one stream per group of banks, drawn in parallel threads.
 
 Private; used by :mod:`cposim.control.loop`. The lock kernel runs banks in groups of
-:data:`~cposim.control.loop._kernels.LANES` (banks ``b0 … b0 + nl - 1``); a group's
+:func:`~cposim.control.loop._kernels.group_lanes` (banks ``b0 … b0 + nl - 1``); a group's
 ``pairs = n_rings·nl`` (ring, bank) pairs, ring-major and bank-minor, each need one standard
 normal per step.
 
@@ -33,12 +33,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from cposim.control.loop._kernels import LANES, box_muller_half
+from cposim.control.loop._kernels import box_muller_half, group_lanes
 
 
-def _groups(n_banks: int):
+def _groups(n_banks: int, n_rings: int):
     """(first bank, number of banks) of each lane group."""
-    return [(b0, min(LANES, n_banks - b0)) for b0 in range(0, n_banks, LANES)]
+    lanes = group_lanes(n_rings)
+    return [(b0, min(lanes, n_banks - b0)) for b0 in range(0, n_banks, lanes)]
 
 
 def _half(n_rings: int, nl: int) -> int:
@@ -48,7 +49,7 @@ def _half(n_rings: int, nl: int) -> int:
 
 def chunk_size(n_banks: int, n_rings: int, steps: int) -> int:
     """Numbers in a chunk of ``steps`` steps (exponentials and uniforms of every group)."""
-    return 2 * steps * sum(_half(n_rings, nl) for _, nl in _groups(n_banks))
+    return 2 * steps * sum(_half(n_rings, nl) for _, nl in _groups(n_banks, n_rings))
 
 
 def noise_chunks(rng, n_banks: int, n_rings: int, n_steps: int, chunk_steps: int, workers: int):
@@ -69,7 +70,7 @@ def noise_chunks(rng, n_banks: int, n_rings: int, n_steps: int, chunk_steps: int
     workers : int
         Threads that draw (any number gives the same numbers).
     """
-    groups = _groups(n_banks)
+    groups = _groups(n_banks, n_rings)
     streams = [group.spawn(2) for group in rng.spawn(len(groups))]
     members = list(zip(streams, groups, strict=True))
     # One job per drawing thread, each a run of groups (a job costs ~40 µs to hand over).
@@ -125,7 +126,7 @@ def bank_noise(noise: np.ndarray, n_banks: int, n_rings: int, steps: int) -> np.
     and the tests.
     """
     out = np.empty((steps, n_banks, n_rings))
-    for b0, nl in _groups(n_banks):
+    for b0, nl in _groups(n_banks, n_rings):
         half = _half(n_rings, nl)
         start = steps * n_rings * b0
         planes = noise[start : start + 2 * steps * half].reshape(2, steps, half)

@@ -152,7 +152,8 @@ def lock_banks_reference(k0, k1, inputs, noise, state):
             counted, np.maximum(st[:, K.STAT_MAXABS], np.abs(detuning)), st[:, K.STAT_MAXABS]
         )
         st[:, K.POWER_SUM] += st[:, K.U_APPLIED]
-        st[:, K.N_SATURATED] += (st[:, K.U_CMD] >= pmax) & (active > 0.0)
+        command = st[:, K.U_CMD]
+        st[:, K.N_SATURATED] += ((command >= pmax) | (command <= 0.0)) & (active > 0.0)
         if k % decimation == 0:
             r = k // decimation
             tr[:, K.TR_DETUNING, :, r] = np.where(active > 0.0, detuning, np.nan)
@@ -174,8 +175,8 @@ def sweep_banks_reference(n_sweep, inputs, grid, st, best_drop, best_power):
         resonance = p[:, K.P_COLD] + p[:, K.P_DLDT] * temperature
         fsr = p[:, K.P_FSR][:, :, None]
         raw = grid[None, None, :] + laser_shift[k] - resonance[:, :, None]
-        d = raw - fsr * np.floor(raw / fsr + 0.5)
-        x = 2.0 * d / p[:, K.P_FWHM][:, :, None]
+        d = raw - fsr * np.floor(raw * p[:, K.P_INV_FSR][:, :, None] + 0.5)
+        x = d * p[:, K.P_INV_HWHM][:, :, None]
         response = 1.0 / (1.0 + x * x)
         better = response > best_drop
         best_drop[better] = response[better]

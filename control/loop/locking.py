@@ -19,13 +19,14 @@ Start-up (optional :class:`AcquisitionSweep`) follows "record-then-match" (Choi 
 arXiv:2411.14810 (2024); WDMSim, github.com/wdmsim/wdm-simulator): every heater sweeps
 0 → P_max while the drop response to each channel is recorded, the heater power at each
 channel's peak is corrected for the thermal lag of the ramp (``rate·(τ1 + τ2)``), channels are
-assigned (ordered, barrel or free, on the recorded powers), and each heater jumps to its
-recorded power and settles before the loop closes (bumpless). Without a sweep the loop starts
+assigned (ordered, barrel or free, on the recorded powers; optionally only channels recorded
+above a floor, the headroom for warming), and each heater jumps to its recorded power and
+settles before the loop closes (bumpless). Without a sweep the loop starts
 from a static tuning plan computed from the true cold resonances
 (:func:`cposim.control.tuning.plan.plan_tuning`), in thermal equilibrium.
 Assumptions: during the sweep each channel is identifiable (lasers lit one at a time or
-pilot-toned), the sweep records noise-free responses, and the tails of other channels are
-neglected while locked (channel spacing ≫ FWHM).
+pilot-toned) and the sweep records noise-free responses; while locked, a photodiode monitor
+sees the tails of the two nearest other channels when ``neighbour_channel_power`` says so.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ class LockCriteria:
         check_range("hold_time_s", self.hold_time_s, low=0.0)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class AcquisitionSweep:
     """Record-then-match start-up: heater sweep, peak recording, channel matching.
 
@@ -172,6 +173,10 @@ class AcquisitionSweep:
     min_peak_drop : float
         Smallest recorded drop response (fraction of peak, 0 … 1) that counts as a channel
         seen. Default 0.5.
+    min_start_power_w : float or array_like, shape (n_rings,)
+        Smallest recorded heater power a channel may be assigned at, W (≥ 0; one per ring of
+        a bank, or one for all): the headroom a heater keeps to back off as the die warms
+        after power-up; channels recorded below it count as not seen. Default 0.
     strategy : {"ordered", "barrel", "free"}
         Matching strategy on the recorded heater powers. Default "barrel".
     """
@@ -179,12 +184,19 @@ class AcquisitionSweep:
     duration_s: float = 2e-3
     settle_time_s: float = 20e-6
     min_peak_drop: float = 0.5
+    min_start_power_w: float | np.ndarray = 0.0
     strategy: str = "barrel"
 
     def __post_init__(self):
         check_range("duration_s", self.duration_s, low=0.0, low_inclusive=False)
         check_range("settle_time_s", self.settle_time_s, low=0.0)
         check_range("min_peak_drop", self.min_peak_drop, low=0.0, high=1.0)
+        floor = check_range("min_start_power_w", self.min_start_power_w, low=0.0)
+        if floor.ndim > 1:
+            raise ValueError(
+                f"min_start_power_w has shape {floor.shape}; use a float or one per ring"
+            )
+        object.__setattr__(self, "min_start_power_w", floor)
         check_choice("strategy", self.strategy, STRATEGIES)
 
 
@@ -218,7 +230,8 @@ class LockingResult:
     mean_heater_power_w, final_heater_power_w : ndarray, shape (n_banks, n_rings)
         Heater power averaged over the lock phase and at its end, W.
     saturated_time_s : ndarray, shape (n_banks, n_rings)
-        Time during the lock phase that the heater command sat at full power, s.
+        Time during the lock phase that the heater command sat at an end of its range (0 or
+        full power), s.
     fwhm_m : ndarray, shape (n_banks, n_rings)
         Resonance FWHM, m (for normalising).
     sample_period_s : float
@@ -688,7 +701,8 @@ def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
     rate = scalars[K.S_PMAX] / max(n_sweep - 1, 1)
     lag_steps = (network.time_constant_s + network.second_time_constant_s) / h
     recorded = np.clip(best_power - rate * lag_steps, 0.0, scalars[K.S_PMAX])
-    seen = best_drop >= acquisition.min_peak_drop
+    floor = np.broadcast_to(acquisition.min_start_power_w, (n_rings,))[None, :, None]
+    seen = (best_drop >= acquisition.min_peak_drop) & (recorded >= floor)
     channel = np.empty((n_banks, n_rings), dtype=np.int64)
     tuning_kernels.assign_banks(
         recorded, seen, tuning_kernels.STRATEGY_CODES[acquisition.strategy], channel

@@ -96,9 +96,10 @@ def test_kernel_equals_numpy_reference(name):
 @pytest.mark.parametrize("n_rings", [4, 5])
 @pytest.mark.parametrize("name", ["lorentzian", "dither"])
 def test_kernel_equals_reference_across_lane_groups(name, n_rings):
-    """Banks run in lane groups of ``LANES``; a partial last group must match the reference
-    (with 5 rings it holds an odd number of pairs, so one Box–Muller normal goes unused)."""
-    n_banks = K.LANES + 3
+    """Banks run in lane groups of ``group_lanes(n_rings)``; a partial last group must match
+    the reference (with 5 rings it holds an odd number of pairs, so one Box–Muller normal goes
+    unused)."""
+    n_banks = K.group_lanes(n_rings) + 3
     resonators, grid, network, controller = bank(n_banks, n_rings, seed=7)
     kwargs = {
         "network": network,

@@ -9,8 +9,11 @@ from scipy import stats
 from cposim.control.loop import _kernels as K
 from cposim.control.loop._noise import bank_noise, box_muller, chunk_size, noise_chunks
 
-# LANES + 3 banks of 3 rings: the last group holds 9 pairs, an odd number (one normal unused).
-N_BANKS, N_RINGS = K.LANES + 3, 3
+# Banks of 3 rings run 20 to a group: with 23 banks the last group holds 9 pairs, an odd
+# number (one normal unused).
+N_RINGS = 3
+LANES = K.group_lanes(N_RINGS)
+N_BANKS = LANES + 3
 
 
 def _all_steps(chunk_steps, workers, n_steps=23):
@@ -61,7 +64,7 @@ def test_noise_layout_and_statistics():
     (_, _, noise), *_ = noise_chunks(
         np.random.default_rng(1), N_BANKS, N_RINGS, n_steps, n_steps, 2
     )
-    half = N_RINGS * K.LANES // 2
+    half = N_RINGS * LANES // 2
     first_group = noise[: 2 * n_steps * half].reshape(2, n_steps, half)
     assert first_group[0].min() >= 0.0 and 0.0 <= first_group[1].min() < first_group[1].max() < 1
     assert stats.kstest(first_group[0].ravel(), "expon").pvalue > 1e-4
@@ -70,7 +73,7 @@ def test_noise_layout_and_statistics():
     assert per_bank.shape == (n_steps, N_BANKS, N_RINGS)
     # Pair t = ring·LANES + bank of the first group is normal t of its step.
     normals = box_muller(first_group[0], first_group[1])
-    np.testing.assert_array_equal(per_bank[:, K.LANES - 1, 2], normals[:, 2 * K.LANES + 3])
+    np.testing.assert_array_equal(per_bank[:, LANES - 1, 2], normals[:, 3 * LANES - 1])
     x = per_bank.ravel()
     assert abs(x.mean()) < 5 / np.sqrt(x.size)
     assert abs(x.var() - 1.0) < 5 * np.sqrt(2.0 / x.size)
