@@ -59,6 +59,9 @@ def synthetic_part(rng, first_die: int, n: int) -> dict:
         "lanes_passed": (lanes - failed_lanes).astype(np.int16),
         "min_margin_db": np.where(rng.random(n) < 0.05, np.nan, rng.normal(2.8, 1.5, n)),
         "heater_power_w": np.where(rng.random(n) < 0.1, np.nan, rng.gamma(8.0, 0.03, n)),
+        "lock_mode": np.zeros(n, dtype=np.int8),
+        "static_failure_mode": mode.astype(np.int8),
+        "lock_time_s": np.full(n, np.nan),
     }
     for k, name in enumerate(FAILURE_MODES[1:], start=1):
         columns[f"lanes_failed_{name}"] = np.where(mode == k, failed_lanes, 0).astype(np.int16)

@@ -4,6 +4,8 @@
   of the chain, and the shipped presets (``presets/*.toml``);
 - :mod:`~cposim.photonics.yields.engine`: :func:`simulate_wafers`, the per-chunk pipeline
   fabrication → tuning → lock → link → pass/fail with attribution;
+- :mod:`~cposim.photonics.yields.closed_loop`: the dynamic lock mode, every die's rings
+  powering up, acquiring their channels and tracking a :class:`MissionProfile` in time;
 - :mod:`~cposim.photonics.yields.result`: :class:`YieldResult` (yields with confidence
   intervals, failure Pareto, wafer maps);
 - :mod:`~cposim.photonics.yields.stats`: binomial confidence intervals;
@@ -31,6 +33,7 @@ _CATALOGUE = {
         "PRESET_FOLDER",
         "PRESET_PACKAGE",
         "ISI_MODELS",
+        "LOCK_MODES",
         "DieSettings",
         "IsiSettings",
         "LockSettings",
@@ -50,7 +53,9 @@ _CATALOGUE = {
         "ENGINES",
         "FAILURE_LABELS",
         "FAILURE_MODES",
+        "CHOICE_STREAM",
         "DEFECT_STREAM",
+        "DYNAMIC_STREAM",
         "LOCK_STREAM",
         "SPREAD_STREAM",
         "simulate_wafers",
@@ -98,6 +103,21 @@ _CATALOGUE = {
     ),
     "sobol": ("SobolResult", "saltelli_points", "sobol_indices", "sobol_sensitivity"),
     "screening": ("ScreeningResult", "ScreeningSettings", "gaussian_screening", "screen"),
+    "closed_loop": (
+        "ARBITRATIONS",
+        "DETECTOR_KINDS",
+        "DYNAMIC_FAILURES",
+        "RESIDUAL_STATISTICS",
+        "SILICON_THERMAL_DIFFUSIVITY_M2_PER_S",
+        "BankLocks",
+        "DynamicLockSettings",
+        "MissionProfile",
+        "choose_dies",
+        "lock_banks",
+        "residual_detuning",
+        "thermal_network",
+        "warming_headroom_w",
+    ),
 }
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)

@@ -30,11 +30,14 @@ from cposim.photonics.fab.variation import VariationModel
 from cposim.photonics.fab.wafer import DieLayout, Wafer, WaferLayout
 from cposim.photonics.link.parameters import LinkParameters
 from cposim.photonics.runtime.toml import from_mapping, load_toml
+from cposim.photonics.yields.closed_loop import DynamicLockSettings
 
 MODULATOR_BIAS_RULES = ("linewidth", "wavelength")
+"""Where the lock holds a fabricated modulator ring (:class:`LockSettings`)."""
 ISI_MODELS = ("single-pole", "time-domain")
 """How a study models each lane's intersymbol interference (:class:`IsiSettings`)."""
-"""Where the lock holds a fabricated modulator ring (:class:`LockSettings`)."""
+LOCK_MODES = ("static", "dynamic")
+"""How a study models the lock (:class:`LockSettings`)."""
 
 PRESET_PACKAGE = "cposim.photonics.yields"
 PRESET_FOLDER = "presets"
@@ -158,6 +161,10 @@ class TuningSettings:
     alias_guard_m : float or None
         Smallest allowed distance between another channel and a tuned ring's resonance orders,
         m; ``"none"`` uses the tuning module's default (a quarter of the channel spacing).
+    heater_dac_bits : int
+        Resolution of every heater's DAC, bits (0: an ideal continuous driver, else 1 … 24);
+        the dynamic lock drives the heaters through it. Default 12 (the
+        :class:`~cposim.control.heater.HeaterDriver` assumption).
     """
 
     strategy: Literal["ordered", "barrel", "free"] = "barrel"
@@ -170,6 +177,7 @@ class TuningSettings:
     laser_drift_m_per_k: float = 0.09e-9
     laser_temperature_range_k: float = 2.0
     alias_guard_m: float | None = None
+    heater_dac_bits: int = 12
 
     def __post_init__(self):
         check_range(
@@ -198,12 +206,15 @@ class TuningSettings:
         )
         if self.alias_guard_m is not None:
             check_range("alias_guard_m", self.alias_guard_m, low=0.0, high=1e-7)
+        check_integer("heater_dac_bits", self.heater_dac_bits, low=0)
+        check_range("heater_dac_bits", self.heater_dac_bits, high=24)
 
     @property
     def heater(self) -> HeaterDriver:
-        """The heater driver whose full scale is :attr:`max_heater_power_w` (default
-        resistance and DAC of :class:`~cposim.control.heater.HeaterDriver`)."""
-        return HeaterDriver.with_max_power(self.max_heater_power_w)
+        """The heater driver whose full scale is :attr:`max_heater_power_w`, with
+        :attr:`heater_dac_bits` (default resistance of
+        :class:`~cposim.control.heater.HeaterDriver`)."""
+        return HeaterDriver.with_max_power(self.max_heater_power_w, dac_bits=self.heater_dac_bits)
 
     def crosstalk_matrix(self, n_rings: int) -> np.ndarray:
         """Thermal crosstalk matrix ``X`` of a bank (diagonal 1, neighbours c, next c²).
@@ -221,7 +232,8 @@ class TuningSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class LockSettings:
-    """Residual detuning of locked rings (from the control loop).
+    """How rings lock: the static residual detuning (from the control model), or the loop
+    itself in time (``mode = "dynamic"``, configured by ``[dynamic]``).
 
     The default is what :func:`cposim.control.analysis.residual_lock_error` predicts for the
     loop of notebook 03: a dither/lock-in detector (50 µW dither over 16 samples, monitor TIA
@@ -233,8 +245,12 @@ class LockSettings:
 
     Parameters
     ----------
+    mode : {"static", "dynamic"}
+        ``"static"``: the tuning plan and a Gaussian residual per ring (fast). ``"dynamic"``:
+        every chosen die powers up, acquires its channels and tracks its mission profile
+        (:mod:`cposim.photonics.yields.closed_loop`). Default "static".
     mean_m : float
-        Mean residual detuning, metres. Default 0.
+        Mean residual detuning of the static mode, metres. Default 0.
     sigma_m : float
         Standard deviation of the residual detuning, metres (≥ 0). Default 3.82e-12 (above);
         well inside a lock-accuracy target of FWHM/10 ≈ 30 pm (design assumption).
@@ -245,11 +261,13 @@ class LockSettings:
         closer. ``"wavelength"``: at the design's bias in metres. Default "linewidth".
     """
 
+    mode: Literal["static", "dynamic"] = "static"
     mean_m: float = 0.0
     sigma_m: float = 3.82e-12
     modulator_bias: Literal["linewidth", "wavelength"] = "linewidth"
 
     def __post_init__(self):
+        check_choice("mode", self.mode, LOCK_MODES)
         check_range("mean_m", self.mean_m, low=-1e-9, high=1e-9)
         check_range("sigma_m", self.sigma_m, low=0.0, high=1e-9)
         check_choice("modulator_bias", self.modulator_bias, MODULATOR_BIAS_RULES)
@@ -383,7 +401,9 @@ class YieldConfig:
     tuning : TuningSettings
         Heater tuning and environment.
     lock : LockSettings
-        Residual lock error.
+        Lock mode and the static residual lock error.
+    dynamic : DynamicLockSettings
+        The closed-loop simulation of the dynamic lock mode.
     criteria : PassCriteria
         Pass/fail limits.
     isi : IsiSettings
@@ -403,6 +423,7 @@ class YieldConfig:
     link: LinkParameters = field(default_factory=LinkParameters.dr_lane)
     tuning: TuningSettings = field(default_factory=TuningSettings)
     lock: LockSettings = field(default_factory=LockSettings)
+    dynamic: DynamicLockSettings = field(default_factory=DynamicLockSettings)
     criteria: PassCriteria = field(default_factory=PassCriteria)
     isi: IsiSettings = field(default_factory=IsiSettings)
     defects: DefectDensities = field(default_factory=DefectDensities)
@@ -532,6 +553,7 @@ def preset(name: str) -> YieldConfig:
 
 __all__ = [
     "ISI_MODELS",
+    "LOCK_MODES",
     "PRESET_FOLDER",
     "PRESET_PACKAGE",
     "DieSettings",

@@ -19,7 +19,13 @@ the lane budget):
    powers through the thermal crosstalk matrix (:func:`cposim.control.tuning.plan.plan_tuning`),
    with headroom kept for the coldest ambient and the hottest laser (see
    :class:`~cposim.photonics.yields.config.TuningSettings`).
-5. **Lock.** Every ring is left with a residual detuning ``N(mean, σ)`` from the lock loop.
+5. **Lock.** Static mode (default): every ring is left with a residual detuning
+   ``N(mean, σ)`` from the lock loop. Dynamic mode (``[lock] mode = "dynamic"``): steps 4–5
+   are replaced, on a stratified subsample of the dies or on all of them, by the closed loop
+   itself (:mod:`cposim.photonics.yields.closed_loop`): power-up at the cold corner,
+   record-then-match acquisition, lock and a mission profile, with the new failure modes
+   (acquisition, wrong channel, lock lost, heater saturation, residual) and each ring's own
+   simulated residual; the static outcome of every die is kept beside it.
 6. **Link.** Every lane (the TX and RX rings assigned to one channel) goes through
    :func:`cposim.photonics.link.lanes.evaluate_lanes` with its own rings' linewidth, depth,
    drop loss and detuning, and the levels of the link's modulator at its bias
@@ -43,6 +49,7 @@ maps.
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 
@@ -56,6 +63,12 @@ from cposim.photonics.devices.modulator import locked_self_heating
 from cposim.photonics.devices.ring import Ring
 from cposim.photonics.fab.sampling import SAMPLE_ENGINES
 from cposim.photonics.link.lanes import evaluate_lanes
+from cposim.photonics.yields.closed_loop import (
+    DYNAMIC_FAILURES,
+    choose_dies,
+    lock_banks,
+    residual_detuning,
+)
 from cposim.photonics.yields.config import YieldConfig
 
 FAILURE_MODES = (
@@ -66,11 +79,13 @@ FAILURE_MODES = (
     "tuning_range",
     "heater_budget",
     "channel_aliasing",
+    *DYNAMIC_FAILURES,
     "self_heating",
     "modulator_spec",
     "ber_margin",
 )
-"""Failure modes in attribution order (code = index; 0 passes)."""
+"""Failure modes in attribution order (code = index; 0 passes). The dynamic lock mode's own
+(:data:`~cposim.photonics.yields.closed_loop.DYNAMIC_FAILURES`) follow the static plan's."""
 
 FAILURE_LABELS = {
     "ring_defect": "ring killed by a defect (waveguide or junction)",
@@ -79,6 +94,11 @@ FAILURE_LABELS = {
     "tuning_range": "tuning range exceeded",
     "heater_budget": "heater power budget exceeded",
     "channel_aliasing": "channel collision/aliasing",
+    "acquisition_failed": "no lock at power-up (channel not found or never locked)",
+    "wrong_channel": "locked to another channel's light",
+    "lock_lost": "lock lost during the mission profile",
+    "heater_saturation": "heater at full power during the profile",
+    "lock_residual": "residual lock error beyond tolerance",
     "self_heating": "modulator self-heating unstable at lock",
     "modulator_spec": "modulator ER/IL out of spec",
     "ber_margin": "BER margin below target",
@@ -106,6 +126,12 @@ DEFECT_STREAM = 1001
 SPREAD_STREAM = 1002
 """SeedSequence key of the laser-line and fibre-coupling spreads: ``(seed, 1002, wafer)``."""
 
+CHOICE_STREAM = 1003
+"""SeedSequence key of the choice of dies that run the dynamic lock: ``(seed, 1003, wafer)``."""
+
+DYNAMIC_STREAM = 1004
+"""SeedSequence key of the dynamic lock's detector noise: ``(seed, 1004, wafer)``."""
+
 COLUMNS = (
     "wafer",
     "die",
@@ -117,9 +143,15 @@ COLUMNS = (
     "lanes_passed",
     "min_margin_db",
     "heater_power_w",
+    "lock_mode",
+    "static_failure_mode",
+    "lock_time_s",
     *(f"lanes_failed_{mode}" for mode in FAILURE_MODES[1:]),
 )
-"""Columns of the per-die table (one row per die)."""
+"""Columns of the per-die table (one row per die). ``lock_mode`` is 0 where the die ran the
+static lock, 1 where it ran the dynamic one; ``static_failure_mode`` is its static outcome
+either way (the two compared); ``lock_time_s`` is the power-up-to-lock time of its slowest
+ring (NaN when static or never locked)."""
 
 
 def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"):
@@ -133,8 +165,8 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         Wafer indices (≥ 0); each wafer's rows depend only on the config and its index.
     engine : {"numba", "numpy"}
         ``"numpy"`` runs the same pipeline on every stage's plain NumPy/scipy reference (the
-        variation sampler's, one tuning plan per bank, the lane budget's); the tests check that
-        both give the same table and the benchmark measures their ratio.
+        variation sampler's, one tuning plan per bank, the lock loop's, the lane budget's); the
+        tests check that both give the same table and the benchmark measures their ratio.
 
     Returns
     -------
@@ -147,16 +179,74 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     drawn = SAMPLE_ENGINES[engine](
         config.variation, layout, wafer_indices=wafers, rng=config.run.seed
     )
-    n_wafers, n_dies, n_rings = drawn.shape
-    n_channels = config.n_channels
+    rings = _fabricated_rings(config, layout, drawn)
+    shared = {
+        "defects": _defects(config, layout, wafers),
+        "power_spread_db": _power_spreads(config, wafers),
+        "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
+    }
+    static = _static_lock(config, rings, shared["lock_normal"], engine)
+    columns = _evaluate(config, layout, wafers, rings, static, shared, engine)
+    columns["static_failure_mode"] = columns["failure_mode"].copy()
+    n_dies = layout.n_dies
+    if config.lock.mode == "static":
+        columns["lock_mode"] = np.zeros(wafers.size * n_dies, dtype=np.int8)
+        columns["lock_time_s"] = np.full(wafers.size * n_dies, np.nan)
+        return _ordered(columns)
+    chosen = np.stack(
+        [
+            choose_dies(
+                columns["failure_mode"][i * n_dies : (i + 1) * n_dies],
+                config.dynamic.fraction,
+                np.random.default_rng(_stream(config, CHOICE_STREAM, wafer)),
+            )
+            for i, wafer in enumerate(wafers)
+        ]
+    )
+    dynamic, lock_time = _dynamic_lock(
+        config, rings, wafers, chosen, static, shared["lock_normal"], engine
+    )
+    closed = _evaluate(config, layout, wafers, rings, dynamic, shared, engine)
+    flat = chosen.ravel()
+    for name in closed:
+        if name not in ("wafer", "die", "die_x_m", "die_y_m"):
+            columns[name] = np.where(flat, closed[name], columns[name])
+    columns["lock_mode"] = flat.astype(np.int8)
+    columns["lock_time_s"] = lock_time.ravel()
+    return _ordered(columns)
+
+
+def _ordered(columns):
+    return {name: columns[name] for name in COLUMNS}
+
+
+def _stream(config, key, wafer):
+    return np.random.SeedSequence(config.run.seed, spawn_key=(key, int(wafer)))
+
+
+class _Lock(NamedTuple):
+    """Every ring's tuning/lock outcome, shaped (wafer, die, ring) except ``assignment``
+    (bank, channel)."""
+
+    mode: np.ndarray
+    """Failure code (0: tuned and locked)."""
+    assignment: np.ndarray
+    """Channel of every ring of every bank, a permutation per bank."""
+    residual_m: np.ndarray
+    """Residual detuning laser − ring (at the lock point), m."""
+    heater_power_w: np.ndarray
+    """Heater power, W (NaN where the bank could not be planned)."""
+
+
+def _fabricated_rings(config: YieldConfig, layout, drawn) -> dict:
+    """Every ring's heater-off resonance at the hottest corner (self-heating included), Airy
+    linewidth, depth, drop peak and FSR, shaped (wafer, die, ring); TX/RX masks; the
+    modulator's self-heating stability."""
     banks_per_link = config.banks_per_link
     grid = config.link.grid.wavelengths_m
-    tuning = config.tuning
-
-    # --- rings: resonance at the hottest corner, linewidth and depth from their couplings
     channel_of_position = np.asarray(layout.die.ring)
     is_tx = np.asarray(layout.die.bank) % banks_per_link == 0
-    cold = grid[channel_of_position] + tuning.design_offset_m + drawn.resonance_shift_m
+    cold = grid[channel_of_position] + config.tuning.design_offset_m + drawn.resonance_shift_m
     link = config.link
     operating_point = link.operating_point
     tx = _airy_rings(
@@ -183,10 +273,50 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     )
     extra_heating_m = np.nan_to_num(heating.resonance_shift_m) - nominal.resonance_shift_m
     cold = cold + np.where(is_tx, extra_heating_m, 0.0)
+    tx_fsr = float(link.modulator.ring.fsr_m(grid.mean()))
+    fsr = np.full(cold.shape, tx_fsr)
+    fwhm = tx["fwhm_m"]
+    # a TX ring's monitor is its drop port where it has one, else a tap (assumption: its
+    # photocurrent scale is the drop port's of a lossless ring)
+    drop_peak = 10.0 ** (-tx.get("drop_loss_db", np.zeros(cold.shape)) / 10.0)
+    if rx is not None:
+        fsr = np.broadcast_to(
+            np.where(is_tx, tx_fsr, float(link.demux.fsr_m(grid.mean()))), cold.shape
+        )
+        fwhm = np.where(is_tx, fwhm, rx["fwhm_m"])
+        drop_peak = np.where(is_tx, drop_peak, 10.0 ** (-rx["drop_loss_db"] / 10.0))
+    return {
+        "cold_m": cold,
+        "is_tx": is_tx,
+        "tx": tx,
+        "rx": rx,
+        "stability": heating.stability,
+        "fsr_m": fsr,
+        "fwhm_m": fwhm,
+        "drop_peak": np.clip(drop_peak, 1e-6, 1.0),
+    }
 
-    # --- tuning plan for every bank, with headroom for the cold/laser-hot corner
+
+def _lock_normals(config: YieldConfig, wafers, shape) -> np.ndarray:
+    """A standard normal per ring, shape (wafer, die, ring), keyed by ``(seed, LOCK_STREAM,
+    wafer)``: the instant of each ring's residual that its link budget sees."""
+    out = np.empty(shape)
+    for i, wafer in enumerate(wafers):
+        out[i] = np.random.default_rng(_stream(config, LOCK_STREAM, wafer)).standard_normal(
+            shape[1:]
+        )
+    return out
+
+
+def _static_lock(config: YieldConfig, rings, normal, engine) -> _Lock:
+    """The static tuning plan of every bank, with headroom for the cold/laser-hot corner, and
+    a Gaussian residual detuning per ring (``mean + σ·normal``)."""
+    cold = rings["cold_m"]
+    n_channels = config.n_channels
+    grid = config.link.grid.wavelengths_m
+    tuning = config.tuning
     swing_m = (
-        link.modulator.ring.thermal_shift_m_per_k(grid.mean()) * tuning.ambient_range_k
+        config.link.modulator.ring.thermal_shift_m_per_k(grid.mean()) * tuning.ambient_range_k
         + tuning.laser_drift_m_per_k * tuning.laser_temperature_range_k
     )
     swing_power_w = float(swing_m / tuning.tuning_efficiency_m_per_w)
@@ -194,15 +324,6 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     budget_w = tuning.bank_power_budget_w - n_channels * swing_power_w
     banks_cold = cold.reshape(-1, n_channels)
     n_banks = banks_cold.shape[0]
-    fsr = (
-        float(link.modulator.ring.fsr_m(grid.mean()))
-        if rx is None
-        else np.where(
-            is_tx,
-            float(link.modulator.ring.fsr_m(grid.mean())),
-            float(link.demux.fsr_m(grid.mean())),
-        )
-    )
     if plan_max_heater_power_w <= 0.0 or budget_w <= 0.0:
         failed = "tuning_range" if plan_max_heater_power_w <= 0.0 else "heater_budget"
         mode = np.full(n_banks, FAILURE_MODES.index(failed), dtype=np.int8)
@@ -211,7 +332,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     else:
         plan = plan_tuning(
             banks_cold,
-            fsr_m=np.broadcast_to(fsr, cold.shape).reshape(-1, n_channels),
+            fsr_m=rings["fsr_m"].reshape(-1, n_channels),
             channel_wavelength_m=grid,
             tuning_efficiency_m_per_w=tuning.tuning_efficiency_m_per_w,
             max_heater_power_w=plan_max_heater_power_w,
@@ -224,18 +345,86 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         mode = _tuning_modes(plan.failure_code)
         assignment = plan.assignment
         heater_w = plan.heater_power_w + swing_power_w
-    bank_mode = mode.reshape(n_wafers, n_dies, -1)
+        heater_w = np.where((mode == 0)[:, None], heater_w, np.nan)
+    return _Lock(
+        mode=np.repeat(mode, n_channels).reshape(cold.shape),
+        assignment=assignment,
+        residual_m=config.lock.mean_m + config.lock.sigma_m * normal,
+        heater_power_w=heater_w.reshape(cold.shape),
+    )
 
-    # --- residual lock error of every ring, keyed by wafer
-    lock = np.empty((n_wafers, n_dies, n_rings))
+
+def _dynamic_lock(config: YieldConfig, rings, wafers, chosen, static: _Lock, normal, engine):
+    """The closed-loop lock of the chosen dies
+    (:func:`cposim.photonics.yields.closed_loop.lock_banks`, one call per wafer with noise
+    keyed by ``(seed, DYNAMIC_STREAM, wafer)``), the static outcome elsewhere; and each die's
+    lock time (s: its last ring's first lock from power-up; NaN where a ring never locked or
+    the die ran static)."""
+    n_wafers, n_dies, n_rings = rings["cold_m"].shape
+    n_channels = config.n_channels
+    banks_per_die = n_rings // n_channels
+    mode = static.mode.copy()
+    assignment = static.assignment.reshape(n_wafers, n_dies, banks_per_die, n_channels).copy()
+    residual = static.residual_m.copy()
+    heater = static.heater_power_w.copy()
+    lock_time = np.full((n_wafers, n_dies), np.nan)
+    dldt = float(
+        config.link.modulator.ring.thermal_shift_m_per_k(config.link.grid.wavelengths_m.mean())
+    )
+    to_mode = np.array(
+        [0, *(FAILURE_MODES.index(name) for name in DYNAMIC_FAILURES)], dtype=np.int8
+    )
     for i, wafer in enumerate(wafers):
-        stream = np.random.SeedSequence(config.run.seed, spawn_key=(LOCK_STREAM, int(wafer)))
-        lock[i] = np.random.default_rng(stream).normal(
-            config.lock.mean_m, config.lock.sigma_m, (n_dies, n_rings)
+        dies = np.flatnonzero(chosen[i])
+        if dies.size == 0:
+            continue
+
+        def banks(values, i=i, dies=dies):
+            return values[i, dies].reshape(-1, n_channels)
+
+        locks = lock_banks(
+            config.dynamic,
+            config.tuning,
+            cold_resonance_m=banks(rings["cold_m"]),
+            fwhm_m=banks(rings["fwhm_m"]),
+            drop_peak=banks(rings["drop_peak"]),
+            fsr_m=banks(rings["fsr_m"]),
+            thermal_shift_m_per_k=dldt,
+            channel_wavelength_m=config.link.grid.wavelengths_m,
+            rng=np.random.default_rng(_stream(config, DYNAMIC_STREAM, wafer)),
+            engine=engine,
         )
+        codes = to_mode[locks.failure]
+        budget = FAILURE_MODES.index("heater_budget")
+        codes = np.where((codes == 0) & locks.over_budget[:, None], budget, codes)
+        shape = (dies.size, n_rings)
+        mode[i, dies] = codes.reshape(shape)
+        assignment[i, dies] = locks.assignment.reshape(dies.size, banks_per_die, n_channels)
+        residual[i, dies] = residual_detuning(
+            config.dynamic.residual_statistic, locks, banks(normal)
+        ).reshape(shape)
+        heater[i, dies] = locks.heater_power_w.reshape(shape)
+        lock_time[i, dies] = locks.time_to_lock_s.reshape(shape).max(axis=-1)
+    locked = _Lock(
+        mode=mode,
+        assignment=assignment.reshape(-1, n_channels),
+        residual_m=residual,
+        heater_power_w=heater,
+    )
+    return locked, lock_time
+
+
+def _evaluate(config: YieldConfig, layout, wafers, rings, lock: _Lock, shared, engine):
+    """Link budget and attribution of every lane, engine and die for one lock outcome."""
+    n_wafers, n_dies, n_rings = rings["cold_m"].shape
+    n_channels = config.n_channels
+    banks_per_link = config.banks_per_link
+    link = config.link
+    operating_point = link.operating_point
+    tx, rx = rings["tx"], rings["rx"]
 
     # --- lanes: gather each channel's TX and RX ring
-    ring_of_channel = np.argsort(assignment, axis=1, kind="stable").reshape(
+    ring_of_channel = np.argsort(lock.assignment, axis=1, kind="stable").reshape(
         n_wafers, n_dies, -1, n_channels
     )
     per_bank = (n_wafers, n_dies, -1, n_channels)
@@ -249,15 +438,21 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     demux_inputs = {}
     if config.has_demux:
         demux_inputs = {
-            "demux_detuning_m": lanes(lock, 1),
+            "demux_detuning_m": lanes(lock.residual_m, 1),
             "demux_fwhm_m": lanes(rx["fwhm_m"], 1),
             "demux_drop_loss_db": lanes(rx["drop_loss_db"], 1),
             "demux_extinction_db": lanes(rx["extinction_db"], 1),
         }
-    ring_defect, heater_defect, photodiode_defect = _defects(config, layout, wafers, lanes)
+    ring_killed, heater_killed, photodiode_defect = shared["defects"]
+    ring_defect = lanes(ring_killed, 0)
+    heater_defect = lanes(heater_killed, 0)
+    if config.has_demux:  # a lane fails with either of its rings
+        ring_defect = ring_defect | lanes(ring_killed, 1)
+        heater_defect = heater_defect | lanes(heater_killed, 1)
+    photodiode_defect = photodiode_defect.reshape(ring_defect.shape)
     modulator_fwhm = lanes(tx["fwhm_m"], 0)
     modulator_extinction = lanes(tx["extinction_db"], 0)
-    modulator_error = lanes(lock, 0)
+    modulator_error = lanes(lock.residual_m, 0)
     if config.lock.modulator_bias == "linewidth":  # the bias scales with the ring's linewidth
         bias = operating_point.bias_detuning_m
         modulator_error = modulator_error + bias * (modulator_fwhm / operating_point.fwhm_m - 1.0)
@@ -268,7 +463,8 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         )
     budget = evaluate_lanes(
         link,
-        laser_power_dbm=link.laser_power_dbm + _power_spreads(config, wafers, modulator_fwhm.shape),
+        laser_power_dbm=link.laser_power_dbm
+        + shared["power_spread_db"].reshape(modulator_fwhm.shape),
         modulator_detuning_m=modulator_error,
         modulator_fwhm_m=modulator_fwhm,
         modulator_extinction_db=modulator_extinction,
@@ -276,23 +472,20 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         engine=engine,
         **demux_inputs,
     )
-    stable = lanes(heating.stability, 0) > 0.0
+    stable = lanes(rings["stability"], 0) > 0.0
     modulator_ok = _modulator_in_spec(config, modulator_error, modulator_fwhm, modulator_extinction)
 
     # --- attribution per lane, then per engine and die
-    tx_mode = bank_mode[:, :, 0::banks_per_link, None]
-    bank_fail = (
-        tx_mode
-        if banks_per_link == 1
-        else _first_failure(tx_mode, bank_mode[:, :, 1::banks_per_link, None])
-    )
+    lock_fail = lanes(lock.mode, 0)
+    if banks_per_link > 1:
+        lock_fail = _first_failure(lock_fail, lanes(lock.mode, 1))
     code = {mode: k for k, mode in enumerate(FAILURE_MODES)}
     lane_mode = np.select(
         [
             ring_defect,
             heater_defect,
             photodiode_defect,
-            bank_fail > 0,
+            lock_fail > 0,
             ~stable,
             ~modulator_ok,
             budget.margin_db < config.criteria.min_margin_db,
@@ -301,7 +494,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
             code["ring_defect"],
             code["heater_defect"],
             code["photodiode_defect"],
-            bank_fail,
+            lock_fail,
             code["self_heating"],
             code["modulator_spec"],
             code["ber_margin"],
@@ -316,10 +509,9 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     die_mode = np.where(
         (lane_mode > 0).any(axis=-1), np.where(lane_mode > 0, lane_mode, 127).min(axis=-1), 0
     )
-    tuned = np.broadcast_to(bank_fail == 0, budget.margin_db.shape)  # a link's banks: its lanes
+    tuned = lock_fail == 0
     margins = np.where(tuned, budget.margin_db, np.nan).reshape(n_wafers, n_dies, -1)
-    heater_die = heater_w.reshape(n_wafers, n_dies, -1).sum(axis=-1)
-    heater_die = np.where((bank_mode == 0).all(axis=-1), heater_die, np.nan)
+    heater_die = np.where((lock.mode == 0).all(axis=-1), lock.heater_power_w.sum(axis=-1), np.nan)
 
     columns = {
         "wafer": np.repeat(wafers, n_dies).astype(np.int32),
@@ -333,8 +525,8 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         "min_margin_db": _nanmin_last(margins).ravel(),
         "heater_power_w": heater_die.ravel(),
     }
-    for code, name in enumerate(FAILURE_MODES[1:], start=1):
-        columns[f"lanes_failed_{name}"] = (lane_mode == code).sum(axis=-1).astype(np.int16).ravel()
+    for k, name in enumerate(FAILURE_MODES[1:], start=1):
+        columns[f"lanes_failed_{name}"] = (lane_mode == k).sum(axis=-1).astype(np.int16).ravel()
     return columns
 
 
@@ -396,32 +588,33 @@ def _airy_rings(design: Ring, coupler, sample, selected, fsr_m) -> dict[str, np.
     return metrics
 
 
-def _power_spreads(config: YieldConfig, wafers, shape) -> np.ndarray:
+def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
     """Each lane's laser-line power deviation minus its fibre's coupling-loss deviation, dB,
-    shape (wafer, die, link, channel); per wafer keyed by ``(seed, SPREAD_STREAM, wafer)``.
+    shape (wafer, die, lane); per wafer keyed by ``(seed, SPREAD_STREAM, wafer)``.
 
     Lanes are numbered link by link, channel by channel; consecutive groups of
     ``link.laser_split_ways`` lanes share a laser line, and the channels of one link share its
     fibre (a DR link has one channel, so one fibre per lane)."""
-    n_wafers, n_dies, n_links, n_channels = shape
+    n_wafers, n_dies = len(wafers), config.layout().n_dies
+    n_channels = config.n_channels
+    n_links = config.die.n_engines * config.die.links_per_engine
     n_lanes = n_links * n_channels
     ways = config.link.laser_split_ways
     n_lines = -(-n_lanes // ways)
     spread = config.spreads
     out = np.empty((n_wafers, n_dies, n_lanes))
     for i, wafer in enumerate(wafers):
-        stream = np.random.SeedSequence(config.run.seed, spawn_key=(SPREAD_STREAM, int(wafer)))
-        rng = np.random.default_rng(stream)
+        rng = np.random.default_rng(_stream(config, SPREAD_STREAM, wafer))
         lines = spread.laser_line_power_sigma_db * rng.standard_normal((n_dies, n_lines))
         fibres = spread.fiber_coupling_loss_sigma_db * rng.standard_normal((n_dies, n_links))
         out[i] = np.repeat(lines, ways, axis=1)[:, :n_lanes] - np.repeat(fibres, n_channels, axis=1)
-    return out.reshape(shape)
+    return out
 
 
-def _defects(config: YieldConfig, layout, wafers, lanes):
-    """Killer defects of every lane, per wafer keyed by ``(seed, DEFECT_STREAM, wafer)``: its
-    rings' waveguide or junction, its rings' heaters, its photodiode; each (wafer, die, link,
-    channel) bool."""
+def _defects(config: YieldConfig, layout, wafers):
+    """Killer defects, per wafer keyed by ``(seed, DEFECT_STREAM, wafer)``: every ring's
+    waveguide or junction and its heater, (wafer, die, ring) bool; every lane's photodiode,
+    (wafer, die, lane) bool."""
     from cposim.photonics.fab.defects import DEFECT_LAYERS, CriticalAreas, sample_defects
 
     waveguide, heater, junction = (
@@ -445,21 +638,17 @@ def _defects(config: YieldConfig, layout, wafers, lanes):
     heater_killed = np.zeros_like(ring_killed)
     pd_killed = np.zeros((*shape, n_lanes), dtype=bool)
     for i, wafer in enumerate(wafers):
-        stream = np.random.SeedSequence(config.run.seed, spawn_key=(DEFECT_STREAM, int(wafer)))
         layer = sample_defects(
-            layout, areas, config.defects, rng=np.random.default_rng(stream)
+            layout,
+            areas,
+            config.defects,
+            rng=np.random.default_rng(_stream(config, DEFECT_STREAM, wafer)),
         ).killing_layer
         rings = layer[:, :n_rings]
         ring_killed[i] = (rings == waveguide) | (rings == junction)
         heater_killed[i] = rings == heater
         pd_killed[i] = layer[:, n_rings:] >= 0
-    # a lane fails with either of its rings
-    ring_lane = lanes(ring_killed, 0)
-    heater_lane = lanes(heater_killed, 0)
-    if config.has_demux:
-        ring_lane = ring_lane | lanes(ring_killed, 1)
-        heater_lane = heater_lane | lanes(heater_killed, 1)
-    return ring_lane, heater_lane, pd_killed.reshape(ring_lane.shape)
+    return ring_killed, heater_killed, pd_killed
 
 
 def _tuning_modes(failure_code) -> np.ndarray:
@@ -501,8 +690,10 @@ def _nanmin_last(values):
 
 
 __all__ = [
+    "CHOICE_STREAM",
     "COLUMNS",
     "DEFECT_STREAM",
+    "DYNAMIC_STREAM",
     "ENGINES",
     "FAILURE_LABELS",
     "FAILURE_MODES",

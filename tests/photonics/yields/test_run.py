@@ -1,4 +1,5 @@
-"""Batch yield runs: identical Parquet contents across backends, chunking and a SIGKILL."""
+"""Batch yield runs: identical Parquet contents across backends, chunking and a SIGKILL, in
+the static lock mode and in the dynamic one (on a stratified half of the dies)."""
 
 import json
 import os
@@ -17,11 +18,13 @@ from cposim.photonics.yields.config import RunSettings, YieldConfig
 from cposim.photonics.yields.run import load_study, resume_study, run_study, simulate, write_report
 
 
-def config(n_wafers=4, wafers_per_chunk=1):
+def config(n_wafers=4, wafers_per_chunk=1, lock="static"):
     return YieldConfig().with_changes(
         {
             "wafer": Wafer(diameter_m=0.1, edge_exclusion_m=3e-3),
             "run": RunSettings(seed=7, n_wafers=n_wafers, wafers_per_chunk=wafers_per_chunk),
+            "lock.mode": lock,
+            "dynamic.fraction": 0.5,
         }
     )
 
@@ -31,35 +34,43 @@ def parquet_table(directory):
     return batch.RunDirectory(directory).read_table().to_pandas()
 
 
+@pytest.fixture(scope="module", params=["static", "dynamic"])
+def lock(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+def reference(tmp_path_factory, lock):
     directory = tmp_path_factory.mktemp("reference")
-    run_study(config(), directory, progress=False)
+    run_study(config(lock=lock), directory, progress=False)
     return parquet_table(directory)
 
 
-def test_in_memory_result_equals_stored_run(reference):
-    assert simulate(config()).table.equals(reference)
+def test_in_memory_result_equals_stored_run(reference, lock):
+    assert simulate(config(lock=lock)).table.equals(reference)
+    assert (reference["lock_mode"] == 1).any() == (lock == "dynamic")
 
 
-def test_chunk_size_does_not_change_results(tmp_path, reference):
-    run_study(config(wafers_per_chunk=3), tmp_path, progress=False)
+def test_chunk_size_does_not_change_results(tmp_path, reference, lock):
+    run_study(config(wafers_per_chunk=3, lock=lock), tmp_path, progress=False)
     assert parquet_table(tmp_path).equals(reference)
 
 
-def test_local_worker_processes_give_identical_results(tmp_path, reference):
-    run_study(config(), tmp_path, workers=2, progress=False)
+def test_local_worker_processes_give_identical_results(tmp_path, reference, lock):
+    run_study(config(lock=lock), tmp_path, workers=2, progress=False)
     assert parquet_table(tmp_path).equals(reference)
 
 
-def test_dask_cluster_gives_identical_results(tmp_path, reference):
+def test_dask_cluster_gives_identical_results(tmp_path, reference, lock):
     distributed = pytest.importorskip("dask.distributed")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dask's own start-up chatter is not under test
         with distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster:
-            run_study(config(), tmp_path, scheduler=cluster.scheduler_address, progress=False)
+            run_study(
+                config(lock=lock), tmp_path, scheduler=cluster.scheduler_address, progress=False
+            )
     assert parquet_table(tmp_path).equals(reference)
 
 
@@ -102,8 +113,8 @@ def test_run_killed_with_sigkill_resumes_to_identical_results(tmp_path):
     ), "verified parts must not be recomputed"
 
 
-def test_stop_and_resume_in_process(tmp_path, reference):
-    assert run_study(config(), tmp_path, progress=False, stop_after_chunks=2) is None
+def test_stop_and_resume_in_process(tmp_path, reference, lock):
+    assert run_study(config(lock=lock), tmp_path, progress=False, stop_after_chunks=2) is None
     result = resume_study(tmp_path, progress=False)
     assert parquet_table(tmp_path).equals(reference)
     assert result.n_dies == len(reference)
