@@ -169,8 +169,8 @@ def _box_muller(exponentials, uniforms):
 def _normals(noise, n_banks: int, n_rings: int, steps: int):
     """Standard normals (steps, n_banks, n_rings) of a chunk in group layout (``bank_noise``).
 
-    Full groups of ``group_lanes(n_rings)`` banks hold an even number of pairs and sit at regular offsets, so
-    they transform as one array; a partial last group follows on its own.
+    Full groups of ``group_lanes(n_rings)`` banks hold an even number of pairs and sit at
+    regular offsets, so they transform as one array; a partial last group follows on its own.
     """
     lanes = K.group_lanes(n_rings)
     n_full, rest = divmod(n_banks, lanes)

@@ -20,8 +20,9 @@ arXiv:2411.14810 (2024); WDMSim, github.com/wdmsim/wdm-simulator): every heater 
 0 → P_max while the drop response to each channel is recorded, the heater power at each
 channel's peak is corrected for the thermal lag of the ramp (``rate·(τ1 + τ2)``), channels are
 assigned (ordered, barrel or free, on the recorded powers; optionally only channels recorded
-above a floor, the headroom for warming), and each heater jumps to its recorded power and
-settles before the loop closes (bumpless). Without a sweep the loop starts
+above a floor, the headroom for warming), and each heater jumps to its recorded power (or to
+the powers that reproduce the recorded heating through the crosstalk matrix) and settles before
+the loop closes (bumpless). Without a sweep the loop starts
 from a static tuning plan computed from the true cold resonances
 (:func:`cposim.control.tuning.plan.plan_tuning`), in thermal equilibrium.
 Assumptions: during the sweep each channel is identifiable (lasers lit one at a time or
@@ -179,6 +180,11 @@ class AcquisitionSweep:
         after power-up; channels recorded below it count as not seen. Default 0.
     strategy : {"ordered", "barrel", "free"}
         Matching strategy on the recorded heater powers. Default "barrel".
+    compensate_crosstalk : bool
+        Jump to the powers that give every ring its recorded heating through the crosstalk
+        matrix (``X·P = g·P_rec``, ``g_i = Σ_j X_ij``: the sweep heated all rings alike),
+        instead of to the recorded powers themselves, which move each ring by its
+        neighbours' power differences. Default False.
     """
 
     duration_s: float = 2e-3
@@ -186,6 +192,7 @@ class AcquisitionSweep:
     min_peak_drop: float = 0.5
     min_start_power_w: float | np.ndarray = 0.0
     strategy: str = "barrel"
+    compensate_crosstalk: bool = False
 
     def __post_init__(self):
         check_range("duration_s", self.duration_s, low=0.0, low_inclusive=False)
@@ -708,8 +715,13 @@ def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
         recorded, seen, tuning_kernels.STRATEGY_CODES[acquisition.strategy], channel
     )
     found = np.take_along_axis(seen, channel[:, :, None], axis=2)[:, :, 0]
-    start = np.take_along_axis(recorded, channel[:, :, None], axis=2)[:, :, 0]
-    return np.where(found, channel, -1), np.where(found, start, 0.0)
+    start = np.where(found, np.take_along_axis(recorded, channel[:, :, None], axis=2)[:, :, 0], 0.0)
+    if acquisition.compensate_crosstalk:
+        crosstalk = network.crosstalk_fraction
+        heating = start * crosstalk.sum(axis=1)
+        start = np.clip(np.linalg.solve(crosstalk, heating.T).T, 0.0, scalars[K.S_PMAX])
+        start = np.where(found, start, 0.0)
+    return np.where(found, channel, -1), start
 
 
 def _run(lock, inputs, state, n_steps: int, rng: np.random.Generator) -> None:

@@ -32,24 +32,29 @@ from typing import Literal
 import numpy as np
 
 from cposim.control.controllers import PIDController
-from cposim.control.core.validation import check_choice, check_range
+from cposim.control.core.validation import check_choice, check_integer, check_range
 from cposim.control.detectors import (
     DitherLockInDetector,
     IdealDetector,
     LorentzianSlopeDetector,
     PowerMaximumTracker,
 )
-from cposim.control.loop.locking import AcquisitionSweep, ResonatorArrays, simulate_locking
+from cposim.control.loop.locking import (
+    AcquisitionSweep,
+    LockingResult,
+    ResonatorArrays,
+    simulate_locking,
+)
 from cposim.control.thermal import DEFAULT_TIME_CONSTANT_S, Disturbance, ThermalNetwork
 
 DETECTOR_KINDS = ("dither", "slope", "ideal", "power-maximum")
 """Lock detectors of the dynamic mode (:attr:`DynamicLockSettings.detector`)."""
 
-ARBITRATIONS = ("headroom", "lowest-power")
+ARBITRATIONS = ("crosstalk-aware", "headroom", "lowest-power")
 """How the acquisition picks channels among the recorded ones
 (:attr:`DynamicLockSettings.arbitration`)."""
 
-RESIDUAL_STATISTICS = ("sample", "rms", "mean", "worst")
+RESIDUAL_STATISTICS = ("sample", "rms", "mean")
 """How a ring's simulated residual detuning enters the link budget."""
 
 DYNAMIC_FAILURES = (
@@ -175,14 +180,19 @@ class DynamicLockSettings:
         (:data:`SILICON_THERMAL_DIFFUSIVITY_M2_PER_S`; *assumption* that heat spreads
         sideways through the silicon substrate, after crossing the buried oxide as fast as
         into its own ring).
-    arbitration : {"headroom", "lowest-power"}
-        How record-then-match picks channels (with ``[tuning] strategy`` among the channel
-        orders it allows). ``"lowest-power"``: the assignment of least recorded heater power
-        (WDMSim's arbitration), which at a cold start can leave a heater too little power to
-        give back once the die warms. ``"headroom"``: only channels recorded at or above the
-        power the die will take back (its ambient range, laser range and the profile's ASIC
-        heating, as heater power: :func:`warming_headroom_w`), the static plan's rule asked at
-        power-up. Default "headroom".
+    arbitration : {"crosstalk-aware", "headroom", "lowest-power"}
+        How record-then-match picks channels and starts the loops (with ``[tuning] strategy``
+        among the channel orders it allows). ``"lowest-power"``: the assignment of least
+        recorded heater power (WDMSim's arbitration), each heater jumping to its recorded
+        power; at a cold start it can leave a heater too little power to give back once the
+        die warms. ``"headroom"``: only channels recorded at or above the power the die will
+        take back (its ambient and laser ranges as heater power, :func:`warming_headroom_w`,
+        over the ring's crosstalk gain ``Σ_j X_ij``, since the sweep heats every ring at once):
+        the static plan's rule asked at power-up. ``"crosstalk-aware"``: as ``"headroom"``,
+        and the heaters jump to the powers that reproduce every ring's recorded heating
+        through the crosstalk matrix (after a jump to the recorded powers, each ring moves by
+        its neighbours' power differences, and with strong crosstalk locks to a neighbouring
+        channel). Default "crosstalk-aware".
     neighbour_channel_power : float
         Power of the other channels at a ring's monitor relative to its own (0 … 10). Default 1
         (equal-power lasers on one bus: every TX and RX ring sees them all).
@@ -190,13 +200,12 @@ class DynamicLockSettings:
         Largest RMS residual detuning over the profile, as a fraction of the ring's FWHM
         (> 0, ≤ 1), beyond which a locked ring fails (``lock_residual``). Default 0.1, the
         lock-accuracy target (design assumption).
-    residual_statistic : {"sample", "rms", "mean", "worst"}
+    residual_statistic : {"sample", "rms", "mean"}
         The residual detuning each lane's link budget uses, from the ring's own locked samples
         after ``stats_start_s``: ``"sample"``, one instant of its trace (its mean plus its
         standard deviation times the normal the static mode draws for that ring, so both
-        modes see the same instant); ``"rms"``, the RMS with the sign of the mean; the mean;
-        or the largest excursion with the sign of the mean. Default "sample" (the static
-        mode's question, asked of the simulated loop).
+        modes see the same instant); ``"rms"``, the RMS with the sign of the mean; or the
+        mean. Default "sample" (the static mode's question, asked of the simulated loop).
     fraction : float
         Fraction of the dies that run dynamically (0 … 1), stratified by their static outcome:
         in every wafer and every static failure mode, that fraction (rounded up) of its dies is
@@ -214,10 +223,10 @@ class DynamicLockSettings:
     closed_loop_time_constant_s: float = 50e-6
     heater_time_constant_s: float = DEFAULT_TIME_CONSTANT_S
     mutual_delay_time_constant_s: float = 1.75e-6
-    arbitration: Literal["headroom", "lowest-power"] = "headroom"
+    arbitration: Literal["crosstalk-aware", "headroom", "lowest-power"] = "crosstalk-aware"
     neighbour_channel_power: float = 1.0
     max_residual_fraction_of_fwhm: float = 0.1
-    residual_statistic: Literal["sample", "rms", "mean", "worst"] = "sample"
+    residual_statistic: Literal["sample", "rms", "mean"] = "sample"
     fraction: float = 1.0
     profile: MissionProfile = field(default_factory=MissionProfile)
 
@@ -304,6 +313,9 @@ class BankLocks:
         Time from power-up to first lock, s (NaN: never locked).
     over_budget : ndarray of bool, shape (n_banks,)
         Whether the bank's mean total heater power exceeds ``[tuning] bank_power_budget_w``.
+    trace : LockingResult or None
+        The loop's full result with decimated traces, when asked for
+        (:func:`lock_banks` ``trace_records``).
     """
 
     assignment: np.ndarray
@@ -314,6 +326,94 @@ class BankLocks:
     heater_power_w: np.ndarray
     time_to_lock_s: np.ndarray
     over_budget: np.ndarray
+    trace: LockingResult | None = None
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class DieLockTimeline:
+    """One die's dynamic lock in time (made by
+    :func:`cposim.photonics.yields.engine.die_lock_timeline`).
+
+    Parameters
+    ----------
+    wafer, die : int
+        Which die.
+    time_s : ndarray, shape (n_records,)
+        Time from power-up, s (the tracking phase, after the acquisition sweep).
+    detuning_m, heater_power_w : ndarray, shape (n_rings, n_records)
+        Every ring's detuning laser − ring (m; NaN without a channel) and heater power (W).
+    failure : ndarray of int8, shape (n_rings,)
+        0 or 1 + index into :data:`DYNAMIC_FAILURES`.
+    ring_labels : tuple of str
+        Each ring's bank and channel, e.g. ``"link 2 TX ch 5"``.
+    fwhm_m : ndarray, shape (n_rings,)
+        Each ring's FWHM, m.
+    event_time_s : ndarray, shape (n_rings,)
+        When each failing ring's failure shows in its trace, s (NaN: passing, or never
+        locked): leaving the ±FWHM/10 band after its first lock (lock lost), the heater first
+        at an end of its range (saturation), its first lock (wrong channel), its largest
+        excursion (residual).
+    asic_step_time_s : float or None
+        The profile's ASIC step, s (None without one).
+    """
+
+    wafer: int
+    die: int
+    time_s: np.ndarray
+    detuning_m: np.ndarray
+    heater_power_w: np.ndarray
+    failure: np.ndarray
+    ring_labels: tuple
+    fwhm_m: np.ndarray
+    event_time_s: np.ndarray
+    asic_step_time_s: float | None
+
+    def plot(self, ax=None):
+        """Detuning of every ring against time, failing rings marked; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw into.
+        """
+        from cposim.photonics.yields import plot
+
+        return plot.lock_timeline(self, ax)
+
+
+def failure_events(failure, time_s, detuning_m, heater_power_w, *, fwhm_m, first_lock_s, pmax_w):
+    """When each failing ring's failure shows in its (decimated) trace, s (see
+    :attr:`DieLockTimeline.event_time_s`).
+
+    Parameters
+    ----------
+    failure : array_like of int, shape (n_rings,)
+        Dynamic failure codes.
+    time_s : array_like, shape (n_records,)
+        Trace times, s.
+    detuning_m, heater_power_w : array_like, shape (n_rings, n_records)
+        Traces, m and W.
+    fwhm_m, first_lock_s : array_like, shape (n_rings,)
+        FWHM (m) and time of first lock (s, NaN if never).
+    pmax_w : float
+        Heater full scale, W.
+    """
+    code = {name: k for k, name in enumerate(DYNAMIC_FAILURES, start=1)}
+    events = np.full(len(failure), np.nan)
+    for ring, mode in enumerate(failure):
+        trace = detuning_m[ring]
+        if mode == code["wrong_channel"]:
+            events[ring] = first_lock_s[ring]
+        elif mode == code["lock_lost"]:
+            out = (time_s > first_lock_s[ring]) & (np.abs(trace) > 0.1 * fwhm_m[ring])
+            events[ring] = time_s[np.argmax(out)] if out.any() else np.nan
+        elif mode == code["heater_saturation"]:
+            power = heater_power_w[ring]
+            at_end = (power >= pmax_w * (1.0 - 1e-9)) | (power <= 0.0)
+            events[ring] = time_s[np.argmax(at_end)] if at_end.any() else np.nan
+        elif mode == code["lock_residual"]:
+            events[ring] = time_s[np.nanargmax(np.abs(trace))]
+    return events
 
 
 def thermal_network(settings: DynamicLockSettings, tuning, n_rings: int, dldt_m_per_k: float):
@@ -340,25 +440,22 @@ def thermal_network(settings: DynamicLockSettings, tuning, n_rings: int, dldt_m_
     )
 
 
-def warming_headroom_w(settings: DynamicLockSettings, tuning, dldt_m_per_k: float) -> float:
+def warming_headroom_w(tuning, dldt_m_per_k: float) -> float:
     """Heater power a ring gives back between power-up (coldest ambient, hottest laser) and the
-    hottest corner with the profile's ASIC heat, W: ``(ΔT_ambient·dλ/dT + laser drift·ΔT_laser
-    + R_asic·P_asic·dλ/dT)/efficiency``.
+    hottest corner, W: ``(ΔT_ambient·dλ/dT + laser drift·ΔT_laser)/efficiency``, the static
+    plan's headroom. The ambient range is the die's temperature range: the hottest corner
+    includes the ASIC's heat, so the profile's ASIC step moves the die inside it.
 
     Parameters
     ----------
-    settings : DynamicLockSettings
-        Its profile's ASIC step and resistance.
     tuning : TuningSettings
         Ambient and laser ranges, heater efficiency (m/W).
     dldt_m_per_k : float
         Resonance shift per kelvin, m/K.
     """
-    profile = settings.profile
     shift_m = (
         dldt_m_per_k * tuning.ambient_range_k
         + tuning.laser_drift_m_per_k * tuning.laser_temperature_range_k
-        + dldt_m_per_k * profile.asic_resistance_k_per_w * profile.asic_step_w
     )
     return float(shift_m / tuning.tuning_efficiency_m_per_w)
 
@@ -375,6 +472,7 @@ def lock_banks(
     channel_wavelength_m,
     rng,
     engine: str = "numba",
+    trace_records: int | None = None,
 ) -> BankLocks:
     """Power up, acquire and track every bank; classify every ring.
 
@@ -395,6 +493,9 @@ def lock_banks(
         Source of the detector noise.
     engine : {"numba", "numpy"}
         The lock kernel or its NumPy reference.
+    trace_records : int, optional
+        Keep about this many samples of every ring's trace (≥ 1) in :attr:`BankLocks.trace`;
+        default: none (memory bounded by the banks, not the steps).
     """
     cold = np.asarray(cold_resonance_m, dtype=np.float64)
     n_rings = cold.shape[1]
@@ -432,16 +533,23 @@ def lock_banks(
             # a ring's recorded power heated it and, through crosstalk, its neighbours: its
             # share of the headroom is the headroom over its crosstalk gain
             min_start_power_w=(
-                warming_headroom_w(settings, tuning, thermal_shift_m_per_k)
+                warming_headroom_w(tuning, thermal_shift_m_per_k)
                 / network.crosstalk_fraction.sum(axis=1)
-                if settings.arbitration == "headroom"
+                if settings.arbitration != "lowest-power"
                 else 0.0
             ),
             strategy=tuning.strategy,
+            compensate_crosstalk=settings.arbitration == "crosstalk-aware",
         ),
         stats_start_s=settings.stats_start_s,
         neighbour_channel_power=settings.neighbour_channel_power,
-        trace_decimation=settings.n_steps,
+        trace_decimation=(
+            settings.n_steps
+            if trace_records is None
+            else max(
+                1, -(-settings.n_steps // check_integer("trace_records", trace_records, low=1))
+            )
+        ),
         engine=engine,
         rng=rng,
     )
@@ -484,6 +592,7 @@ def lock_banks(
         heater_power_w=heater,
         time_to_lock_s=result.time_to_lock_s + result.acquisition_duration_s,
         over_budget=heater.sum(axis=1) > tuning.bank_power_budget_w,
+        trace=None if trace_records is None else result,
     )
 
 
@@ -493,7 +602,7 @@ def residual_detuning(statistic: str, locks: BankLocks, normal) -> np.ndarray:
 
     Parameters
     ----------
-    statistic : {"sample", "rms", "mean", "worst"}
+    statistic : {"sample", "rms", "mean"}
         Which statistic.
     locks : BankLocks
         The simulated locks.
@@ -506,8 +615,7 @@ def residual_detuning(statistic: str, locks: BankLocks, normal) -> np.ndarray:
         return mean + std * np.asarray(normal)
     if statistic == "mean":
         return mean
-    size = np.sqrt(mean**2 + std**2) if statistic == "rms" else locks.residual_max_abs_m
-    return np.copysign(size, mean)
+    return np.copysign(np.sqrt(mean**2 + std**2), mean)
 
 
 def _permutation(assignment: np.ndarray) -> np.ndarray:
@@ -555,9 +663,11 @@ __all__ = [
     "RESIDUAL_STATISTICS",
     "SILICON_THERMAL_DIFFUSIVITY_M2_PER_S",
     "BankLocks",
+    "DieLockTimeline",
     "DynamicLockSettings",
     "MissionProfile",
     "choose_dies",
+    "failure_events",
     "lock_banks",
     "residual_detuning",
     "thermal_network",

@@ -53,7 +53,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cposim.control.core.validation import check_choice
+from cposim.control.core.validation import check_choice, check_integer
 from cposim.control.tuning.plan import (
     TuningFailure,
     plan_tuning,
@@ -65,7 +65,9 @@ from cposim.photonics.fab.sampling import SAMPLE_ENGINES
 from cposim.photonics.link.lanes import evaluate_lanes
 from cposim.photonics.yields.closed_loop import (
     DYNAMIC_FAILURES,
+    DieLockTimeline,
     choose_dies,
+    failure_events,
     lock_banks,
     residual_detuning,
 )
@@ -368,9 +370,6 @@ def _dynamic_lock(config: YieldConfig, rings, wafers, chosen, static: _Lock, nor
     residual = static.residual_m.copy()
     heater = static.heater_power_w.copy()
     lock_time = np.full((n_wafers, n_dies), np.nan)
-    dldt = float(
-        config.link.modulator.ring.thermal_shift_m_per_k(config.link.grid.wavelengths_m.mean())
-    )
     to_mode = np.array(
         [0, *(FAILURE_MODES.index(name) for name in DYNAMIC_FAILURES)], dtype=np.int8
     )
@@ -378,22 +377,11 @@ def _dynamic_lock(config: YieldConfig, rings, wafers, chosen, static: _Lock, nor
         dies = np.flatnonzero(chosen[i])
         if dies.size == 0:
             continue
+        locks = _lock_wafer(config, rings, i, wafer, dies, engine)
 
         def banks(values, i=i, dies=dies):
             return values[i, dies].reshape(-1, n_channels)
 
-        locks = lock_banks(
-            config.dynamic,
-            config.tuning,
-            cold_resonance_m=banks(rings["cold_m"]),
-            fwhm_m=banks(rings["fwhm_m"]),
-            drop_peak=banks(rings["drop_peak"]),
-            fsr_m=banks(rings["fsr_m"]),
-            thermal_shift_m_per_k=dldt,
-            channel_wavelength_m=config.link.grid.wavelengths_m,
-            rng=np.random.default_rng(_stream(config, DYNAMIC_STREAM, wafer)),
-            engine=engine,
-        )
         codes = to_mode[locks.failure]
         budget = FAILURE_MODES.index("heater_budget")
         codes = np.where((codes == 0) & locks.over_budget[:, None], budget, codes)
@@ -412,6 +400,137 @@ def _dynamic_lock(config: YieldConfig, rings, wafers, chosen, static: _Lock, nor
         heater_power_w=heater,
     )
     return locked, lock_time
+
+
+def _lock_wafer(config, rings, i, wafer, dies, engine, trace_records=None):
+    """:func:`~cposim.photonics.yields.closed_loop.lock_banks` on the banks of dies ``dies``
+    of the ``i``-th wafer of ``rings`` (wafer index ``wafer``), noise keyed by ``(seed,
+    DYNAMIC_STREAM, wafer)``: every die's outcome depends only on the study and the wafer's
+    chosen dies."""
+    n_channels = config.n_channels
+    grid = config.link.grid.wavelengths_m
+
+    def banks(values):
+        return values[i, dies].reshape(-1, n_channels)
+
+    return lock_banks(
+        config.dynamic,
+        config.tuning,
+        cold_resonance_m=banks(rings["cold_m"]),
+        fwhm_m=banks(rings["fwhm_m"]),
+        drop_peak=banks(rings["drop_peak"]),
+        fsr_m=banks(rings["fsr_m"]),
+        thermal_shift_m_per_k=float(config.link.modulator.ring.thermal_shift_m_per_k(grid.mean())),
+        channel_wavelength_m=grid,
+        rng=np.random.default_rng(_stream(config, DYNAMIC_STREAM, wafer)),
+        engine=engine,
+        trace_records=trace_records,
+    )
+
+
+def die_lock_timeline(
+    config: YieldConfig, wafer: int, die: int, *, records: int = 400, engine: str = "numba"
+) -> DieLockTimeline:
+    """Replay one die's dynamic lock with traces: the same rings, noise and outcome as in the
+    study (its wafer's chosen dies run again, with every ring traced at about ``records``
+    samples, so memory grows with the wafer's rings times ``records``).
+
+    Parameters
+    ----------
+    config : YieldConfig
+        The study (``lock.mode = "dynamic"``).
+    wafer : int
+        Wafer index (≥ 0).
+    die : int
+        Die index on the wafer (0 … dies per wafer - 1).
+    records : int
+        Trace samples per ring (≥ 1). Default 400.
+    engine : {"numba", "numpy"}
+        Kernels or references.
+
+    Examples
+    --------
+    >>> table = simulate_wafers(config, [0])                                  # doctest: +SKIP
+    >>> failing = np.flatnonzero((table["lock_mode"] == 1) & ~table["passed"])  # doctest: +SKIP
+    >>> die_lock_timeline(config, 0, failing[0]).plot()                        # doctest: +SKIP
+    """
+    if config.lock.mode != "dynamic":
+        raise ValueError('die_lock_timeline needs a study with lock.mode = "dynamic"')
+    layout = config.layout()
+    check_integer("wafer", wafer, low=0)
+    check_integer("die", die, low=0)
+    if die >= layout.n_dies:
+        raise ValueError(f"die = {die} must be below the {layout.n_dies} dies per wafer")
+    wafers = np.array([wafer])
+    drawn = SAMPLE_ENGINES[engine](
+        config.variation, layout, wafer_indices=wafers, rng=config.run.seed
+    )
+    rings = _fabricated_rings(config, layout, drawn)
+    shared = {
+        "defects": _defects(config, layout, wafers),
+        "power_spread_db": _power_spreads(config, wafers),
+        "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
+    }
+    static = _evaluate(
+        config,
+        layout,
+        wafers,
+        rings,
+        _static_lock(config, rings, shared["lock_normal"], engine),
+        shared,
+        engine,
+    )
+    chosen = choose_dies(
+        static["failure_mode"],
+        config.dynamic.fraction,
+        np.random.default_rng(_stream(config, CHOICE_STREAM, wafer)),
+    )
+    if not chosen[die]:
+        raise ValueError(f"die {die} of wafer {wafer} ran the static lock (dynamic.fraction < 1)")
+    dies = np.flatnonzero(chosen)
+    locks = _lock_wafer(config, rings, 0, wafer, dies, engine, trace_records=records)
+    trace = locks.trace
+    n_channels = config.n_channels
+    per_die = rings["cold_m"].shape[-1] // n_channels
+    first = int(np.searchsorted(dies, die)) * per_die
+    rows = slice(first, first + per_die)
+
+    def ring_values(values):
+        return np.asarray(values)[rows].reshape(per_die * n_channels, *np.shape(values)[2:])
+
+    detuning = ring_values(trace.detuning_m)
+    heater = ring_values(trace.heater_power_w)
+    failure = ring_values(locks.failure)
+    fwhm = ring_values(trace.fwhm_m)
+    time_s = trace.time_s + trace.acquisition_duration_s
+    per_link = config.banks_per_link
+    labels = tuple(
+        f"link {bank // per_link} {'TX' if bank % per_link == 0 else 'RX'} ch {channel}"
+        for bank, channel in zip(
+            np.repeat(np.arange(per_die), n_channels), ring_values(locks.assignment), strict=True
+        )
+    )
+    profile = config.dynamic.profile
+    return DieLockTimeline(
+        wafer=int(wafer),
+        die=int(die),
+        time_s=time_s,
+        detuning_m=detuning,
+        heater_power_w=heater,
+        failure=failure,
+        ring_labels=labels,
+        fwhm_m=fwhm,
+        event_time_s=failure_events(
+            failure,
+            time_s,
+            detuning,
+            heater,
+            fwhm_m=fwhm,
+            first_lock_s=ring_values(locks.time_to_lock_s),
+            pmax_w=config.tuning.max_heater_power_w,
+        ),
+        asic_step_time_s=profile.asic_step_time_s if profile.asic_step_w > 0.0 else None,
+    )
 
 
 def _evaluate(config: YieldConfig, layout, wafers, rings, lock: _Lock, shared, engine):
@@ -699,6 +818,7 @@ __all__ = [
     "FAILURE_MODES",
     "LOCK_STREAM",
     "SPREAD_STREAM",
+    "die_lock_timeline",
     "simulate_wafers",
     "study_isi_table",
 ]

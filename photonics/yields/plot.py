@@ -1,5 +1,5 @@
-"""Plots of yield results: failure Pareto, die-yield wafer map, heater power, link margin, sweeps
-and sensitivities.
+"""Plots of yield results: failure Pareto, die-yield wafer map, heater power, link margin, lock
+time, one die's lock timeline, sweeps and sensitivities.
 
 Each function takes the result object first and an optional Axes, and returns the Axes; the
 results' ``.plot()`` methods call them. Plotting never computes physics; matplotlib is imported
@@ -161,6 +161,100 @@ def link_margin(result, ax):
     return ax
 
 
+def lock_time(result, ax):
+    """YieldResult view: power-up-to-lock time of the dies that ran the dynamic lock (their
+    slowest ring), with the static dies counted in the title; returns the Axes.
+
+    Parameters
+    ----------
+    result : YieldResult
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    """
+    ax = style.axes(ax)
+    dynamic = result.table["lock_mode"].to_numpy() == 1
+    times = result.table["lock_time_s"].to_numpy()[dynamic]
+    locked = times[np.isfinite(times)]
+    if locked.size == 0:
+        ax.text(
+            0.5,
+            0.5,
+            "no die ran the dynamic lock" if not dynamic.any() else "no die locked",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+        return style.label(ax, x="Lock time (ms)", y="Dies", title="Lock time")
+    ax.hist(locked * 1e3, bins=60, color="C2")
+    ax.axvline(
+        result.config.dynamic.acquisition_time_s * 1e3,
+        color="0.3",
+        linestyle=":",
+        label="end of acquisition sweep",
+    )
+    ax.legend(loc="upper right", fontsize="small")
+    return style.label(
+        ax,
+        x="Power-up to lock of the die's slowest ring (ms)",
+        y="Dies",
+        title=(
+            f"Lock time: median {np.median(locked) * 1e3:.3f} ms, {locked.size:,} of "
+            f"{dynamic.sum():,} dynamic dies locked"
+        ),
+    )
+
+
+def lock_timeline(timeline, ax=None):
+    """DieLockTimeline view: detuning of every ring of one die against time from power-up,
+    failing rings in colour with their failure marked, the ±FWHM/10 lock band and the
+    profile's ASIC step; returns the Axes.
+
+    Parameters
+    ----------
+    timeline : DieLockTimeline
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    """
+    from cposim.photonics.yields.closed_loop import DYNAMIC_FAILURES
+
+    ax = style.axes(ax)
+    time_ms = timeline.time_s * 1e3
+    failing = np.flatnonzero(timeline.failure > 0)
+    for ring in np.flatnonzero(timeline.failure == 0):
+        ax.plot(time_ms, timeline.detuning_m[ring] * 1e12, color="0.7", lw=0.7)
+    for k, ring in enumerate(failing):
+        name = DYNAMIC_FAILURES[timeline.failure[ring] - 1].replace("_", " ")
+        color = f"C{(k % 9) + 1}"
+        ax.plot(
+            time_ms,
+            timeline.detuning_m[ring] * 1e12,
+            color=color,
+            lw=1.2,
+            label=f"{timeline.ring_labels[ring]}: {name}",
+        )
+        event = timeline.event_time_s[ring]
+        if np.isfinite(event):
+            at = np.searchsorted(timeline.time_s, event)
+            at = min(at, time_ms.size - 1)
+            ax.plot(time_ms[at], timeline.detuning_m[ring, at] * 1e12, "x", color=color, ms=8)
+    band = 0.1 * float(np.median(timeline.fwhm_m)) * 1e12
+    ax.axhspan(-band, band, color="C0", alpha=0.12, lw=0, label="±FWHM/10")
+    if timeline.asic_step_time_s is not None:
+        ax.axvline(timeline.asic_step_time_s * 1e3, color="0.3", ls=":", label="ASIC load step")
+    limit = max(5 * band, float(np.nanpercentile(np.abs(timeline.detuning_m) * 1e12, 99)))
+    ax.set_ylim(-1.2 * limit, 1.2 * limit)
+    ax.legend(loc="upper right", fontsize="small", frameon=False)
+    verdict = "passes" if failing.size == 0 else f"{failing.size} ring(s) fail"
+    return style.label(
+        ax,
+        x="time from power-up (ms)",
+        y="detuning laser − ring (pm)",
+        title=f"Wafer {timeline.wafer}, die {timeline.die}: {verdict}",
+    )
+
+
 def sweep(result, ax=None, *, level: str = "die"):
     """Yield (with its confidence band) against the first swept key; returns the Axes.
 
@@ -275,6 +369,7 @@ RESULT_VIEWS = {
     "wafer_map": wafer_map,
     "heater": heater_power,
     "margin": link_margin,
+    "lock_time": lock_time,
 }
 """The views of :meth:`YieldResult.plot <cposim.photonics.yields.result.YieldResult.plot>`."""
 
@@ -290,6 +385,8 @@ __all__ = [
     "failure_pareto",
     "heater_power",
     "link_margin",
+    "lock_time",
+    "lock_timeline",
     "sensitivity",
     "sobol",
     "sweep",

@@ -160,6 +160,12 @@ class Totals:
         Dies with a finite heater power (a count).
     median_min_margin_db : float
         Median of the finite worst-lane margins, dB.
+    dynamic_dies : int
+        Dies that ran the dynamic lock (a count).
+    lock_outcomes : ndarray of int64, shape (2, 2)
+        Those dies by static outcome (row: 0 failed, 1 passed) and dynamic outcome (column).
+    median_lock_time_s : float
+        Median power-up-to-lock time of the dynamic dies whose rings all locked, s.
     """
 
     n_dies: int
@@ -172,6 +178,9 @@ class Totals:
     heater_power_mean_w: float
     heater_power_count: int
     median_min_margin_db: float
+    dynamic_dies: int
+    lock_outcomes: np.ndarray
+    median_lock_time_s: float
 
 
 def reduce_table(batches, modes) -> Totals:
@@ -193,6 +202,9 @@ def reduce_table(batches, modes) -> Totals:
         "failure_mode",
         "heater_power_w",
         "min_margin_db",
+        "lock_mode",
+        "static_failure_mode",
+        "lock_time_s",
         *lane_columns,
     ]
     n_dies = lanes = engines = dies = 0
@@ -200,6 +212,8 @@ def reduce_table(batches, modes) -> Totals:
     lanes_by_mode = dict.fromkeys(modes[1:], 0)
     heater = ExactSum()
     margins = 0
+    lock_outcomes = np.zeros((2, 2), dtype=np.int64)
+    lock_times = 0
     for batch in batches(columns):
         n_dies += len(batch["passed"])
         dies += int(np.count_nonzero(batch["passed"]))
@@ -212,6 +226,11 @@ def reduce_table(batches, modes) -> Totals:
             lanes_by_mode[mode] += int(np.sum(batch[column], dtype=np.int64))
         heater.add(batch["heater_power_w"])
         margins += int(np.count_nonzero(np.isfinite(batch["min_margin_db"])))
+        dynamic = np.asarray(batch["lock_mode"]) == 1
+        static_pass = np.asarray(batch["static_failure_mode"])[dynamic] == 0
+        dynamic_pass = np.asarray(batch["passed"])[dynamic]
+        np.add.at(lock_outcomes, (static_pass.astype(int), dynamic_pass.astype(int)), 1)
+        lock_times += int(np.count_nonzero(np.isfinite(batch["lock_time_s"])))
     return Totals(
         n_dies=n_dies,
         lanes_passed=lanes,
@@ -224,6 +243,11 @@ def reduce_table(batches, modes) -> Totals:
         heater_power_count=heater.count,
         median_min_margin_db=median(
             lambda: (b["min_margin_db"] for b in batches(["min_margin_db"])), margins
+        ),
+        dynamic_dies=int(lock_outcomes.sum()),
+        lock_outcomes=lock_outcomes,
+        median_lock_time_s=median(
+            lambda: (b["lock_time_s"] for b in batches(["lock_time_s"])), lock_times
         ),
     )
 

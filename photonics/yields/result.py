@@ -19,7 +19,7 @@ from cposim.photonics.yields.engine import FAILURE_LABELS, FAILURE_MODES
 from cposim.photonics.yields.reduce import Totals, reduce_table
 from cposim.photonics.yields.stats import binomial_interval
 
-PLOT_KINDS = ("pareto", "waterfall", "wafer_map", "heater", "margin")
+PLOT_KINDS = ("pareto", "waterfall", "wafer_map", "heater", "margin", "lock_time")
 """Kinds accepted by :meth:`YieldResult.plot`."""
 
 
@@ -121,9 +121,10 @@ class YieldResult(_StudyStatistics):
         ----------
         ax : matplotlib.axes.Axes, optional
             Axes to draw into.
-        kind : {"pareto", "waterfall", "wafer_map", "heater", "margin"}
+        kind : {"pareto", "waterfall", "wafer_map", "heater", "margin", "lock_time"}
             Failure-mode Pareto of dies; die yield after each mechanism in chain order;
-            die-yield wafer map; worst-case heater power per die; worst lane margin per die.
+            die-yield wafer map; worst-case heater power per die; worst lane margin per die;
+            power-up-to-lock time of the dynamic dies.
         """
         from cposim.photonics.yields import plot
 
@@ -220,7 +221,10 @@ def summary_dict(totals: Totals, config: YieldConfig, confidence: float) -> dict
 
     Keys include ``die_yield``, ``engine_yield``, ``lane_yield`` and their ``*_interval``,
     ``n_dies``, ``n_engines``, ``lanes_per_engine``, ``mean_heater_power_per_ring_w``,
-    ``median_min_margin_db`` and ``failure_modes`` (dies per mode), and what a switch model
+    ``median_min_margin_db``, ``isi_model``, ``lock_mode`` and, for a dynamic study,
+    ``dynamic_dies``, ``static_die_yield_on_dynamic_dies``, ``dynamic_die_yield``,
+    ``lock_outcomes`` (dies by static and dynamic pass/fail) and ``median_lock_time_s``;
+    ``failure_modes`` (dies per mode), and what a switch model
     built on this run needs to match it: the lane's mode (``wavelengths_per_fiber``,
     ``heated_rings_per_lane``, ``lane_rate_bps``), its light (``laser_power_dbm`` per laser
     line, ``lanes_per_laser``), ``mean_heater_power_per_lane_w`` and the lane's electrical
@@ -256,6 +260,8 @@ def summary_dict(totals: Totals, config: YieldConfig, confidence: float) -> dict
         "electrical": {f.name: getattr(link.electrical, f.name) for f in fields(link.electrical)},
         "median_min_margin_db": totals.median_min_margin_db,
         "isi_model": config.isi.model,
+        "lock_mode": config.lock.mode,
+        **_lock_comparison(totals),
         "failure_modes": {row.mode: int(row.dies) for row in pareto_frame(totals).itertuples()},
     }
     yields = yields_frame(totals, config, confidence).set_index("level")
@@ -264,6 +270,26 @@ def summary_dict(totals: Totals, config: YieldConfig, confidence: float) -> dict
         summary[f"{level}_yield"] = float(row["yield"])
         summary[f"{level}_yield_interval"] = [float(row["low"]), float(row["high"])]
     return summary
+
+
+def _lock_comparison(totals: Totals) -> dict:
+    """The dynamic dies' outcomes against their static ones (empty for a static study)."""
+    if totals.dynamic_dies == 0:
+        return {}
+    (both_fail, dynamic_only), (static_only, both_pass) = totals.lock_outcomes.tolist()
+    n = totals.dynamic_dies
+    return {
+        "dynamic_dies": n,
+        "static_die_yield_on_dynamic_dies": (static_only + both_pass) / n,
+        "dynamic_die_yield": (dynamic_only + both_pass) / n,
+        "lock_outcomes": {
+            "both_pass": both_pass,
+            "static_only": static_only,
+            "dynamic_only": dynamic_only,
+            "both_fail": both_fail,
+        },
+        "median_lock_time_s": totals.median_lock_time_s,
+    }
 
 
 __all__ = [

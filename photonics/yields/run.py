@@ -137,6 +137,8 @@ def write_report(result: YieldResult, out_dir) -> list[Path]:
     written[0].write_text(json.dumps(result.summary(), indent=1) + "\n", encoding="utf-8")
     written[1].write_text(format_summary(result) + "\n", encoding="utf-8")
     for kind in PLOT_KINDS:
+        if kind == "lock_time" and result.config.lock.mode == "static":
+            continue  # no die ran the dynamic lock
         ax = result.plot(kind=kind)
         path = out / f"{kind}{batch.RUN_FILES.plot_suffix}"
         ax.figure.savefig(path, dpi=110)
@@ -166,6 +168,7 @@ def format_summary(result: YieldResult) -> str:
         f"{result.lanes_per_engine} lanes per engine; "
         f"{result.confidence:.0%} Wilson intervals",
         isi_line,
+        _lock_line(result),
         "",
     ]
     for row in result.yields().to_dict("records"):
@@ -190,6 +193,29 @@ def format_summary(result: YieldResult) -> str:
         f"{summary['median_min_margin_db']:.2f} dB",
     ]
     return "\n".join(lines)
+
+
+def _lock_line(result) -> str:
+    """How the study locked its rings, and for a dynamic study its dies against their static
+    outcome."""
+    config = result.config
+    if config.lock.mode == "static":
+        return (
+            f"lock: static (tuning plan, Gaussian residual σ = {config.lock.sigma_m * 1e12:.2f} pm)"
+        )
+    dynamic = config.dynamic
+    summary = result.summary()
+    outcomes = summary.get("lock_outcomes", {})
+    return (
+        f"lock: dynamic on {summary.get('dynamic_dies', 0):,} dies ({dynamic.detector} "
+        f"detector, {dynamic.arbitration} record-then-match, "
+        f"{dynamic.acquisition_time_s * 1e3:g} ms sweep + {dynamic.tracking_time_s * 1e3:g} ms "
+        f"profile); on those dies die yield {summary.get('dynamic_die_yield', float('nan')):.3%}"
+        f" dynamic vs {summary.get('static_die_yield_on_dynamic_dies', float('nan')):.3%} static "
+        f"({outcomes.get('static_only', 0):,} pass only static, "
+        f"{outcomes.get('dynamic_only', 0):,} only dynamic); median lock time "
+        f"{summary.get('median_lock_time_s', float('nan')) * 1e3:.3f} ms"
+    )
 
 
 def _execute(run, manifest, config, workers, scheduler, progress, stop_after_chunks):
