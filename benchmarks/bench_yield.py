@@ -1,5 +1,6 @@
-"""End-to-end yield throughput: dies per second for the default 8 λ link (8-ring TX and RX banks
-per die), Numba pipeline vs the same pipeline on every stage's NumPy reference, in one run.
+"""End-to-end yield throughput: dies per second for the default preset (8 DR lanes, one heated
+modulator ring each, static lock), Numba pipeline vs the same pipeline on every stage's NumPy
+reference, in one run (the dynamic lock mode: ``bench_dynamic_yield.py``).
 
 Three figures:
 

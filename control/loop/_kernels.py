@@ -60,8 +60,11 @@ from cposim.control.core.vecmath import cos_sin_2pi, sqrt
     S_MB1,
     S_MB2,
     S_INV_QUANT,
-) = range(36)
-N_SCALARS = 36
+    S_NEIGHBOURS,
+) = range(37)
+N_SCALARS = 37
+"""``S_NEIGHBOURS`` is 1 when some monitor sees other channels (``P_*_WEIGHT`` > 0), so the
+kernels run the loops that add their light, and 0 otherwise."""
 
 
 class LoopInputs(NamedTuple):
@@ -432,6 +435,7 @@ def lock_bank(k0, k1, inputs, noise, state):
     control_start = int(s[S_CONTROL_START])
     stats_start = int(s[S_STATS_START])
     has_noise = noise.shape[0] > 0 and sigma > 0.0
+    neighbours = s[S_NEIGHBOURS] > 0.0
     cold = p[P_COLD]
     inv_hwhm = p[P_INV_HWHM]
     inv_fsr = p[P_INV_FSR]
@@ -513,11 +517,15 @@ def lock_bank(k0, k1, inputs, noise, state):
             for i in range(n):
                 mon[i] = drop[i]
         else:
-            for i in range(n):
-                d, f, inv_f, inv_h = detuning[i], fsr[i], inv_fsr[i], inv_hwhm[i]
-                light = drop[i] + below_weight[i] * wrapped_drop(d, below[i], f, inv_f, inv_h)
-                light += above_weight[i] * wrapped_drop(d, above[i], f, inv_f, inv_h)
-                signal[i] = peak[i] * light
+            if neighbours:
+                for i in range(n):
+                    d, f, inv_f, inv_h = detuning[i], fsr[i], inv_fsr[i], inv_hwhm[i]
+                    light = drop[i] + below_weight[i] * wrapped_drop(d, below[i], f, inv_f, inv_h)
+                    light += above_weight[i] * wrapped_drop(d, above[i], f, inv_f, inv_h)
+                    signal[i] = peak[i] * light
+            else:
+                for i in range(n):
+                    signal[i] = peak[i] * drop[i]
             if has_noise:
                 for i in range(n):
                     signal[i] += sigma * noise[row, i]
@@ -692,6 +700,30 @@ def photodiode(w, o, b, drop, noise, adc):
 
 
 @jit(inline="always")
+def lockin_pair(w, o, b, d, light, noise, adc, sin_t, cos_t, history):
+    """Dither lock-in of one pair: monitor photocurrent of ``light``, the moving sum of
+    signal × reference over one dither period, the error, detuning and monitor fields."""
+    signal, m = photodiode(w, o, b, light, noise, adc)
+    product = signal * (sin_t * w[o + A_REF_COS + b] + cos_t * w[o + A_REF_SIN + b])
+    total = w[o + A_LOCKIN + b] + product - history[b]
+    w[o + A_LOCKIN + b] = total
+    history[b] = product
+    w[o + A_DETUNING + b] = d
+    w[o + A_ERR + b] = total * w[o + A_NORM + b]
+    w[o + A_MON + b] = m
+
+
+@jit(inline="always")
+def tracker_pair(w, o, b, d, light, noise, adc, control):
+    """Power-maximum tracker of one pair: accumulate the monitor photocurrent of ``light``."""
+    signal, m = photodiode(w, o, b, light, noise, adc)
+    w[o + A_PM_ACC + b] = (w[o + A_PM_ACC + b] + signal) if control else 0.0
+    w[o + A_DETUNING + b] = d
+    w[o + A_ERR + b] = 0.0
+    w[o + A_MON + b] = m
+
+
+@jit(inline="always")
 def pi_update(w, o, b, step, c):
     """Controller and heater DAC of one pair: error ``A_ERR`` → command and applied power.
 
@@ -856,6 +888,7 @@ def lock_group(k0, k1, inputs, noise, state, b0):
     inv_qstep = s[S_INV_QUANT]
     quantised = qstep > 0.0
     ideal = kind == 0
+    neighbours = s[S_NEIGHBOURS] > 0.0
     dither_amp = s[S_DITHER_AMP]
     nd = int(s[S_DITHER_N])
     pm_step = s[S_PM_STEP]
@@ -918,27 +951,26 @@ def lock_group(k0, k1, inputs, noise, state, b0):
                 # Dither + lock-in: moving sum of signal × reference over one dither period.
                 q = slot * pairs + first
                 history = lb[q : q + count]
-                for t in range(count):
-                    d, drop = measure(w, o, t, amb, heat, shift)
-                    light = monitor_light(w, o, t, d, drop)
-                    signal, m = photodiode(w, o, t, light, z[t], adc)
-                    product = signal * (sin_t * w[o + A_REF_COS + t] + cos_t * w[o + A_REF_SIN + t])
-                    total = w[o + A_LOCKIN + t] + product - history[t]
-                    w[o + A_LOCKIN + t] = total
-                    history[t] = product
-                    w[o + A_DETUNING + t] = d
-                    w[o + A_ERR + t] = total * w[o + A_NORM + t]
-                    w[o + A_MON + t] = m
+                if neighbours:
+                    for t in range(count):
+                        d, drop = measure(w, o, t, amb, heat, shift)
+                        light = monitor_light(w, o, t, d, drop)
+                        lockin_pair(w, o, t, d, light, z[t], adc, sin_t, cos_t, history)
+                else:
+                    for t in range(count):
+                        d, drop = measure(w, o, t, amb, heat, shift)
+                        lockin_pair(w, o, t, d, drop, z[t], adc, sin_t, cos_t, history)
             else:
                 # Power-maximum tracker: accumulate, step the heater every period, apply.
-                for t in range(count):
-                    d, drop = measure(w, o, t, amb, heat, shift)
-                    light = monitor_light(w, o, t, d, drop)
-                    signal, m = photodiode(w, o, t, light, z[t], adc)
-                    w[o + A_PM_ACC + t] = (w[o + A_PM_ACC + t] + signal) if control else 0.0
-                    w[o + A_DETUNING + t] = d
-                    w[o + A_ERR + t] = 0.0
-                    w[o + A_MON + t] = m
+                if neighbours:
+                    for t in range(count):
+                        d, drop = measure(w, o, t, amb, heat, shift)
+                        light = monitor_light(w, o, t, d, drop)
+                        tracker_pair(w, o, t, d, light, z[t], adc, control)
+                else:
+                    for t in range(count):
+                        d, drop = measure(w, o, t, amb, heat, shift)
+                        tracker_pair(w, o, t, d, drop, z[t], adc, control)
                 if control and (k + 1 - control_start) % pm_period == 0:
                     for t in range(count):
                         average = w[o + A_PM_ACC + t] / pm_period
@@ -1052,61 +1084,93 @@ def _lock_one_bank(k0, k1, inputs, noise, state, b):
     )
 
 
-@jit_parallel
-def sweep_banks(n_sweep, inputs, grid, st, best_drop, best_power):
-    """Acquisition sweep: ramp every heater from 0 to P_max over ``n_sweep`` steps.
+class SweepInputs(NamedTuple):
+    """What the acquisition sweep reads (:func:`sweep_rings`), every ring of every bank on one
+    axis. Every heater receives the same ramp, so through the linear thermal network each
+    ring's heater-driven temperature is ``R_self·self_k_per_w[k] + R_mutual·mutual_k_per_w[k]``
+    (its self resistance and the sum of its mutual resistances times the unit responses of
+    the two paths to the common ramp), and the sweep needs no thermal state per ring."""
 
-    For every ring and channel, record the largest normalised drop response and the applied
-    heater power at which it occurred (``best_drop``, ``best_power``: (n_banks, n_rings,
-    n_channels)). The thermal state in ``st`` is advanced in place. Banks run in parallel; the
-    work buffers are allocated once per bank and the records updated by selects, so the loop
-    over the channels vectorises.
+    grid: np.ndarray
+    """Channel wavelengths, m, shape (n_channels,)."""
+    self_k_per_w: np.ndarray
+    """Temperature of the self path per K/W at each step (before the step's update)."""
+    mutual_k_per_w: np.ndarray
+    """The same for the mutual path."""
+    power_w: np.ndarray
+    """The applied (DAC-quantised) ramp power at each step, W."""
+    ambient_k: np.ndarray
+    """Ambient temperature offset per step, K."""
+    asic_heat_w: np.ndarray
+    """Filtered ASIC power per step, W."""
+    laser_shift_m: np.ndarray
+    """Laser shift per step, m."""
+    cold_m: np.ndarray
+    """Every ring's cold resonance, m, shape (n_total,)."""
+    dldt: np.ndarray
+    """Every ring's resonance shift per kelvin, m/K."""
+    self_resistance: np.ndarray
+    """Every ring's self thermal resistance, K/W."""
+    mutual_resistance: np.ndarray
+    """Every ring's summed mutual resistance from the other heaters of its bank, K/W."""
+    asic_resistance: np.ndarray
+    """Every ring's resistance from the ASIC, K/W."""
+    fsr: np.ndarray
+    """Every ring's FSR, m."""
+    inv_fsr: np.ndarray
+    """1/FSR, 1/m."""
+    inv_hwhm: np.ndarray
+    """2/FWHM, 1/m."""
+
+
+SWEEP_BLOCK = 256
+"""Rings per block of :func:`sweep_rings` (a block's per-channel records stay in cache)."""
+
+
+@jit_parallel
+def sweep_rings(inputs, best_drop, best_power):
+    """Acquisition sweep: for every ring and channel, the largest normalised drop response
+    over the ramp and the applied power at which it occurred (``best_drop``, ``best_power``:
+    (n_channels, n_total), updated in place).
+
+    Blocks of :data:`SWEEP_BLOCK` rings run in parallel; in each, every step computes the
+    block's resonances, then per channel one branch-free loop over the block's rings (a
+    select keeps the record), which vectorises.
     """
-    s, p, offsets, coef, ambient, asic, laser_shift = inputs
-    pmax = s[S_PMAX]
-    levels = s[S_DAC_LEVELS]
-    n_channels = grid.shape[0]
-    for b in numba.prange(p.shape[0]):
-        pb = p[b]
-        sb = st[b]
-        drop_b = best_drop[b]
-        power_b = best_power[b]
-        n = pb.shape[1]
-        mutual_in = np.empty(n)
-        padded = padded_buffer(n, offsets)
-        resonance = np.empty(n)
-        cold, dldt, rasic = pb[P_COLD], pb[P_DLDT], pb[P_RASIC]
-        fsr, inv_fsr, inv_hwhm = pb[P_FSR], pb[P_INV_FSR], pb[P_INV_HWHM]
-        xs2, xm2, applied = sb[X_S2], sb[X_M2], sb[U_APPLIED]
-        for k in range(n_sweep):
-            power = quantise_power(pmax * k / max(n_sweep - 1, 1), pmax, levels)
-            amb = ambient[k]
-            heat = asic[k]
-            shift = laser_shift[k]
-            for i in range(n):
-                resonance[i] = cold[i] + dldt[i] * (xs2[i] + xm2[i] + amb + rasic[i] * heat)
-            for i in range(n):
-                row_drop = drop_b[i]
-                row_power = power_b[i]
-                for c in range(n_channels):
-                    raw = grid[c] + shift - resonance[i]
-                    x = (raw - fsr[i] * np.floor(raw * inv_fsr[i] + 0.5)) * inv_hwhm[i]
+    n_total = inputs.cold_m.shape[0]
+    n_steps = inputs.power_w.shape[0]
+    grid = inputs.grid
+    for block in numba.prange((n_total + SWEEP_BLOCK - 1) // SWEEP_BLOCK):
+        r0 = block * SWEEP_BLOCK
+        r1 = min(n_total, r0 + SWEEP_BLOCK)
+        count = r1 - r0
+        cold = inputs.cold_m[r0:r1]
+        dldt = inputs.dldt[r0:r1]
+        own = inputs.self_resistance[r0:r1]
+        mutual = inputs.mutual_resistance[r0:r1]
+        rasic = inputs.asic_resistance[r0:r1]
+        fsr = inputs.fsr[r0:r1]
+        inv_fsr = inputs.inv_fsr[r0:r1]
+        inv_hwhm = inputs.inv_hwhm[r0:r1]
+        resonance = np.empty(count)
+        for k in range(n_steps):
+            ys = inputs.self_k_per_w[k]
+            ym = inputs.mutual_k_per_w[k]
+            amb = inputs.ambient_k[k]
+            heat = inputs.asic_heat_w[k]
+            shift = inputs.laser_shift_m[k]
+            power = inputs.power_w[k]
+            for t in range(count):
+                temperature = own[t] * ys + mutual[t] * ym + amb + rasic[t] * heat
+                resonance[t] = cold[t] + dldt[t] * temperature
+            for c in range(grid.shape[0]):
+                laser = grid[c] + shift
+                row_drop = best_drop[c, r0:r1]
+                row_power = best_power[c, r0:r1]
+                for t in range(count):
+                    raw = laser - resonance[t]
+                    x = (raw - fsr[t] * np.floor(raw * inv_fsr[t] + 0.5)) * inv_hwhm[t]
                     response = 1.0 / (1.0 + x * x)
-                    better = response > row_drop[c]
-                    row_power[c] = power if better else row_power[c]
-                    row_drop[c] = response if better else row_drop[c]
-            for i in range(n):
-                applied[i] = power
-            advance_paths(
-                s,
-                sb[X_S1],
-                xs2,
-                sb[X_M1],
-                xm2,
-                applied,
-                pb[P_RSELF],
-                offsets,
-                coef,
-                padded,
-                mutual_in,
-            )
+                    better = response > row_drop[t]
+                    row_power[t] = power if better else row_power[t]
+                    row_drop[t] = response if better else row_drop[t]

@@ -165,21 +165,19 @@ def lock_banks_reference(k0, k1, inputs, noise, state):
             st[:, K.FLUSHED] = np.where(np.abs(flushed) < K.DBL_MIN, 0.0, flushed)
 
 
-def sweep_banks_reference(n_sweep, inputs, grid, st, best_drop, best_power):
-    """NumPy version of :func:`cposim.control.loop._kernels.sweep_banks` (same arguments)."""
-    s, p, offsets, coef, ambient, asic, laser_shift = inputs
-    pmax, levels = s[K.S_PMAX], int(s[K.S_DAC_LEVELS])
-    for k in range(n_sweep):
-        power = quantise_power(pmax * k / max(n_sweep - 1, 1), pmax, levels)
-        temperature = st[:, K.X_S2] + st[:, K.X_M2] + ambient[k] + p[:, K.P_RASIC] * asic[k]
-        resonance = p[:, K.P_COLD] + p[:, K.P_DLDT] * temperature
-        fsr = p[:, K.P_FSR][:, :, None]
-        raw = grid[None, None, :] + laser_shift[k] - resonance[:, :, None]
-        d = raw - fsr * np.floor(raw * p[:, K.P_INV_FSR][:, :, None] + 0.5)
-        x = d * p[:, K.P_INV_HWHM][:, :, None]
+def sweep_rings_reference(inputs, best_drop, best_power):
+    """NumPy version of :func:`cposim.control.loop._kernels.sweep_rings` (same arguments)."""
+    for k in range(inputs.power_w.shape[0]):
+        temperature = (
+            inputs.self_resistance * inputs.self_k_per_w[k]
+            + inputs.mutual_resistance * inputs.mutual_k_per_w[k]
+            + inputs.ambient_k[k]
+            + inputs.asic_resistance * inputs.asic_heat_w[k]
+        )
+        resonance = inputs.cold_m + inputs.dldt * temperature
+        raw = (inputs.grid[:, None] + inputs.laser_shift_m[k]) - resonance[None, :]
+        x = (raw - inputs.fsr * np.floor(raw * inputs.inv_fsr + 0.5)) * inputs.inv_hwhm
         response = 1.0 / (1.0 + x * x)
         better = response > best_drop
         best_drop[better] = response[better]
-        best_power[better] = power
-        st[:, K.U_APPLIED] = power
-        _thermal_update(s, p, st, offsets, coef)
+        best_power[better] = inputs.power_w[k]

@@ -53,7 +53,7 @@ from cposim.control.detectors import (
     LorentzianSlopeDetector,
     PowerMaximumTracker,
 )
-from cposim.control.heater import HeaterDriver
+from cposim.control.heater import HeaterDriver, quantise_power
 from cposim.control.loop import _kernels as K
 from cposim.control.loop import _reference as _loop_reference
 from cposim.control.loop._noise import noise_chunks
@@ -468,6 +468,8 @@ def simulate_locking(
     params[:, K.P_ACTIVE] = active
     params[:, K.P_LASER] = np.where(active, grid[np.maximum(channel, 0)], 0.0)
     _neighbours(params, grid, channel, neighbour_channel_power)
+    seen = np.any(params[:, K.P_BELOW_WEIGHT] > 0.0) or np.any(params[:, K.P_ABOVE_WEIGHT] > 0.0)
+    scalars[K.S_NEIGHBOURS] = float(seen)
     state[:, K.U_CMD] = np.where(active, start_power, 0.0)
     state[:, K.U_APPLIED] = state[:, K.U_CMD]
     if trace_decimation is None:
@@ -504,13 +506,13 @@ class _LoopEngine(NamedTuple):
     lock: Callable
     """Advances the loop: ``lock(k0, k1, inputs, noise, state)``."""
     sweep: Callable
-    """Acquisition sweep: ``sweep(n_sweep, inputs, grid, state, best_drop, best_power)``."""
+    """Acquisition sweep: ``sweep(sweep_inputs, best_drop, best_power)``."""
 
 
 LOOP_ENGINES = {
-    "numba": _LoopEngine(lock=K.lock_banks, sweep=K.sweep_banks),
+    "numba": _LoopEngine(lock=K.lock_banks, sweep=K.sweep_rings),
     "numpy": _LoopEngine(
-        lock=_loop_reference.lock_banks_reference, sweep=_loop_reference.sweep_banks_reference
+        lock=_loop_reference.lock_banks_reference, sweep=_loop_reference.sweep_rings_reference
     ),
 }
 """Implementations of :func:`simulate_locking` by ``engine`` name ("numpy" is the slow
@@ -700,9 +702,51 @@ def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
     """Record-then-match start-up: sweep every heater, record each ring's channels, assign."""
     params, scalars = inputs.params, inputs.scalars
     n_banks, _, n_rings = params.shape
-    best_drop = np.zeros((n_banks, n_rings, grid.size))
-    best_power = np.zeros((n_banks, n_rings, grid.size))
-    sweep(n_sweep, inputs, grid, state, best_drop, best_power)
+    best_drop = np.zeros((grid.size, n_banks * n_rings))
+    best_power = np.zeros((grid.size, n_banks * n_rings))
+    power = quantise_power(
+        scalars[K.S_PMAX] * np.arange(n_sweep) / max(n_sweep - 1, 1),
+        scalars[K.S_PMAX],
+        int(scalars[K.S_DAC_LEVELS]),
+    )
+    discrete = network.discretise(h)
+    own_path = _ramp_response(discrete.self_a, discrete.self_b, power)
+    mutual_path = _ramp_response(discrete.mutual_a, discrete.mutual_b, power)
+    own = np.diag(network.resistance_k_per_w)
+    mutual = network.resistance_k_per_w.sum(axis=1) - own
+
+    def rings(values):
+        return np.ascontiguousarray(np.broadcast_to(values, (n_banks, n_rings))).reshape(-1)
+
+    sweep(
+        K.SweepInputs(
+            grid=grid,
+            self_k_per_w=own_path[:-1, 1],
+            mutual_k_per_w=mutual_path[:-1, 1],
+            power_w=power,
+            ambient_k=inputs.ambient_k[:n_sweep],
+            asic_heat_w=inputs.asic_heat_w[:n_sweep],
+            laser_shift_m=inputs.laser_shift_m[:n_sweep],
+            cold_m=rings(params[:, K.P_COLD]),
+            dldt=rings(params[:, K.P_DLDT]),
+            self_resistance=rings(own),
+            mutual_resistance=rings(mutual),
+            asic_resistance=rings(params[:, K.P_RASIC]),
+            fsr=rings(params[:, K.P_FSR]),
+            inv_fsr=rings(params[:, K.P_INV_FSR]),
+            inv_hwhm=rings(params[:, K.P_INV_HWHM]),
+        ),
+        best_drop,
+        best_power,
+    )
+    best_drop = best_drop.T.reshape(n_banks, n_rings, grid.size)
+    best_power = best_power.T.reshape(n_banks, n_rings, grid.size)
+    # The thermal state the ramp leaves (every heater at the last ramp power).
+    state[:, K.X_S1] = own * own_path[-1, 0]
+    state[:, K.X_S2] = own * own_path[-1, 1]
+    state[:, K.X_M1] = mutual * mutual_path[-1, 0]
+    state[:, K.X_M2] = mutual * mutual_path[-1, 1]
+    state[:, K.U_APPLIED] = power[-1]
     # The ramp rises by P_max/(n_sweep - 1) per step; a path with poles τ1, τ2 lags a ramp by
     # τ1 + τ2, so the resonance is seen that much power too late.
     rate = scalars[K.S_PMAX] / max(n_sweep - 1, 1)
@@ -722,6 +766,15 @@ def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
         start = np.clip(np.linalg.solve(crosstalk, heating.T).T, 0.0, scalars[K.S_PMAX])
         start = np.where(found, start, 0.0)
     return np.where(found, channel, -1), start
+
+
+def _ramp_response(a, b, power):
+    """States (n_steps + 1, 2) of a 2-pole exact-ZOH path per K/W driven by ``power`` from
+    rest: row ``k`` before step ``k``'s update, the last after the ramp."""
+    states = np.zeros((power.size + 1, 2))
+    for k, p in enumerate(power):
+        states[k + 1] = a @ states[k] + b * p
+    return states
 
 
 def _run(lock, inputs, state, n_steps: int, rng: np.random.Generator) -> None:
