@@ -243,7 +243,10 @@ def lock_timeline(timeline, ax=None):
     ax.axhspan(-band, band, color="C0", alpha=0.12, lw=0, label="±FWHM/10")
     if timeline.asic_step_time_s is not None:
         ax.axvline(timeline.asic_step_time_s * 1e3, color="0.3", ls=":", label="ASIC load step")
-    limit = max(5 * band, float(np.nanpercentile(np.abs(timeline.detuning_m) * 1e12, 99)))
+    # scale to the tracking, not to the jump after the sweep (the first tenth of the trace)
+    settled = timeline.time_s >= timeline.time_s[0] + 0.1 * np.ptp(timeline.time_s)
+    tracking = np.abs(timeline.detuning_m[:, settled]) * 1e12
+    limit = max(5 * band, float(np.nanmax(tracking, initial=0.0)))
     ax.set_ylim(-1.2 * limit, 1.2 * limit)
     ax.legend(loc="upper right", fontsize="small", frameon=False)
     verdict = "passes" if failing.size == 0 else f"{failing.size} ring(s) fail"
