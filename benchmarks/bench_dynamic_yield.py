@@ -30,7 +30,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _timing import best_time_s, environment
 
-from cposim.photonics.fab.sampling import SAMPLE_ENGINES
 from cposim.photonics.yields import engine as E
 from cposim.photonics.yields.config import RunSettings, preset
 from cposim.photonics.yields.run import run_study
@@ -39,11 +38,7 @@ from cposim.photonics.yields.run import run_study
 def wafer_lock(config, wafer: int, engine: str):
     """A callable locking every bank of one wafer (fabricated rings drawn beforehand)."""
     layout = config.layout()
-    wafers = np.array([wafer])
-    drawn = SAMPLE_ENGINES["numba"](
-        config.variation, layout, wafer_indices=wafers, rng=config.run.seed
-    )
-    rings = E._fabricated_rings(config, layout, drawn)
+    rings, _ = E._study_inputs(config, layout, np.array([wafer]), "numba")
     dies = np.arange(layout.n_dies)
     return lambda: E._lock_wafer(config, rings, 0, wafer, dies, engine)
 

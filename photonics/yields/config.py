@@ -353,7 +353,8 @@ class IsiSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class SpreadSettings:
-    """Part-to-part spreads of the lane beyond its rings, each Gaussian in dB.
+    """Part-to-part spreads of the lane beyond its rings, each Gaussian, each from its own
+    keyed stream.
 
     Parameters
     ----------
@@ -367,15 +368,31 @@ class SpreadSettings:
         couplers of a lane's fibre together), dB (≥ 0); the lanes of one fibre (the WDM
         channels) share it. Default 0.2 (*assumption*: sub-micrometre alignment of a fibre
         array to edge couplers with ≈ 3 µm mode field).
+    laser_wavelength_sigma_m : float
+        Standard deviation of each laser source's wavelength error, m (≥ 0): the whole grid of
+        one source moves together (a DR line and the lanes it feeds, or one WDM source and its
+        channels); only laser − ring enters, so it moves every ring's needed tuning. Default
+        33 pm (*assumption*: a TEC-stabilised source within ±0.1 nm of its grid as ±3σ).
+    photodiode_responsivity_sigma : float
+        Relative standard deviation of each lane's photodiode responsivity (0 … 0.5). Default
+        0.02 (*assumption*: ±0.054 A/W at 0.9 A/W as ±3σ, the width of the 0.89–0.95 A/W range
+        of published Ge-on-Si photodiodes cited at
+        :attr:`~cposim.photonics.link.parameters.LinkParameters.responsivity_a_per_w`).
     """
 
     laser_line_power_sigma_db: float = 0.33
     fiber_coupling_loss_sigma_db: float = 0.2
+    laser_wavelength_sigma_m: float = 33e-12
+    photodiode_responsivity_sigma: float = 0.02
 
     def __post_init__(self):
         check_range("laser_line_power_sigma_db", self.laser_line_power_sigma_db, low=0.0, high=10.0)
         check_range(
             "fiber_coupling_loss_sigma_db", self.fiber_coupling_loss_sigma_db, low=0.0, high=10.0
+        )
+        check_range("laser_wavelength_sigma_m", self.laser_wavelength_sigma_m, low=0.0, high=1e-8)
+        check_range(
+            "photodiode_responsivity_sigma", self.photodiode_responsivity_sigma, low=0.0, high=0.5
         )
 
 

@@ -128,6 +128,12 @@ DEFECT_STREAM = 1001
 SPREAD_STREAM = 1002
 """SeedSequence key of the laser-line and fibre-coupling spreads: ``(seed, 1002, wafer)``."""
 
+LASER_WAVELENGTH_STREAM = 1005
+"""SeedSequence key of the laser sources' wavelength errors: ``(seed, 1005, wafer)``."""
+
+PHOTODIODE_STREAM = 1006
+"""SeedSequence key of the photodiodes' responsivity spread: ``(seed, 1006, wafer)``."""
+
 CHOICE_STREAM = 1003
 """SeedSequence key of the choice of dies that run the dynamic lock: ``(seed, 1003, wafer)``."""
 
@@ -178,15 +184,7 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
     check_choice("engine", engine, ENGINES)
     wafers = np.asarray(wafer_indices, dtype=np.int64).reshape(-1)
     layout = config.layout()
-    drawn = SAMPLE_ENGINES[engine](
-        config.variation, layout, wafer_indices=wafers, rng=config.run.seed
-    )
-    rings = _fabricated_rings(config, layout, drawn)
-    shared = {
-        "defects": _defects(config, layout, wafers),
-        "power_spread_db": _power_spreads(config, wafers),
-        "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
-    }
+    rings, shared = _study_inputs(config, layout, wafers, engine)
     static = _static_lock(config, rings, shared["lock_normal"], engine)
     columns = _evaluate(config, layout, wafers, rings, static, shared, engine)
     columns["static_failure_mode"] = columns["failure_mode"].copy()
@@ -238,6 +236,42 @@ class _Lock(NamedTuple):
     """Residual detuning laser − ring (at the lock point), m."""
     heater_power_w: np.ndarray
     """Heater power, W (NaN where the bank could not be planned)."""
+
+
+def _study_inputs(config: YieldConfig, layout, wafers, engine):
+    """Everything drawn for the given wafers before the lock: the fabricated rings (with each
+    laser source's wavelength error folded into its rings' resonances, since only laser −
+    ring enters), and the defects, power spreads and lock normals the evaluation shares."""
+    drawn = SAMPLE_ENGINES[engine](
+        config.variation, layout, wafer_indices=wafers, rng=config.run.seed
+    )
+    rings = _fabricated_rings(config, layout, drawn)
+    rings["cold_m"] = rings["cold_m"] - _laser_wavelength_errors(config, wafers, layout)
+    shared = {
+        "defects": _defects(config, layout, wafers),
+        "power_spread_db": _power_spreads(config, wafers),
+        "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
+    }
+    return rings, shared
+
+
+def _laser_wavelength_errors(config: YieldConfig, wafers, layout) -> np.ndarray:
+    """Each ring's laser-source wavelength error, m, shape (wafer, die, ring), per wafer keyed
+    by ``(seed, LASER_WAVELENGTH_STREAM, wafer)``: one Gaussian offset per source, shared by
+    every channel of it (the grid moves as a whole) and by the ``link.laser_split_ways``
+    consecutive links it feeds."""
+    n_links = config.die.n_engines * config.die.links_per_engine
+    ways = config.link.laser_split_ways
+    n_sources = -(-n_links // ways)
+    rings_per_link = layout.n_rings_per_die // n_links
+    sigma = config.spreads.laser_wavelength_sigma_m
+    out = np.empty((len(wafers), layout.n_dies, layout.n_rings_per_die))
+    for i, wafer in enumerate(wafers):
+        rng = np.random.default_rng(_stream(config, LASER_WAVELENGTH_STREAM, wafer))
+        sources = sigma * rng.standard_normal((layout.n_dies, n_sources))
+        links = np.repeat(sources, ways, axis=1)[:, :n_links]
+        out[i] = np.repeat(links, rings_per_link, axis=1)
+    return out
 
 
 def _fabricated_rings(config: YieldConfig, layout, drawn) -> dict:
@@ -462,15 +496,7 @@ def die_lock_timeline(
     if die >= layout.n_dies:
         raise ValueError(f"die = {die} must be below the {layout.n_dies} dies per wafer")
     wafers = np.array([wafer])
-    drawn = SAMPLE_ENGINES[engine](
-        config.variation, layout, wafer_indices=wafers, rng=config.run.seed
-    )
-    rings = _fabricated_rings(config, layout, drawn)
-    shared = {
-        "defects": _defects(config, layout, wafers),
-        "power_spread_db": _power_spreads(config, wafers),
-        "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
-    }
+    rings, shared = _study_inputs(config, layout, wafers, engine)
     static = _evaluate(
         config,
         layout,
@@ -708,8 +734,11 @@ def _airy_rings(design: Ring, coupler, sample, selected, fsr_m) -> dict[str, np.
 
 
 def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
-    """Each lane's laser-line power deviation minus its fibre's coupling-loss deviation, dB,
-    shape (wafer, die, lane); per wafer keyed by ``(seed, SPREAD_STREAM, wafer)``.
+    """Each lane's laser-line power deviation minus its fibre's coupling-loss deviation, plus
+    its photodiode's responsivity deviation, dB, shape (wafer, die, lane); per wafer keyed by
+    ``(seed, SPREAD_STREAM, wafer)`` and ``(seed, PHOTODIODE_STREAM, wafer)``. A responsivity
+    ratio r scales every photocurrent term the budget holds (signal, shot and RIN noise) as
+    received power does, so it enters as ``10·log10(r)`` dB of power.
 
     Lanes are numbered link by link, channel by channel; consecutive groups of
     ``link.laser_split_ways`` lanes share a laser line, and the channels of one link share its
@@ -727,6 +756,11 @@ def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
         lines = spread.laser_line_power_sigma_db * rng.standard_normal((n_dies, n_lines))
         fibres = spread.fiber_coupling_loss_sigma_db * rng.standard_normal((n_dies, n_links))
         out[i] = np.repeat(lines, ways, axis=1)[:, :n_lanes] - np.repeat(fibres, n_channels, axis=1)
+        detectors = np.random.default_rng(_stream(config, PHOTODIODE_STREAM, wafer))
+        ratio = 1.0 + spread.photodiode_responsivity_sigma * detectors.standard_normal(
+            (n_dies, n_lanes)
+        )
+        out[i] += 10.0 * np.log10(np.maximum(ratio, 1e-6))
     return out
 
 
@@ -816,7 +850,9 @@ __all__ = [
     "ENGINES",
     "FAILURE_LABELS",
     "FAILURE_MODES",
+    "LASER_WAVELENGTH_STREAM",
     "LOCK_STREAM",
+    "PHOTODIODE_STREAM",
     "SPREAD_STREAM",
     "die_lock_timeline",
     "simulate_wafers",

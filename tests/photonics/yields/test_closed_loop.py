@@ -76,11 +76,8 @@ def test_ideal_loop_gives_the_static_pass_fail(name):
     assert differ.size <= 0.005 * static.size
     if differ.size:
         layout = config.layout()
-        drawn = E.SAMPLE_ENGINES["numba"](
-            config.variation, layout, wafer_indices=wafers, rng=config.run.seed
-        )
-        rings = E._fabricated_rings(config, layout, drawn)
-        normal = E._lock_normals(config, wafers, rings["cold_m"].shape)
+        rings, shared = E._study_inputs(config, layout, wafers, "numba")
+        normal = shared["lock_normal"]
         locked, _ = E._dynamic_lock(
             config,
             rings,

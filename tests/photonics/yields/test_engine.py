@@ -290,31 +290,76 @@ def test_yield_waterfall_steps_down_by_each_modes_dies_to_the_die_yield():
     assert ax.get_ylabel() == "Die yield (%)"
 
 
-@pytest.mark.parametrize("part", ["fiber", "laser"])
+STILL_SPREADS = {
+    "laser_line_power_sigma_db": 0.0,
+    "fiber_coupling_loss_sigma_db": 0.0,
+    "laser_wavelength_sigma_m": 0.0,
+    "photodiode_responsivity_sigma": 0.0,
+}
+
+
+@pytest.mark.parametrize("part", ["fiber", "laser", "photodiode"])
 def test_a_power_spread_alone_moves_yield_as_its_gaussian_tail(part):
     """No variation, a perfect lock: every lane has the nominal margin m0. A Gaussian fibre-loss
     (or laser-line) spread σ alone makes a lane pass with Φ(m0/σ) (margin in dB of laser power);
     lanes sharing a laser line (4 here) fail together, so an engine of 8 lanes passes with
-    Φ(m0/σ)^8 for fibres but Φ(m0/σ)^2 for laser lines. Inside the 99.9 % intervals (lanes of
-    one line counted as one trial)."""
+    Φ(m0/σ)^8 for fibres but Φ(m0/σ)^2 for laser lines. A photodiode responsivity ratio
+    1 + σ·z scales the received power: a lane passes with Φ((1 − 10^(−m0/10))/σ), each its
+    own. Inside the 99.9 % intervals (lanes of one line counted as one trial)."""
     from cposim.photonics.yields.config import SpreadSettings
 
-    still = small(variation=NO_VARIATION, spreads=SpreadSettings(laser_line_power_sigma_db=0.0,
-                  fiber_coupling_loss_sigma_db=0.0), **{"lock.sigma_m": 0.0})  # fmt: skip
+    still = small(variation=NO_VARIATION, spreads=SpreadSettings(**STILL_SPREADS),
+                  **{"lock.sigma_m": 0.0})  # fmt: skip
     m0 = float(np.unique(np.round(simulate_wafers(still, [0])["min_margin_db"], 9))[0])
-    sigma = m0 / 1.5  # Φ(1.5) = 0.933 per lane
-    key = "fiber_coupling_loss_sigma_db" if part == "fiber" else "laser_line_power_sigma_db"
+    key, sigma = {
+        "fiber": ("fiber_coupling_loss_sigma_db", m0 / 1.5),  # Φ(1.5) = 0.933 per lane
+        "laser": ("laser_line_power_sigma_db", m0 / 1.5),
+        "photodiode": ("photodiode_responsivity_sigma", (1.0 - 10.0 ** (-m0 / 10.0)) / 1.5),
+    }[part]
     spread = small(still, spreads=dataclasses.replace(still.spreads, **{key: sigma}),
                    **{"run.n_wafers": 4})  # fmt: skip
     result = simulate(spread)
     result = type(result)(table=result.table, config=spread, confidence=0.999)
     yields = result.yields().set_index("level")
-    p = stats.norm.cdf(m0 / sigma)
+    p = stats.norm.cdf(1.5)
     assert spread.link.laser_split_ways == 4
-    engine = p**8 if part == "fiber" else p**2
+    engine = p**2 if part == "laser" else p**8
     # lanes of one laser line are one trial: count the lane yield over independent units
     lanes = yields.loc["lane"]
-    units = lanes["total"] / (1 if part == "fiber" else 4)
+    units = lanes["total"] / (4 if part == "laser" else 1)
     low, high = stats.binom.interval(0.999, units, p)
     assert low / units <= lanes["yield"] <= high / units
     assert yields.loc["engine", "low"] <= engine <= yields.loc["engine", "high"]
+
+
+def test_a_laser_wavelength_spread_alone_moves_yield_as_its_tuning_window():
+    """No variation, a perfect lock: the nominal DR ring needs the design's 1.12 nm of red
+    shift, and the static plan allows 0 … P_plan·η (P_plan: full power less the cold-corner
+    swing). A source wavelength error δ ~ N(0, σ) moves the need to 1.12 nm + δ, so a lane
+    passes with Φ((P_plan·η − 1.12 nm)/σ) − Φ(−1.12 nm/σ); the 4 lanes a source feeds pass or
+    fail together (engine: that probability squared). Inside the 99.9 % intervals."""
+    from cposim.photonics.yields.config import SpreadSettings
+
+    sigma = 1e-9
+    spreads = SpreadSettings(**{**STILL_SPREADS, "laser_wavelength_sigma_m": sigma})
+    config = small(
+        variation=NO_VARIATION, spreads=spreads, **{"lock.sigma_m": 0.0, "run.n_wafers": 4}
+    )
+    tuning = config.tuning
+    grid = config.link.grid.wavelengths_m
+    swing = (
+        config.link.modulator.ring.thermal_shift_m_per_k(grid.mean()) * tuning.ambient_range_k
+        + tuning.laser_drift_m_per_k * tuning.laser_temperature_range_k
+    )
+    reach = tuning.max_heater_power_w * tuning.tuning_efficiency_m_per_w - swing
+    need = -tuning.design_offset_m
+    p = stats.norm.cdf((reach - need) / sigma) - stats.norm.cdf(-need / sigma)
+    result = simulate(config)
+    result = type(result)(table=result.table, config=config, confidence=0.999)
+    yields = result.yields().set_index("level")
+    units = yields.loc["lane", "total"] / 4
+    low, high = stats.binom.interval(0.999, units, p)
+    assert 0.5 < p < 0.99
+    assert low / units <= yields.loc["lane", "yield"] <= high / units
+    assert yields.loc["engine", "low"] <= p**2 <= yields.loc["engine", "high"]
+    assert (result.table["failure_mode"].isin([0, FAILURE_MODES.index("tuning_range")])).all()
