@@ -99,7 +99,7 @@ FAILURE_LABELS = {
     "acquisition_failed": "no lock at power-up (channel not found or never locked)",
     "wrong_channel": "locked to another channel's light",
     "lock_lost": "lock lost during the mission profile",
-    "heater_saturation": "heater at full power during the profile",
+    "heater_saturation": "heater at an end of its range during the profile",
     "lock_residual": "residual lock error beyond tolerance",
     "self_heating": "modulator self-heating unstable at lock",
     "modulator_spec": "modulator ER/IL out of spec",

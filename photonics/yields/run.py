@@ -18,6 +18,7 @@ import numpy as np
 
 from cposim.photonics.runtime import batch
 from cposim.photonics.runtime.toml import config_hash, from_mapping, load_toml, to_toml
+from cposim.photonics.yields.closed_loop import DYNAMIC_FAILURES
 from cposim.photonics.yields.config import YieldConfig
 from cposim.photonics.yields.engine import simulate_wafers
 from cposim.photonics.yields.result import PLOT_KINDS, YieldResult
@@ -179,6 +180,8 @@ def format_summary(result: YieldResult) -> str:
         )
     lines += ["", "failure modes (dies attributed to their first failure; lanes per mode):"]
     pareto = result.failure_pareto()
+    if result.config.lock.mode == "static":  # modes only the dynamic lock can see
+        pareto = pareto[~pareto["mode"].isin(DYNAMIC_FAILURES)]
     width = int(pareto["description"].str.len().max())
     for row in pareto.itertuples():
         lines.append(
