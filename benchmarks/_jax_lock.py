@@ -20,11 +20,10 @@ Mapping to the reference:
   (:class:`Plan`, a static argument: each distinct plan compiles once); conditions that depend
   on the step (control started, the first control step, statistics started, the dither slot)
   are ``jnp.where`` selects and dynamic indices;
-- the noise chunk arrives as the kernel's Box–Muller inputs (layout of
-  :mod:`cposim.control.loop._noise`) and becomes normals inside the jitted function
-  (:func:`_normals`, the arithmetic of :func:`cposim.control.loop._noise.bank_noise`; XLA's cos/sin
-  may differ from NumPy's in the last bit); the dither's cos/sin table is computed with NumPy
-  exactly as the reference does;
+- the detector noise arrives as normals made by the reference's own generator
+  (:func:`cposim.control.loop._noise.bank_noise` of the groups' stream keys), a chunk of
+  :data:`CHUNK_NORMALS` at a time (:func:`lock_banks_jax`); the dither's cos/sin table is
+  computed with NumPy exactly as the reference does;
 - the banded crosstalk sum adds the offsets in the reference's order (:func:`_thermal_update`)
   as shifted slices of the flat, zero-padded powers weighted by ``coef`` tiled over the banks;
   ``coef`` is zero where a neighbour lies outside the bank, so the terms the reference skips
@@ -60,8 +59,8 @@ elementwise operations per ring and step where the step as written has about 125
 recomputes shared intermediates such as the detuning inside every fusion that uses them, and
 each loop streams its operands from L2 (one field of 10^4 rings is 80 kB). Numba's kernel
 runs every stage on blocks of 64 (ring, bank) pairs in L1 and bank groups in parallel on both
-cores. In the dither run, turning the noise into normals costs ~10 ms per chunk of 100 steps
-(~1 s of the ~4.5 s).
+cores. (These figures predate the counter-based noise: the Numba kernel now makes its normals
+itself, while the JAX loop here receives NumPy's.)
 """
 
 from __future__ import annotations
@@ -76,6 +75,7 @@ import numpy as np
 
 from cposim.control.loop import _kernels as K
 from cposim.control.loop import locking
+from cposim.control.loop._noise import bank_noise
 
 jax.config.update("jax_enable_x64", True)
 
@@ -130,7 +130,7 @@ def _split(k0: int, k1: int, decimation: int) -> tuple[int, int, int]:
     return head, blocks, tail
 
 
-def make_plan(k0, k1, s, offsets, noise) -> Plan:
+def make_plan(k0, k1, s, offsets, has_noise: bool) -> Plan:
     """The :class:`Plan` of a call with the reference's arguments.
 
     Raises
@@ -147,7 +147,7 @@ def make_plan(k0, k1, s, offsets, noise) -> Plan:
         kind=kind,
         anti_windup=int(s[K.S_ANTI_WINDUP]),
         bumpless=bool(s[K.S_BUMPLESS] > 0.0),
-        has_noise=bool(noise.size > 0 and s[K.S_NOISE_SIGMA] > 0.0),
+        has_noise=bool(has_noise),
         adc=bool(s[K.S_QUANT_STEP] > 0.0),
         dac=bool(s[K.S_DAC_LEVELS] > 0.0),
         n_dither=int(s[K.S_DITHER_N]),
@@ -157,37 +157,6 @@ def make_plan(k0, k1, s, offsets, noise) -> Plan:
         n_blocks=n_blocks,
         n_tail=n_tail,
     )
-
-
-def _box_muller(exponentials, uniforms):
-    """Normals ``[√(2E)·cos 2πU, √(2E)·sin 2πU]`` along the last axis (as ``_noise``)."""
-    radius = jnp.sqrt(2.0 * exponentials)
-    angle = 2.0 * np.pi * uniforms
-    return jnp.concatenate([radius * jnp.cos(angle), radius * jnp.sin(angle)], axis=-1)
-
-
-def _normals(noise, n_banks: int, n_rings: int, steps: int):
-    """Standard normals (steps, n_banks, n_rings) of a chunk in group layout (``bank_noise``).
-
-    Full groups of ``group_lanes(n_rings)`` banks hold an even number of pairs and sit at
-    regular offsets, so they transform as one array; a partial last group follows on its own.
-    """
-    lanes = K.group_lanes(n_rings)
-    n_full, rest = divmod(n_banks, lanes)
-    parts = []
-    if n_full:
-        half = n_rings * lanes // 2
-        planes = noise[: n_full * 2 * steps * half].reshape(n_full, 2, steps, half)
-        normals = _box_muller(planes[:, 0], planes[:, 1])
-        normals = normals.reshape(n_full, steps, n_rings, lanes).transpose(1, 0, 3, 2)
-        parts.append(normals.reshape(steps, n_full * lanes, n_rings))
-    if rest:
-        half = (n_rings * rest + 1) // 2
-        start = steps * n_rings * n_full * lanes
-        planes = noise[start : start + 2 * steps * half].reshape(2, steps, half)
-        normals = _box_muller(planes[0], planes[1])[:, : n_rings * rest]
-        parts.append(normals.reshape(steps, n_rings, rest).transpose(0, 2, 1))
-    return jnp.concatenate(parts, axis=1)
 
 
 def _quantise_power(plan: Plan, power, pmax, levels):
@@ -346,7 +315,7 @@ def _block(step, carry, xs):
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def lock_chunk(plan: Plan, k0, s, p, coef, ambient, asic, laser_shift, noise, dither, st, buf):
+def lock_chunk(plan: Plan, k0, s, p, coef, ambient, asic, laser_shift, z, dither, st, buf):
     """Steps ``k0 … k0 + steps - 1`` of every bank as nested ``lax.scan``s (jitted).
 
     Parameters
@@ -359,8 +328,8 @@ def lock_chunk(plan: Plan, k0, s, p, coef, ambient, asic, laser_shift, noise, di
         The reference's scalars, parameters, crosstalk coefficients, state and lock-in history.
     ambient, asic, laser_shift : array, shape (steps,)
         The chunk's disturbance samples (K, W, m).
-    noise : array
-        The chunk's Box–Muller inputs (group layout), or empty without noise.
+    z : array, shape (steps, n_banks·n_rings)
+        The chunk's standard normals (bank-major), or empty without noise.
     dither : array, shape (2, n_dither)
         cos and sin of the dither phase of each slot.
 
@@ -375,8 +344,7 @@ def lock_chunk(plan: Plan, k0, s, p, coef, ambient, asic, laser_shift, noise, di
     rings = n_banks * n_rings
     steps = ambient.shape[0]
     k = k0 + jnp.arange(steps)
-    z = _normals(noise, n_banks, n_rings, steps).reshape(steps, rings) if plan.has_noise else None
-    xs = (k, ambient, asic, laser_shift, z)
+    xs = (k, ambient, asic, laser_shift, z if plan.has_noise else None)
     fields = [p[:, f].reshape(rings) for f in range(K.N_PARAMS)]
     step = functools.partial(_step, plan, s, fields, jnp.tile(coef, (1, n_banks)), dither)
     history = buf.transpose(1, 0, 2).reshape(plan.n_dither, rings)
@@ -408,33 +376,48 @@ def _dither_table(n_dither: int) -> np.ndarray:
     return np.array([[np.cos(a) for a in angles], [np.sin(a) for a in angles]])
 
 
-def lock_banks_jax(k0, k1, inputs, noise, state):
+CHUNK_NORMALS = 1_000_000
+"""Normals per chunk of steps handed to :func:`lock_chunk` (8 MB)."""
+
+
+def lock_banks_jax(k0, k1, inputs, keys, state):
     """Drop-in for :func:`~cposim.control.loop._reference.lock_banks_reference` (same arguments).
 
-    Runs steps ``k0 … k1 - 1`` with :func:`lock_chunk` and writes the state, the lock-in
-    history and the chunk's trace records back into ``state`` in place.
+    Runs steps ``k0 … k1 - 1`` with :func:`lock_chunk`, in chunks of about
+    :data:`CHUNK_NORMALS` normals, and writes the state, the lock-in history and the trace
+    records back into ``state`` in place.
     """
     s, p, offsets, coef, ambient, asic, laser_shift = inputs
     st, buf, tr = state
-    plan = make_plan(k0, k1, s, offsets, noise)
-    state, history, records = lock_chunk(
-        plan,
-        k0,
-        s,
-        p,
-        coef,
-        ambient[k0:k1],
-        asic[k0:k1],
-        laser_shift[k0:k1],
-        noise,
-        _dither_table(plan.n_dither),
-        st,
-        buf,
-    )
-    st[...] = state
-    buf[...] = history
-    first_record = -(-k0 // plan.decimation)
-    tr[..., first_record : first_record + records.shape[3]] = records
+    n_banks, _, n_rings = p.shape
+    has_noise = keys.size > 0 and s[K.S_NOISE_SIGMA] > 0.0
+    chunk = max(1, CHUNK_NORMALS // (n_banks * n_rings))
+    for c0 in range(k0, k1, chunk):
+        c1 = min(k1, c0 + chunk)
+        plan = make_plan(c0, c1, s, offsets, has_noise)
+        z = (
+            bank_noise(keys, n_banks, n_rings, c0, c1).reshape(c1 - c0, -1)
+            if has_noise
+            else np.zeros((c1 - c0, 0))
+        )
+        state_c, history, records = lock_chunk(
+            plan,
+            c0,
+            s,
+            p,
+            coef,
+            ambient[c0:c1],
+            asic[c0:c1],
+            laser_shift[c0:c1],
+            z,
+            _dither_table(plan.n_dither),
+            st,
+            buf,
+        )
+        st[...] = state_c
+        buf[...] = history
+        first_record = -(-c0 // plan.decimation)
+        tr[..., first_record : first_record + records.shape[3]] = records
 
 
 def numpy_engine_runs_jax():

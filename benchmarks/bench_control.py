@@ -7,8 +7,8 @@ Prints ring-steps per second of the Numba kernel and of the NumPy reference of t
    with the Lorentzian-slope detector and with the dither + lock-in detector; with JAX
    installed (``pip install cposim[bench]``) also the same loop as a ``jax.lax.scan``
    (``_jax_lock.py``) and the Numba/JAX ratio, on the next line. JAX runs the whole workload
-   once untimed first, which compiles every chunk shape of the run (noise arrives in chunks of
-   steps, and a shorter last chunk would compile again), then once timed;
+   once untimed first, which compiles every chunk shape of the run (it runs in chunks of steps,
+   and a shorter last chunk would compile again), then once timed;
 2. one 16-ring bank, 10^6 steps (per-step overhead dominates);
 3. batched tuning plans of 8-ring banks (banks per second, each strategy), against the
    per-bank scipy reference.

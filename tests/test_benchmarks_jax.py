@@ -123,13 +123,13 @@ def test_jax_loop_equals_numpy_reference(
     _assert_same(result, reference)
 
 
-def test_jax_loop_carries_state_across_noise_chunks(benchmarks, monkeypatch):
+def test_jax_loop_carries_state_across_chunks(benchmarks, monkeypatch):
     """Chunks of 23 steps: state, lock-in history and records cross chunk boundaries that do
     not fall on recorded steps (decimation 3 → head, blocks and a partial tail per chunk)."""
     _, jax_lock = benchmarks
     resonators, grid, kwargs = _problem(2, 5, "clamping")
     kwargs |= {"detector": DETECTORS["dither"], "heater": HeaterDriver(full_scale_voltage_v=3.0)}
-    monkeypatch.setattr(loop, "_NOISE_CHUNK", 23 * 10)
+    monkeypatch.setattr(jax_lock, "CHUNK_NORMALS", 23 * 10)
     reference = simulate_locking(resonators, grid, engine="numpy", **kwargs)
     with jax_lock.numpy_engine_runs_jax():
         result = simulate_locking(resonators, grid, engine="numpy", **kwargs)

@@ -21,6 +21,10 @@ can too.
   memory bitcast). Within 2 ulp of libm.
 - **erfcx** (:func:`erfcx`, :func:`erfcx_of_q_rows`): a rational-map polynomial, within 1e-14
   relative of SciPy's for every ``x >= 0``.
+- **Counter-based normals** (:func:`splitmix64`, :func:`standard_normal_row`): the SplitMix64
+  output function (Steele, Lea & Flood, OOPSLA 2014) evaluated at arbitrary positions of a
+  keyed Weyl sequence gives uniforms that depend only on (key, counter), so any thread can make
+  any block of them, and Box–Muller turns pairs into normals; vectorised, ≈ 2.6 ns per normal.
 
 Polynomials of degree above ~8 are evaluated as four interleaved Horner chains
 (:func:`polynomial`): without fastmath LLVM fuses no multiply-add, so one Horner chain costs a
@@ -352,6 +356,63 @@ def log_rows(x, out, mantissa, exponent):
         out[t] = mantissa[t] if (v > 0.0 and v < np.inf) else special
 
 
+GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+"""SplitMix64's Weyl increment, ``⌊2^64/φ⌋`` made odd."""
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_SHIFT_30, _SHIFT_27, _SHIFT_31, _SHIFT_11 = (np.uint64(k) for k in (30, 27, 31, 11))
+_TWO_M53 = 2.0**-53
+
+
+@jit(inline="always")
+def splitmix64(z):
+    """SplitMix64's output function of a uint64 (a bijection that mixes every bit)."""
+    z = (z ^ (z >> _SHIFT_30)) * _MIX_1
+    z = (z ^ (z >> _SHIFT_27)) * _MIX_2
+    return z ^ (z >> _SHIFT_31)
+
+
+@jit(inline="always")
+def counter_uniform(key, counter):
+    """Uniform on [0, 1) at position ``counter`` of the stream ``key`` (both uint64): the top
+    53 bits of ``splitmix64(key + (counter + 1)·γ)``, SplitMix64's ``counter``-th output."""
+    return (splitmix64(key + (counter + np.uint64(1)) * GOLDEN_GAMMA) >> _SHIFT_11) * _TWO_M53
+
+
+@jit(inline="always")
+def standard_normal_row(key, counter, out, scratch):
+    """Fill ``out`` (length 2h) with standard normals from positions ``counter … counter +
+    2h - 1`` of the stream ``key``: pair ``j`` takes uniforms ``u = U[counter + 2j]`` and
+    ``v = U[counter + 2j + 1]`` and gives ``out[j] = √(−2 ln(1 − u))·cos 2πv`` and
+    ``out[j + h] = √(−2 ln(1 − u))·sin 2πv`` (Box & Muller 1958; ``1 − u`` is in (0, 1], so
+    the logarithm is finite).
+
+    Parameters
+    ----------
+    key, counter : numpy.uint64
+        Stream and first position.
+    out : ndarray, 1-D float64
+        The normals, even length 2h.
+    scratch : ndarray, shape (4, ≥ h)
+        Work rows.
+    """
+    h = out.shape[0] // 2
+    radius = scratch[0, :h]
+    angle = scratch[1, :h]
+    for j in range(h):
+        c = counter + np.uint64(2 * j)
+        radius[j] = 1.0 - counter_uniform(key, c)
+        angle[j] = counter_uniform(key, c + np.uint64(1))
+    log_rows(radius, radius, scratch[2, :h], scratch[3, :h])
+    cosines = out[:h]
+    sines = out[h : 2 * h]
+    for j in range(h):
+        r = sqrt(-2.0 * radius[j])
+        cosine, sine = cos_sin_2pi(angle[j])
+        cosines[j] = r * cosine
+        sines[j] = r * sine
+
+
 _ERFCX_K = 3.0
 
 
@@ -414,8 +475,10 @@ def erfcx_of_q_rows(x, out, scratch):
 
 __all__ = [
     "DBL_MIN",
+    "GOLDEN_GAMMA",
     "cos_2pi",
     "cos_sin_2pi",
+    "counter_uniform",
     "erfcx",
     "erfcx_of_q_rows",
     "exp_rows",
@@ -424,5 +487,7 @@ __all__ = [
     "polynomial",
     "sin_2pi",
     "sin_squared_pi",
+    "splitmix64",
     "sqrt",
+    "standard_normal_row",
 ]

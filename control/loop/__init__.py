@@ -4,8 +4,9 @@ Data flow: resonators (arrays) + thermal network + heater driver + detector + co
 :func:`simulate_locking` (start-up acquisition, then a lock loop per ring for every time step)
 → :class:`LockingResult` (traces, lock statistics, ``.plot()``). The time loop runs in the Numba
 kernels of :mod:`~cposim.control.loop._kernels` (``engine="numba"``) or the NumPy reference of
-:mod:`~cposim.control.loop._reference` (``engine="numpy"``); detector noise is drawn beforehand
-in :mod:`~cposim.control.loop._noise`.
+:mod:`~cposim.control.loop._reference` (``engine="numpy"``); detector noise comes from one
+counter-based stream per group of banks (:mod:`~cposim.control.loop._noise`), made where it is
+used.
 """
 
 from cposim.control.core.lazy import lazy_exports

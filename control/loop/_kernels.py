@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from cposim.control.core.jit import jit, jit_parallel
-from cposim.control.core.vecmath import cos_sin_2pi, sqrt
+from cposim.control.core.vecmath import cos_sin_2pi, sqrt, standard_normal_row
 
 # ---------------------------------------------------------------- scalar settings (array ``s``)
 (
@@ -353,39 +353,16 @@ def box_muller_half(pairs):
     return (pairs + 1) // 2
 
 
-@jit(inline="always")
-def box_muller_row(exponentials, uniforms, out):
-    """Standard normals from one step's Box–Muller inputs (layout:
-    :mod:`cposim.control.loop._noise`).
-
-    ``out[j] = √(2E_j)·cos(2πU_j)`` and ``out[j + h] = √(2E_j)·sin(2πU_j)`` for ``j < h``.
-    """
-    h = exponentials.shape[0]
-    box_muller_halves(exponentials, uniforms, out[:h], out[h : 2 * h])
-
-
-@jit(inline="always")
-def box_muller_halves(exponentials, uniforms, cosines, sines):
-    """The loop of :func:`box_muller_row`, with its two halves as separate arrays: writing
-    both through one array at offsets ``j`` and ``j + h`` needs more run-time overlap checks
-    than LLVM's vectoriser accepts, and the loop stayed scalar (3.7 ns per normal)."""
-    for j in range(exponentials.shape[0]):
-        radius = sqrt(2.0 * exponentials[j])
-        cosine, sine = cos_sin_2pi(uniforms[j])
-        cosines[j] = radius * cosine
-        sines[j] = radius * sine
-
-
 @jit
-def group_normals(noise, steps, pairs):
-    """A group's normals as an array (steps, pairs) (empty rows when ``noise`` is empty)."""
+def group_normals(key, pairs, k0, k1):
+    """A group's standard normals for steps ``k0 … k1 - 1`` as an array (steps, pairs): step
+    ``k`` from positions ``2h·k …`` of the group's stream ``key`` (layout:
+    :mod:`cposim.control.loop._noise`)."""
     h = box_muller_half(pairs)
-    if noise.shape[0] == 0:
-        return np.zeros((0, pairs))
-    planes = noise.reshape((2, steps, h))
-    out = np.empty((steps, 2 * h))
-    for row in range(steps):
-        box_muller_row(planes[0, row], planes[1, row], out[row])
+    out = np.empty((k1 - k0, 2 * h))
+    scratch = np.empty((4, h))
+    for k in range(k0, k1):
+        standard_normal_row(key, np.uint64(k) * np.uint64(2 * h), out[k - k0], scratch)
     return out[:, :pairs].copy()
 
 
@@ -839,7 +816,7 @@ def run_constants(s):
 
 
 @jit
-def lock_group(k0, k1, inputs, noise, state, b0):
+def lock_group(k0, k1, inputs, key, has_noise, state, b0):
     """Run the banks ``b0 … b0 + group_lanes(n_rings) - 1`` (fewer in the last group) from step
     ``k0`` to ``k1``.
 
@@ -849,9 +826,9 @@ def lock_group(k0, k1, inputs, noise, state, b0):
     ``for t in range(count)`` loop over a block never overlap and turns it into packed vector
     operations (the trip count is a run-time value on purpose: a loop with a small constant
     trip count is fully unrolled before the loop vectoriser runs, and Numba does not run LLVM's
-    SLP vectoriser). ``noise`` is the group's Box–Muller inputs for steps ``k0 … k1 - 1``
-    (flat, layout of :mod:`cposim.control.loop._noise`), or empty; each step turns them into the
-    step's normals (:func:`box_muller_row`) before the blocks run.
+    SLP vectoriser). With ``has_noise``, each step makes its normals from the group's stream
+    ``key`` (:func:`~cposim.control.core.vecmath.standard_normal_row`, layout of
+    :mod:`cposim.control.loop._noise`) before the blocks run.
 
     Per step and block, a few branch-free loops run in stages that pass values through the
     block's scratch fields: the detector's loop (measure, error with noise and ADC rounding,
@@ -879,10 +856,9 @@ def lock_group(k0, k1, inputs, noise, state, b0):
     c = run_constants(s)
     kind = int(s[S_KIND])
     sigma = s[S_NOISE_SIGMA]
-    has_noise = noise.shape[0] > 0 and sigma > 0.0
     half = box_muller_half(pairs)
-    planes = noise.reshape((2, k1 - k0, half)) if has_noise else np.zeros((2, 1, half))
     nz = np.zeros(2 * half)  # this step's normals (zeros without noise)
+    scratch = np.empty((4, half))
     adc = (sigma, s[S_QUANT_STEP], s[S_INV_QUANT], s[S_ADC_FULL_SCALE], s[S_MONITOR_ALPHA])
     qstep = s[S_QUANT_STEP]
     inv_qstep = s[S_INV_QUANT]
@@ -925,7 +901,7 @@ def lock_group(k0, k1, inputs, noise, state, b0):
         heat = asic[k]
         shift = laser_shift[k]
         if has_noise:
-            box_muller_row(planes[0, k - k0], planes[1, k - k0], nz)
+            standard_normal_row(key, np.uint64(k) * np.uint64(2 * half), nz, scratch)
         slot = k % nd
         cos_t, sin_t = cos_sin_2pi(slot / nd) if kind == 2 else (1.0, 0.0)
         dither = dither_amp * sin_t
@@ -1037,37 +1013,31 @@ def lock_group(k0, k1, inputs, noise, state, b0):
 
 
 @jit_parallel
-def lock_banks(k0, k1, inputs, noise, state):
+def lock_banks(k0, k1, inputs, keys, state):
     """Run every bank from global step ``k0`` to ``k1`` in parallel (state and traces in place).
 
     With at least ``LANES`` banks, banks run in groups of :func:`group_lanes`
     (:func:`lock_group`, vectorised across banks), the groups in parallel; with fewer, each
     bank runs on its own (:func:`lock_bank`, vectorised across its rings), which is faster
     when a group would hold only a few banks. Both give bit-for-bit the same results.
-    ``noise`` holds the Box–Muller inputs of every group in the layout of
-    :mod:`cposim.control.loop._noise` (flat; empty without noise); each group receives its own
-    block.
+    ``keys`` holds one uint64 noise stream per group (:mod:`cposim.control.loop._noise`), or
+    nothing without detector noise.
     """
     p = inputs.params
     n_banks = p.shape[0]
     n = p.shape[2]
-    steps = k1 - k0
     lanes = group_lanes(n)
+    has_noise = keys.shape[0] > 0 and inputs.scalars[S_NOISE_SIGMA] > 0.0
     if n_banks >= LANES:
         for g in numba.prange((n_banks + lanes - 1) // lanes):
-            b0 = g * lanes
-            nl = min(lanes, n_banks - b0)
-            lock_group(
-                k0,
-                k1,
-                inputs,
-                noise[steps * n * b0 : steps * n * b0 + 2 * steps * box_muller_half(n * nl)],
-                state,
-                b0,
-            )
+            key = keys[g] if has_noise else np.uint64(0)
+            lock_group(k0, k1, inputs, key, has_noise, state, g * lanes)
     else:
         # One group: its lanes are the banks.
-        normals = group_normals(noise, steps, n * n_banks)
+        if has_noise:
+            normals = group_normals(keys[0], n * n_banks, k0, k1)
+        else:
+            normals = np.zeros((0, n * n_banks))
         banks_noise = normals.reshape((normals.shape[0], n, n_banks))
         for b in numba.prange(n_banks):
             _lock_one_bank(k0, k1, inputs, banks_noise[:, :, b], state, b)

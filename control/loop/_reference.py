@@ -35,7 +35,7 @@ def _wrapped_drop(detuning, offset, p):
     return 1.0 / (1.0 + x * x)
 
 
-def lock_banks_reference(k0, k1, inputs, noise, state):
+def lock_banks_reference(k0, k1, inputs, keys, state):
     """NumPy version of :func:`cposim.control.loop._kernels.lock_banks` (same arguments)."""
     s, p, offsets, coef, ambient, asic, laser_shift = inputs
     st, buf, tr = state
@@ -49,8 +49,8 @@ def lock_banks_reference(k0, k1, inputs, noise, state):
     decimation = int(s[K.S_DECIMATION])
     control_start = int(s[K.S_CONTROL_START])
     anti_windup = int(s[K.S_ANTI_WINDUP])
-    has_noise = noise.size > 0 and sigma > 0.0
-    noise = bank_noise(noise, p.shape[0], p.shape[2], k1 - k0) if has_noise else None
+    has_noise = keys.size > 0 and sigma > 0.0
+    noise = bank_noise(keys, p.shape[0], p.shape[2], k0, k1) if has_noise else None
     inv_qstep = s[K.S_INV_QUANT]
     active = p[:, K.P_ACTIVE]
     for k in range(k0, k1):

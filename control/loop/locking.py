@@ -36,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import numba
 import numpy as np
 
 from cposim.control.controllers import PIDController
@@ -56,13 +55,12 @@ from cposim.control.detectors import (
 from cposim.control.heater import HeaterDriver, quantise_power
 from cposim.control.loop import _kernels as K
 from cposim.control.loop import _reference as _loop_reference
-from cposim.control.loop._noise import noise_chunks
+from cposim.control.loop._noise import group_keys
 from cposim.control.thermal import Disturbance, ThermalNetwork
 from cposim.control.tuning import _kernels as tuning_kernels
 from cposim.control.tuning.plan import STRATEGIES, plan_tuning
 
 _TRACE_BUDGET = 1_000_000  # target trace samples per quantity (n_banks·n_rings·n_records)
-_NOISE_CHUNK = 1_000_000  # random numbers per chunk of steps (8 MB: stays in cache)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -504,7 +502,7 @@ def simulate_locking(
 # ---------------------------------------------------------------------------------- internals
 class _LoopEngine(NamedTuple):
     lock: Callable
-    """Advances the loop: ``lock(k0, k1, inputs, noise, state)``."""
+    """Advances the loop: ``lock(k0, k1, inputs, keys, state)``."""
     sweep: Callable
     """Acquisition sweep: ``sweep(sweep_inputs, best_drop, best_power)``."""
 
@@ -778,16 +776,14 @@ def _ramp_response(a, b, power):
 
 
 def _run(lock, inputs, state, n_steps: int, rng: np.random.Generator) -> None:
-    """Advance the loop ``n_steps`` steps in place, with detector noise drawn in chunks."""
+    """Advance the loop ``n_steps`` steps in place, each group of banks with its own
+    detector-noise stream (:mod:`cposim.control.loop._noise`)."""
     n_banks, _, n_rings = inputs.params.shape
     if inputs.scalars[K.S_NOISE_SIGMA] > 0.0:
-        chunk = max(1, _NOISE_CHUNK // (n_banks * n_rings))
-        workers = numba.get_num_threads()
-        chunks = noise_chunks(rng, n_banks, n_rings, n_steps, chunk, workers)
+        keys = group_keys(rng, n_banks, n_rings)
     else:
-        chunks = [(0, n_steps, np.zeros(0))]
-    for k0, k1, noise in chunks:
-        lock(k0, k1, inputs, noise, state)
+        keys = np.zeros(0, dtype=np.uint64)
+    lock(0, n_steps, inputs, keys, state)
 
 
 def _result(loop_state, *, n_steps, decimation, sample_period_s, **fields) -> LockingResult:

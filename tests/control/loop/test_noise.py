@@ -1,13 +1,12 @@
-"""Detector noise of the lock kernel: reproducible from the seed whatever the chunking or the
-number of drawing threads, laid out so that the NumPy reference sees the same numbers, and
-turned into standard normals by the kernel's Box–Muller transform."""
+"""Detector noise of the lock kernel: counter-based normals, reproducible from the seed whatever
+the chunking of the steps, equal in the kernel and the NumPy reference, and standard normal."""
 
 import numpy as np
-import pytest
 from scipy import stats
 
+from cposim.control.core.vecmath import counter_uniform, splitmix64, standard_normal_row
 from cposim.control.loop import _kernels as K
-from cposim.control.loop._noise import bank_noise, box_muller, chunk_size, noise_chunks
+from cposim.control.loop._noise import bank_noise, group_keys, group_normals, groups, uniforms
 
 # Banks of 3 rings run 20 to a group: with 23 banks the last group holds 9 pairs, an odd
 # number (one normal unused).
@@ -16,67 +15,78 @@ LANES = K.group_lanes(N_RINGS)
 N_BANKS = LANES + 3
 
 
-def _all_steps(chunk_steps, workers, n_steps=23):
-    pieces = [
-        bank_noise(noise, N_BANKS, N_RINGS, k1 - k0)
-        for k0, k1, noise in noise_chunks(
-            np.random.default_rng(9), N_BANKS, N_RINGS, n_steps, chunk_steps, workers
-        )
-    ]
-    return np.concatenate(pieces)
+def test_splitmix64_matches_the_published_sequence():
+    """SplitMix64 seeded with 1234567 (the reference C implementation of Vigna's
+    splitmix64.c) starts 6457827717110365317, 3203168211198807973, 9817491932198370423."""
+    expected = [6457827717110365317, 3203168211198807973, 9817491932198370423]
+    state = 1234567
+    for value in expected:
+        state = (state + 0x9E3779B97F4A7C15) % 2**64
+        assert int(splitmix64(np.uint64(state))) == value
+    # and a pure-Python (arbitrary-precision integer) implementation on random states
+    mask = 2**64 - 1
+    for z in np.random.default_rng(5).integers(0, 2**63, 20).tolist():
+        y = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        y = ((y ^ (y >> 27)) * 0x94D049BB133111EB) & mask
+        assert int(splitmix64(np.uint64(z))) == y ^ (y >> 31)
+    # counter_uniform(key, c) is output c of the generator seeded with key
+    assert counter_uniform(np.uint64(1234567), np.uint64(2)) == (expected[2] >> 11) * 2.0**-53
+    np.testing.assert_array_equal(
+        uniforms(np.uint64(1234567), [0, 1, 2]), [(v >> 11) * 2.0**-53 for v in expected]
+    )
 
 
-@pytest.mark.parametrize(("chunk_steps", "workers"), [(1, 1), (5, 2), (23, 3), (100, 1)])
-def test_noise_is_independent_of_chunking_and_threads(chunk_steps, workers):
-    np.testing.assert_array_equal(_all_steps(chunk_steps, workers), _all_steps(23, 1))
+def test_noise_does_not_depend_on_how_the_steps_are_split():
+    keys = group_keys(np.random.default_rng(9), N_BANKS, N_RINGS)
+    whole = bank_noise(keys, N_BANKS, N_RINGS, 0, 23)
+    pieces = [bank_noise(keys, N_BANKS, N_RINGS, k0, min(23, k0 + 5)) for k0 in range(0, 23, 5)]
+    np.testing.assert_array_equal(np.concatenate(pieces), whole)
+    assert len(keys) == len(groups(N_BANKS, N_RINGS)) == 2
 
 
-def test_kernel_transform_equals_numpy_box_muller():
-    """The kernel's row transform (vectorised square root and cos/sin of 2πU) against NumPy's
-    sqrt, cos and sin: within 4e-15 absolute (the normals reach about 8.5; cos_sin_2pi is
-    within 2.5e-16 of the exact value, NumPy's ``cos(2π·U)`` within a few ulp of 2π·U)."""
-    rng = np.random.default_rng(4)
-    exponentials = rng.standard_exponential(1001)
-    uniforms = rng.random(1001)
-    exponentials[:3] = [0.0, 36.7, 1e-300]  # zero, the largest a 53-bit uniform gives, tiny
-    uniforms[:3] = [0.0, 0.25, 0.9999999999999999]
+def test_kernel_normals_equal_the_numpy_reference():
+    """The kernel's row (vectorised log, square root and cos/sin in cycles) against NumPy's
+    log, sqrt, cos and sin of the same uniforms: within 4e-15 absolute (normals reach ≈ 8.5)."""
+    key = np.uint64(0xDEADBEEF12345678)
+    np.testing.assert_allclose(
+        K.group_normals(key, 9, 5, 40), group_normals(key, 9, 5, 40), rtol=0, atol=4e-15
+    )
     out = np.empty(2002)
-    K.box_muller_row(exponentials, uniforms, out)
-    np.testing.assert_allclose(out, box_muller(exponentials, uniforms), rtol=0, atol=4e-15)
+    standard_normal_row(key, np.uint64(10**12), out, np.empty((4, 1001)))
+    np.testing.assert_allclose(out, _row(key, 10**12, 2002), rtol=0, atol=4e-15)
 
 
-def test_group_normals_equal_the_reference_layout():
-    """The kernel's small-system path (fewer banks than LANES) reads the same normals as the
-    reference, odd pair count included."""
-    n_banks, n_rings, steps = K.LANES - 1, 3, 7
-    (_, _, noise), *_ = noise_chunks(np.random.default_rng(3), n_banks, n_rings, steps, steps, 1)
-    assert noise.size == chunk_size(n_banks, n_rings, steps)
-    normals = K.group_normals(noise, steps, n_rings * n_banks).reshape(steps, n_rings, n_banks)
-    expected = bank_noise(noise, n_banks, n_rings, steps).transpose(0, 2, 1)
-    np.testing.assert_allclose(normals, expected, rtol=0, atol=4e-15)
+def _row(key, counter, n):
+    h = n // 2
+    u = uniforms(key, counter + 2 * np.arange(h, dtype=np.uint64))
+    v = uniforms(key, counter + 2 * np.arange(h, dtype=np.uint64) + 1)
+    r = np.sqrt(-2.0 * np.log(1.0 - u))
+    return np.concatenate([r * np.cos(2 * np.pi * v), r * np.sin(2 * np.pi * v)])
 
 
 def test_noise_layout_and_statistics():
-    """Each group's block is its exponentials, then its uniforms; the normals are standard
-    normals (checked on 70,000 of them: 5-sigma bounds on mean and variance, a KS test, and no
-    correlation between the two members of a Box–Muller pair)."""
-    n_steps = 2000
-    (_, _, noise), *_ = noise_chunks(
-        np.random.default_rng(1), N_BANKS, N_RINGS, n_steps, n_steps, 2
-    )
-    half = N_RINGS * LANES // 2
-    first_group = noise[: 2 * n_steps * half].reshape(2, n_steps, half)
-    assert first_group[0].min() >= 0.0 and 0.0 <= first_group[1].min() < first_group[1].max() < 1
-    assert stats.kstest(first_group[0].ravel(), "expon").pvalue > 1e-4
-    assert stats.kstest(first_group[1].ravel(), "uniform").pvalue > 1e-4
-    per_bank = bank_noise(noise, N_BANKS, N_RINGS, n_steps)
+    """Pair t = ring·lanes + bank of a group is normal t of its step; 69,000 normals are standard
+    normal (5-sigma bounds on mean and variance, a KS test) with no correlation between the two
+    members of a Box–Muller pair or between consecutive steps."""
+    n_steps = 1000
+    keys = group_keys(np.random.default_rng(1), N_BANKS, N_RINGS)
+    per_bank = bank_noise(keys, N_BANKS, N_RINGS, 0, n_steps)
     assert per_bank.shape == (n_steps, N_BANKS, N_RINGS)
-    # Pair t = ring·LANES + bank of the first group is normal t of its step.
-    normals = box_muller(first_group[0], first_group[1])
-    np.testing.assert_array_equal(per_bank[:, LANES - 1, 2], normals[:, 3 * LANES - 1])
+    first = group_normals(keys[0], N_RINGS * LANES, 0, n_steps)
+    np.testing.assert_array_equal(per_bank[:, LANES - 1, 2], first[:, 3 * LANES - 1])
     x = per_bank.ravel()
     assert abs(x.mean()) < 5 / np.sqrt(x.size)
     assert abs(x.var() - 1.0) < 5 * np.sqrt(2.0 / x.size)
     assert stats.kstest(x, "norm").pvalue > 1e-4
-    pairs = np.corrcoef(normals[:, :half].ravel(), normals[:, half:].ravel())[0, 1]
-    assert abs(pairs) < 5 / np.sqrt(normals.size / 2)
+    half = first.shape[1] // 2
+    pairs = np.corrcoef(first[:, :half].ravel(), first[:, half : 2 * half].ravel())[0, 1]
+    steps = np.corrcoef(first[:-1].ravel(), first[1:].ravel())[0, 1]
+    assert abs(pairs) < 5 / np.sqrt(first.size / 2)
+    assert abs(steps) < 5 / np.sqrt(first.size)
+
+
+def test_streams_of_different_groups_are_independent():
+    """Two keys' normals are uncorrelated and their difference is normal with variance 2."""
+    a, b = (group_normals(np.uint64(k), 64, 0, 2000).ravel() for k in (1, 2))
+    assert abs(np.corrcoef(a, b)[0, 1]) < 5 / np.sqrt(a.size)
+    assert stats.kstest((a - b) / np.sqrt(2), "norm").pvalue > 1e-4
