@@ -62,8 +62,10 @@ def _add_backend_options(parser) -> None:
 def _presets(args) -> int:
     from cposim.photonics.yields.config import preset_description, preset_names
 
-    for name in preset_names():
-        print(f"{name:<12} {preset_description(name)}")
+    names = preset_names()
+    width = max(len(name) for name in names)
+    for name in names:
+        print(f"{name:<{width}}  {preset_description(name)}")
     return 0
 
 

@@ -1,5 +1,7 @@
 """Yield configuration: defaults traced to their models, presets, layout."""
 
+import dataclasses
+
 import pytest
 
 from cposim.control import DitherLockInDetector, PIDController, residual_lock_error
@@ -56,3 +58,26 @@ def test_the_heater_limit_has_one_definition():
     assert tuning.max_heater_power_w == DEFAULT_MAX_POWER_W == HeaterDriver().max_power_w
     narrow = TuningSettings(max_heater_power_w=0.03)
     assert narrow.heater.max_power_w == pytest.approx(0.03, rel=1e-12)
+
+
+def test_process_presets_differ_from_the_default_only_where_they_say():
+    """first-generation and mature change the variation, the defect densities and some spreads
+    of the default study, nothing else; on one small wafer their die yields order as their
+    names say (first-generation near zero)."""
+    from cposim.photonics.fab.wafer import Wafer
+    from cposim.photonics.yields.run import simulate
+
+    default = preset("default")
+    small = {"wafer": Wafer(diameter_m=0.1, edge_exclusion_m=3e-3), "run.n_wafers": 2}
+    yields = {}
+    for name in ("first-generation", "default", "mature"):
+        config = preset(name)
+        changed = {
+            f.name
+            for f in dataclasses.fields(YieldConfig)
+            if getattr(config, f.name) != getattr(default, f.name)
+        }
+        assert changed <= {"variation", "defects", "spreads"}, (name, changed)
+        assert (name == "default") == (not changed)
+        yields[name] = simulate(config.with_changes(small)).summary()["die_yield"]
+    assert yields["first-generation"] < 0.2 < yields["default"] < yields["mature"]
