@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import time
 
 
@@ -35,3 +36,9 @@ def environment() -> str:
         f"{os.cpu_count()} CPUs, numba threads {numba.get_num_threads()}, "
         f"machine {platform.machine()}"
     )
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process so far, bytes (a high-water mark: measure growth
+    before anything larger has run)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

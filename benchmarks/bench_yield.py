@@ -17,14 +17,13 @@ batch size, default 26 wafers ≈ 10^5 dies).
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time_s, environment
+from _timing import best_time_s, environment, peak_rss_bytes
 
 from cposim.photonics.yields.config import RunSettings, preset
 from cposim.photonics.yields.engine import simulate_wafers
@@ -52,12 +51,12 @@ def main(argv=None) -> int:
     batch_config = config.with_changes(
         {"run": RunSettings(seed=1, n_wafers=n_batch_wafers, wafers_per_chunk=1)}
     )
-    rss_before = _peak_rss_bytes()
+    rss_before = peak_rss_bytes()
     with tempfile.TemporaryDirectory() as directory:
         start = time.perf_counter()
         run_study(batch_config, Path(directory) / "run", progress=False)
         batch_s = time.perf_counter() - start
-    rss_growth = _peak_rss_bytes() - rss_before
+    rss_growth = peak_rss_bytes() - rss_before
 
     rings_per_die = config.layout().die.n_rings
     print(
@@ -76,10 +75,6 @@ def main(argv=None) -> int:
     )
     print(f"peak memory growth    : {rss_growth / 2**20:10.0f} MiB")
     return 0
-
-
-def _peak_rss_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 if __name__ == "__main__":
