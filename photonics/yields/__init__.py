@@ -109,6 +109,7 @@ _CATALOGUE = {
     "closed_loop": (
         "ARBITRATIONS",
         "DETECTOR_KINDS",
+        "Arbitration",
         "DYNAMIC_FAILURES",
         "RESIDUAL_STATISTICS",
         "SILICON_THERMAL_DIFFUSIVITY_M2_PER_S",

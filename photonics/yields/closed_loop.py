@@ -50,9 +50,62 @@ from cposim.control.thermal import DEFAULT_TIME_CONSTANT_S, Disturbance, Thermal
 DETECTOR_KINDS = ("dither", "slope", "ideal", "power-maximum")
 """Lock detectors of the dynamic mode (:attr:`DynamicLockSettings.detector`)."""
 
-ARBITRATIONS = ("crosstalk-aware", "headroom", "lowest-power")
-"""How the acquisition picks channels among the recorded ones
-(:attr:`DynamicLockSettings.arbitration`)."""
+
+@dataclass(frozen=True, kw_only=True)
+class Arbitration:
+    """How a record-then-match start-up picks channels and starts the loops: the contract of
+    an entry of :data:`ARBITRATIONS` (with ``[tuning] strategy`` choosing among the channel
+    orders allowed).
+
+    Parameters
+    ----------
+    keeps_headroom : bool
+        Only channels recorded at or above the power the die will take back as it warms
+        (:func:`warming_headroom_w`, over each ring's crosstalk gain ``Σ_j X_ij``, since the
+        sweep heats every ring at once) may be assigned.
+    compensates_crosstalk : bool
+        Heaters jump to the powers that reproduce every ring's recorded heating through the
+        crosstalk matrix, instead of to the recorded powers.
+    """
+
+    keeps_headroom: bool
+    compensates_crosstalk: bool
+
+    def acquisition(self, settings, tuning, network, dldt_m_per_k: float) -> AcquisitionSweep:
+        """The :class:`~cposim.control.loop.locking.AcquisitionSweep` of this arbitration.
+
+        Parameters
+        ----------
+        settings : DynamicLockSettings
+            Sweep and settle times.
+        tuning : TuningSettings
+            Strategy, environment corners, heater efficiency.
+        network : ThermalNetwork
+            The bank's thermal network (its crosstalk gains).
+        dldt_m_per_k : float
+            Resonance shift per kelvin, m/K.
+        """
+        floor = 0.0
+        if self.keeps_headroom:
+            floor = warming_headroom_w(tuning, dldt_m_per_k) / network.crosstalk_fraction.sum(
+                axis=1
+            )
+        return AcquisitionSweep(
+            duration_s=settings.acquisition_time_s,
+            settle_time_s=settings.settle_time_s,
+            min_start_power_w=floor,
+            strategy=tuning.strategy,
+            compensate_crosstalk=self.compensates_crosstalk,
+        )
+
+
+ARBITRATIONS = {
+    "crosstalk-aware": Arbitration(keeps_headroom=True, compensates_crosstalk=True),
+    "headroom": Arbitration(keeps_headroom=True, compensates_crosstalk=False),
+    "lowest-power": Arbitration(keeps_headroom=False, compensates_crosstalk=False),
+}
+"""Arbitrations by name (:attr:`DynamicLockSettings.arbitration`); ``"lowest-power"`` is the
+least-recorded-power assignment of WDMSim (github.com/wdmsim/wdm-simulator)."""
 
 RESIDUAL_STATISTICS = ("sample", "rms", "mean")
 """How a ring's simulated residual detuning enters the link budget."""
@@ -527,19 +580,8 @@ def lock_banks(
         disturbance=settings.profile.disturbance(
             start_ambient_k=-tuning.ambient_range_k, sample_period_s=h
         ),
-        acquisition=AcquisitionSweep(
-            duration_s=settings.acquisition_time_s,
-            settle_time_s=settings.settle_time_s,
-            # a ring's recorded power heated it and, through crosstalk, its neighbours: its
-            # share of the headroom is the headroom over its crosstalk gain
-            min_start_power_w=(
-                warming_headroom_w(tuning, thermal_shift_m_per_k)
-                / network.crosstalk_fraction.sum(axis=1)
-                if settings.arbitration != "lowest-power"
-                else 0.0
-            ),
-            strategy=tuning.strategy,
-            compensate_crosstalk=settings.arbitration == "crosstalk-aware",
+        acquisition=ARBITRATIONS[settings.arbitration].acquisition(
+            settings, tuning, network, thermal_shift_m_per_k
         ),
         stats_start_s=settings.stats_start_s,
         neighbour_channel_power=settings.neighbour_channel_power,
@@ -662,6 +704,7 @@ __all__ = [
     "DYNAMIC_FAILURES",
     "RESIDUAL_STATISTICS",
     "SILICON_THERMAL_DIFFUSIVITY_M2_PER_S",
+    "Arbitration",
     "BankLocks",
     "DieLockTimeline",
     "DynamicLockSettings",

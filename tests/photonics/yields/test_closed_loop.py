@@ -289,3 +289,20 @@ def test_summary_and_report_compare_the_two_modes():
     assert "dynamic_dies" not in static.summary()
     assert "lock: static" in format_summary(static)
     assert result.plot(kind="lock_time").get_title().startswith("Lock time")
+
+
+def test_an_arbitration_plugs_into_the_registry(monkeypatch):
+    """ARBITRATIONS is a registry: a new entry is usable by name, and each entry's acquisition
+    carries its rule (floor per ring over its crosstalk gain; the compensated jump)."""
+    from cposim.photonics.yields import closed_loop
+
+    custom = closed_loop.Arbitration(keeps_headroom=False, compensates_crosstalk=True)
+    monkeypatch.setitem(closed_loop.ARBITRATIONS, "compensated-only", custom)
+    coupled = TuningSettings(strategy="ordered", neighbour_crosstalk=0.2)
+    settings = dataclasses.replace(QUIET, arbitration="compensated-only")
+    assert (bank([6e-9, 9e-9, 6e-9], coupled, settings).failure == 0).all()
+    network = closed_loop.thermal_network(QUIET, coupled, 3, DLDT)
+    sweep = closed_loop.ARBITRATIONS["headroom"].acquisition(QUIET, coupled, network, DLDT)
+    gain = network.crosstalk_fraction.sum(axis=1)
+    np.testing.assert_allclose(sweep.min_start_power_w, warming_headroom_w(coupled, DLDT) / gain)
+    assert not sweep.compensate_crosstalk
