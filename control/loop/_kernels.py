@@ -883,6 +883,9 @@ def lock_group(k0, k1, inputs, key, has_noise, state, b0):
     for j in range(offsets.shape[0]):
         reach = max(reach, abs(offsets[j]))
     margin = reach * nl
+    # Banks without crosstalk (one-ring DR banks) have no mutual heat: their mutual state
+    # starts at exactly 0 (equilibrium or sweep) and stays there, so its update is skipped.
+    coupled = offsets.shape[0] > 0
     padded = np.zeros(pairs + 2 * margin)
     mutual = np.empty(pairs)
     # Offsets three at a time (one pass over the pairs per three, instead of one per offset),
@@ -968,9 +971,10 @@ def lock_group(k0, k1, inputs, key, has_noise, state, b0):
                 w[o + A_APPLIED + t] = power * w[o + A_ACTIVE + t]
             for t in range(count):
                 book_ring(w, o, t, time, step, c)
-            powers = padded[margin + first : margin + first + count]
-            for t in range(count):
-                powers[t] = w[o + A_APPLIED + t]
+            if coupled:
+                powers = padded[margin + first : margin + first + count]
+                for t in range(count):
+                    powers[t] = w[o + A_APPLIED + t]
         if k % decimation == 0:
             r = k // decimation
             for i in range(n):
@@ -999,11 +1003,12 @@ def lock_group(k0, k1, inputs, key, has_noise, state, b0):
             first = g * CHUNK
             count = min(CHUNK, pairs - first)
             inputs = mutual[first : first + count]
-            for t in range(count):
-                m1 = w[o + A_XM1 + t]
-                m2 = w[o + A_XM2 + t]
-                w[o + A_XM1 + t] = ma11 * m1 + ma12 * m2 + mb1 * inputs[t]
-                w[o + A_XM2 + t] = ma21 * m1 + ma22 * m2 + mb2 * inputs[t]
+            if coupled:
+                for t in range(count):
+                    m1 = w[o + A_XM1 + t]
+                    m2 = w[o + A_XM2 + t]
+                    w[o + A_XM1 + t] = ma11 * m1 + ma12 * m2 + mb1 * inputs[t]
+                    w[o + A_XM2 + t] = ma21 * m1 + ma22 * m2 + mb2 * inputs[t]
             if k % FLUSH_PERIOD == 0:
                 for f in FLUSHED:
                     a = o + (G_STATE + f) * STRIDE
