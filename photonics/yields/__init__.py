@@ -58,6 +58,7 @@ _CATALOGUE = {
         "DYNAMIC_STREAM",
         "LASER_WAVELENGTH_STREAM",
         "LOCK_STREAM",
+        "LOSS_STREAM",
         "PHOTODIODE_STREAM",
         "SPREAD_STREAM",
         "die_lock_timeline",

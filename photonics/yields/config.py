@@ -373,6 +373,12 @@ class SpreadSettings:
         one source moves together (a DR line and the lanes it feeds, or one WDM source and its
         channels); only laser − ring enters, so it moves every ring's needed tuning. Default
         33 pm (*assumption*: a TEC-stabilised source within ±0.1 nm of its grid as ±3σ).
+    propagation_loss_sigma : float
+        Relative standard deviation of each die's waveguide and ring propagation loss (0 …
+        1; every ring of a die shares its factor, clipped at 0), which moves every ring's Q,
+        extinction, drop loss and with them the modulator's levels and the lock. Default 0.05
+        (*assumption*: ±15 % die to die as ±3σ; a doped modulator ring's loss is set mostly
+        by its implant doses, the rest by sidewall roughness varying over the wafer).
     photodiode_responsivity_sigma : float
         Relative standard deviation of each lane's photodiode responsivity (0 … 0.5). Default
         0.02 (*assumption*: ±0.054 A/W at 0.9 A/W as ±3σ, the width of the 0.89–0.95 A/W range
@@ -383,6 +389,7 @@ class SpreadSettings:
     laser_line_power_sigma_db: float = 0.33
     fiber_coupling_loss_sigma_db: float = 0.2
     laser_wavelength_sigma_m: float = 33e-12
+    propagation_loss_sigma: float = 0.05
     photodiode_responsivity_sigma: float = 0.02
 
     def __post_init__(self):
@@ -391,6 +398,7 @@ class SpreadSettings:
             "fiber_coupling_loss_sigma_db", self.fiber_coupling_loss_sigma_db, low=0.0, high=10.0
         )
         check_range("laser_wavelength_sigma_m", self.laser_wavelength_sigma_m, low=0.0, high=1e-8)
+        check_range("propagation_loss_sigma", self.propagation_loss_sigma, low=0.0, high=1.0)
         check_range(
             "photodiode_responsivity_sigma", self.photodiode_responsivity_sigma, low=0.0, high=0.5
         )

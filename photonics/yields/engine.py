@@ -134,6 +134,9 @@ LASER_WAVELENGTH_STREAM = 1005
 PHOTODIODE_STREAM = 1006
 """SeedSequence key of the photodiodes' responsivity spread: ``(seed, 1006, wafer)``."""
 
+LOSS_STREAM = 1007
+"""SeedSequence key of the dies' propagation-loss spread: ``(seed, 1007, wafer)``."""
+
 CHOICE_STREAM = 1003
 """SeedSequence key of the choice of dies that run the dynamic lock: ``(seed, 1003, wafer)``."""
 
@@ -245,7 +248,7 @@ def _study_inputs(config: YieldConfig, layout, wafers, engine):
     drawn = SAMPLE_ENGINES[engine](
         config.variation, layout, wafer_indices=wafers, rng=config.run.seed
     )
-    rings = _fabricated_rings(config, layout, drawn)
+    rings = _fabricated_rings(config, layout, drawn, _loss_factors(config, wafers, layout))
     rings["cold_m"] = rings["cold_m"] - _laser_wavelength_errors(config, wafers, layout)
     shared = {
         "defects": _defects(config, layout, wafers),
@@ -253,6 +256,18 @@ def _study_inputs(config: YieldConfig, layout, wafers, engine):
         "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
     }
     return rings, shared
+
+
+def _loss_factors(config: YieldConfig, wafers, layout) -> np.ndarray:
+    """Each die's propagation-loss factor (dimensionless, ≥ 0), shape (wafer, die, 1): every
+    ring of a die has ``factor × its design's loss``; per wafer keyed by ``(seed,
+    LOSS_STREAM, wafer)``."""
+    sigma = config.spreads.propagation_loss_sigma
+    out = np.empty((len(wafers), layout.n_dies, 1))
+    for i, wafer in enumerate(wafers):
+        rng = np.random.default_rng(_stream(config, LOSS_STREAM, wafer))
+        out[i, :, 0] = np.maximum(1.0 + sigma * rng.standard_normal(layout.n_dies), 0.0)
+    return out
 
 
 def _laser_wavelength_errors(config: YieldConfig, wafers, layout) -> np.ndarray:
@@ -274,10 +289,11 @@ def _laser_wavelength_errors(config: YieldConfig, wafers, layout) -> np.ndarray:
     return out
 
 
-def _fabricated_rings(config: YieldConfig, layout, drawn) -> dict:
+def _fabricated_rings(config: YieldConfig, layout, drawn, loss_factor) -> dict:
     """Every ring's heater-off resonance at the hottest corner (self-heating included), Airy
     linewidth, depth, drop peak and FSR, shaped (wafer, die, ring); TX/RX masks; the
-    modulator's self-heating stability."""
+    modulator's self-heating stability. ``loss_factor`` (wafer, die, 1) scales every ring's
+    design propagation loss."""
     banks_per_link = config.banks_per_link
     grid = config.link.grid.wavelengths_m
     channel_of_position = np.asarray(layout.die.ring)
@@ -285,11 +301,10 @@ def _fabricated_rings(config: YieldConfig, layout, drawn) -> dict:
     cold = grid[channel_of_position] + config.tuning.design_offset_m + drawn.resonance_shift_m
     link = config.link
     operating_point = link.operating_point
-    tx = _airy_rings(
-        link.modulator.ring, config.variation.coupler, drawn, is_tx, operating_point.fsr_m
-    )
+    coupler = config.variation.coupler
+    tx = _airy_rings(link.modulator.ring, coupler, drawn, is_tx, operating_point.fsr_m, loss_factor)
     rx = (
-        _airy_rings(link.demux, config.variation.coupler, drawn, ~is_tx, link.demux_airy.fsr_m)
+        _airy_rings(link.demux, coupler, drawn, ~is_tx, link.demux_airy.fsr_m, loss_factor)
         if config.has_demux
         else None
     )
@@ -703,13 +718,15 @@ def study_isi_table(config: YieldConfig):
     return _ISI_TABLES[key]
 
 
-def _airy_rings(design: Ring, coupler, sample, selected, fsr_m) -> dict[str, np.ndarray]:
+def _airy_rings(design: Ring, coupler, sample, selected, fsr_m, loss_factor):
     """Airy linewidth, dip depth and (add-drop rings) drop loss of every fabricated ring of
     the ``selected`` positions, exact for its own couplings (gap and width through the
-    coupler model pinned to the design's couplings); NaN at the other positions.
+    coupler model pinned to the design's couplings) and its die's loss; NaN at the other
+    positions.
 
     Parameters are the ring design, the coupler model, the variation sample, a boolean mask of
-    the ring positions of this design, and the FSR of the Airy form, m.
+    the ring positions of this design, the FSR of the Airy form, m, and each die's
+    propagation-loss factor (wafer, die, 1).
     """
     gap = coupler.reference_gap_m + sample.delta_gap_m[..., selected]
     width = coupler.reference_width_m + sample.delta_width_m[..., selected]
@@ -719,7 +736,9 @@ def _airy_rings(design: Ring, coupler, sample, selected, fsr_m) -> dict[str, np.
         if nominal > 0.0:
             pinned = dataclasses.replace(coupler, reference_power_coupling=nominal)
             couplings[name] = pinned.power_coupling(gap, width)
-    rings = dataclasses.replace(design, **couplings)
+    rings = dataclasses.replace(
+        design, **couplings, loss_db_per_m=design.loss_db_per_m * np.asarray(loss_factor)
+    )
     metrics = {
         "fwhm_m": airy_fwhm_m(rings.airy_coefficient(), fsr_m=fsr_m),
         "extinction_db": -10.0 * np.log10(np.maximum(rings.through_on_resonance(), 1e-10)),
@@ -852,6 +871,7 @@ __all__ = [
     "FAILURE_MODES",
     "LASER_WAVELENGTH_STREAM",
     "LOCK_STREAM",
+    "LOSS_STREAM",
     "PHOTODIODE_STREAM",
     "SPREAD_STREAM",
     "die_lock_timeline",

@@ -26,6 +26,16 @@ NO_DEFECTS = DefectDensities(
 )
 
 
+STILL_SPREADS = {
+    "laser_line_power_sigma_db": 0.0,
+    "fiber_coupling_loss_sigma_db": 0.0,
+    "laser_wavelength_sigma_m": 0.0,
+    "propagation_loss_sigma": 0.0,
+    "photodiode_responsivity_sigma": 0.0,
+}
+"""No part-to-part spread at all (``[spreads]`` zeroed)."""
+
+
 def small(config=None, **changes):
     """A 100 mm wafer (≈ 290 dies of 5 mm) keeps every test fast; no killer defects, so the
     analytic cases stay exact (test_killer_defects_... turns them on)."""
@@ -48,7 +58,8 @@ def test_columns_and_row_count():
 
 
 def test_without_variation_every_die_passes():
-    result = simulate(small(**{"variation": NO_VARIATION, "lock.sigma_m": 0.0}))
+    still = {**{f"spreads.{k}": v for k, v in STILL_SPREADS.items()}, "lock.sigma_m": 0.0}
+    result = simulate(small(variation=NO_VARIATION, **still))
     yields = result.yields().set_index("level")
     assert (yields["yield"] == 1.0).all()
     assert result.failure_pareto()["dies"].sum() == 0
@@ -251,8 +262,8 @@ def test_killer_defects_fail_lanes_as_the_closed_form_predicts(link):
     base = YieldConfig() if link == "dr" else YieldConfig(link=LinkParameters())
     dense = DefectDensities(waveguide_per_m2=2e9, heater_per_m2=5e8, junction_per_m2=2e9,
                             photodiode_per_m2=1e8, clustering=2.0, cluster_size_m=1e-4)  # fmt: skip
-    config = small(base, variation=NO_VARIATION, defects=dense,
-                   **{"run.n_wafers": 3, "lock.sigma_m": 0.0})  # fmt: skip
+    still = {"run.n_wafers": 3, "lock.sigma_m": 0.0, "spreads.propagation_loss_sigma": 0.0}
+    config = small(base, variation=NO_VARIATION, defects=dense, **still)
     out = simulate_wafers(config, [0, 1, 2])
     defect_modes = {FAILURE_MODES.index(m) for m in ("ring_defect", "heater_defect",
                                                      "photodiode_defect")}  # fmt: skip
@@ -288,14 +299,6 @@ def test_yield_waterfall_steps_down_by_each_modes_dies_to_the_die_yield():
     assert lost.sum() > 0
     ax = result.plot(kind="waterfall")
     assert ax.get_ylabel() == "Die yield (%)"
-
-
-STILL_SPREADS = {
-    "laser_line_power_sigma_db": 0.0,
-    "fiber_coupling_loss_sigma_db": 0.0,
-    "laser_wavelength_sigma_m": 0.0,
-    "photodiode_responsivity_sigma": 0.0,
-}
 
 
 @pytest.mark.parametrize("part", ["fiber", "laser", "photodiode"])
@@ -363,3 +366,38 @@ def test_a_laser_wavelength_spread_alone_moves_yield_as_its_tuning_window():
     assert low / units <= yields.loc["lane", "yield"] <= high / units
     assert yields.loc["engine", "low"] <= p**2 <= yields.loc["engine", "high"]
     assert (result.table["failure_mode"].isin([0, FAILURE_MODES.index("tuning_range")])).all()
+
+
+def test_a_loss_spread_alone_moves_yield_as_its_pass_window():
+    """No variation, a perfect lock: a die passes when its propagation-loss factor f lies in a
+    window (f_low, f_high) found by bisection with the factor forced (too little loss: a
+    narrow ring's ISI closes the margin; too much: the modulator's ER fails). A Gaussian factor
+    1 + σ·z then passes a die with Φ((f_high − 1)/σ) − Φ((f_low − 1)/σ), every lane of the die
+    together. Inside the 99.9 % interval."""
+    from scipy.optimize import bisect
+
+    from cposim.photonics.yields import engine as E
+    from cposim.photonics.yields.config import SpreadSettings
+
+    still = small(variation=NO_VARIATION, spreads=SpreadSettings(**STILL_SPREADS),
+                  **{"lock.sigma_m": 0.0, "run.n_wafers": 1})  # fmt: skip
+    original = E._loss_factors
+
+    def passes(factor):
+        E._loss_factors = lambda c, w, layout: np.full((len(w), layout.n_dies, 1), factor)
+        try:
+            return bool(simulate_wafers(still, [0])["passed"].all())
+        finally:
+            E._loss_factors = original
+
+    assert passes(1.0) and not passes(0.5) and not passes(3.0)
+    low = bisect(lambda f: 0.5 if passes(f) else -0.5, 0.5, 1.0, xtol=1e-4)
+    high = bisect(lambda f: 0.5 if passes(f) else -0.5, 1.0, 3.0, xtol=1e-4)
+    sigma = 0.15
+    p = stats.norm.cdf((high - 1.0) / sigma) - stats.norm.cdf((low - 1.0) / sigma)
+    spread = small(still, spreads=dataclasses.replace(still.spreads, propagation_loss_sigma=sigma),
+                   **{"run.n_wafers": 4})  # fmt: skip
+    dies = simulate(spread).table["passed"]
+    lo, hi = stats.binom.interval(0.999, dies.size, p)
+    assert 0.5 < p < 0.99
+    assert lo / dies.size <= dies.mean() <= hi / dies.size
