@@ -3,7 +3,8 @@
 The tables of :func:`cposim.photonics.switch.report.switch_report`: where each chain input came
 from, hierarchy counts, optical I/O power by component beside the pluggable equivalent with
 the ratio's sensitivity band, the validation table against published claims, assembly yield
-(from a yield run's ``summary.json`` when given) and reliability with availability. Bad input
+(from a yield run's ``summary.json`` when given) with its cost per good switch, and
+reliability with availability. Bad input
 raises ValueError or FileNotFoundError, which ``cposim.photonics.cli.main.main()`` prints as one
 line with exit status 2.
 """
@@ -72,6 +73,13 @@ def _report(args) -> int:
     _section(
         f"Assembly yield of {report.switch_name} ({report.sources['engine yield']})",
         report.assembly_table().round(4),
+    )
+    costs = report.cost_table()
+    money = {name: "{:,.0f}".format for name in costs.columns[2:]}
+    _section(
+        f"Cost per good switch of {report.switch_name} ({report.cost.currency}; "
+        f"{report.sources['costs']})",
+        costs.to_string(index=False, formatters={"engine_yield": "{:.4f}".format, **money}),
     )
     for each in (cpo, pluggable):
         reliability = each.reliability()

@@ -6,7 +6,9 @@
 - :mod:`~cposim.photonics.switch.power`: power breakdown by component and CPO-vs-pluggable
   comparison;
 - :mod:`~cposim.photonics.switch.assembly`: package assembly yield from an engine yield (read
-  from a yield run directory);
+  from a yield run directory, or fed by a sampled wafer test);
+- :mod:`~cposim.photonics.switch.cost`: cost per good switch and per delivered engine of each
+  assembly flow;
 - :mod:`~cposim.photonics.switch.reliability`: failure rates, link-down events and their
   simulation;
 - :mod:`~cposim.photonics.switch.thermal`: an ASIC load step seen by every ring's lock loop;
@@ -49,6 +51,12 @@ _CATALOGUE = {
         "YieldRunSummary",
         "assembly_yield",
         "read_yield_run",
+    ),
+    "cost": (
+        "COST_ITEMS",
+        "CostParameters",
+        "SwitchCost",
+        "switch_cost",
     ),
     "reliability": (
         "BOLTZMANN_EV_PER_K",

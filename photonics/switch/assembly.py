@@ -8,13 +8,18 @@ scrapped (ASIC and every engine on it) unless rework recovers it. Three build fl
   ``(y·a)^m`` (engine yield y, attach yield a, m engines per package), so a switch of n engines
   is good first time with probability ``(y·a)^n`` — ``y^n`` for perfect attach.
 - ``known-good-engine``: engines are tested first; the test catches a fraction c of bad
-  engines, so a passing engine is good with probability ``y / (y + (1 − y)(1 − c))``.
+  engines and rejects a fraction o of good ones (overkill), so an engine passes with
+  probability ``y(1 − o) + (1 − y)(1 − c)`` and a passing engine is good with probability
+  ``y(1 − o) / (y(1 − o) + (1 − y)(1 − c))``.
 - ``known-good-engine + rework``: as above, and a failed package is recovered with
   probability r (one replacement engine per rework).
 
 Each package is rebuilt until good, so the expected number of scrapped packages per good switch
 is ``P·(1 − p)/p`` for P packages of effective yield p. A pluggable switch has no engines in its
-packages (``m = 0``): a bad module is simply swapped.
+packages (``m = 0``): a bad module is simply swapped. :meth:`AssemblyParameters.from_screening`
+takes the engine yield, coverage and overkill from a sampled wafer test
+(:func:`cposim.photonics.yields.screening.screen`), so the assembly is fed by the tested
+population; :mod:`~cposim.photonics.switch.cost` prices the flow.
 
 :func:`read_yield_run` reads ``DIR/summary.json`` written by the yield engine.
 """
@@ -90,6 +95,9 @@ class YieldRunSummary:
     electrical : dict
         The simulated lane's
         :class:`~cposim.photonics.link.energy.ElectricalPowerParameters` fields.
+    engines_per_wafer : int, optional
+        Engines one wafer of the run's layout holds (count, ≥ 1; None for a run written
+        before cposim recorded it).
     source : str
         File the summary was read from ("" when built in code).
     """
@@ -106,6 +114,7 @@ class YieldRunSummary:
     laser_power_dbm: float
     lanes_per_laser: int
     electrical: dict
+    engines_per_wafer: int | None = None
     source: str = ""
 
     def __post_init__(self):
@@ -130,6 +139,8 @@ class YieldRunSummary:
                 "lanes_per_laser",
             ):
                 _positive_int(name, getattr(self, name))
+            if self.engines_per_wafer is not None:
+                _positive_int("engines_per_wafer", self.engines_per_wafer)
             check_range("lane_rate_bps", self.lane_rate_bps, low=0.0, low_inclusive=False)
             check_range("laser_power_dbm", self.laser_power_dbm, low=-100.0, high=40.0)
             self.electrical_parameters()
@@ -170,6 +181,7 @@ class YieldRunSummary:
                 + (f" in {source}" if source else "")
             )
         values = {key: data[key] for key in SUMMARY_KEYS}
+        values["engines_per_wafer"] = data.get("engines_per_wafer")
         values["engine_yield_interval"] = tuple(interval)
         return cls(**values, source=source)
 
@@ -242,18 +254,52 @@ class AssemblyParameters:
     rework_success : float
         Probability that reworking a failed package recovers it (fraction, 0 ≤ r ≤ 1). Default
         0.5 (assumption: the package is built to allow one engine replacement).
+    test_overkill : float
+        Fraction of good engines the known-good-engine test rejects (0 ≤ o < 1). Default 0
+        (a perfect reading); :meth:`from_screening` takes a sampled test's.
     """
 
     engine_yield: float = 0.88
     test_coverage: float = 0.95
     attach_yield: float = 0.995
     rework_success: float = 0.5
+    test_overkill: float = 0.0
 
     def __post_init__(self):
         check_range("engine_yield", self.engine_yield, low=0.0, high=1.0, low_inclusive=False)
         check_range("test_coverage", self.test_coverage, low=0.0, high=1.0)
         check_range("attach_yield", self.attach_yield, low=0.0, high=1.0, low_inclusive=False)
         check_range("rework_success", self.rework_success, low=0.0, high=1.0)
+        check_range("test_overkill", self.test_overkill, low=0.0, high=1.0, high_inclusive=False)
+
+    @classmethod
+    def from_screening(cls, screening, **others) -> AssemblyParameters:
+        """The known-good-engine flow fed by a sampled wafer test: engine yield, coverage and
+        overkill are the tested population's.
+
+        Parameters
+        ----------
+        screening : cposim.photonics.yields.screening.ScreeningResult
+            The wafer test of a study's dies (one engine per die).
+        **others
+            ``attach_yield`` and ``rework_success`` (defaults otherwise).
+        """
+        good = np.asarray(screening.good)
+        passed = np.asarray(screening.passed_test)
+        n_good, n_bad = good.sum(), (~good).sum()
+        if n_good == 0:
+            raise ValueError("the screened study has no good die: no engine yield to assemble")
+        return cls(
+            engine_yield=float(n_good / good.size),
+            test_coverage=float((~good & ~passed).sum() / n_bad) if n_bad else 1.0,
+            test_overkill=float((good & ~passed).sum() / n_good),
+            **others,
+        )
+
+    def pass_probability(self):
+        """Probability that an engine passes the known-good-engine test (fraction)."""
+        y = np.asarray(self.engine_yield, dtype=np.float64)
+        return y * (1.0 - self.test_overkill) + (1.0 - y) * (1.0 - self.test_coverage)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -281,6 +327,10 @@ class AssemblyYield:
         Expected packages scrapped per good switch (count).
     engines_per_good_switch : ndarray
         Expected engines consumed per good switch, test rejects included (count).
+    packages_built_per_good_switch : ndarray
+        Expected packages built per good switch, scrapped ones included (count).
+    reworks_per_good_switch : ndarray
+        Expected reworks per good switch (count; 0 without rework).
     """
 
     switch_name: str
@@ -291,6 +341,8 @@ class AssemblyYield:
     switch_yield: np.ndarray
     scrapped_packages_per_good_switch: np.ndarray
     engines_per_good_switch: np.ndarray
+    packages_built_per_good_switch: np.ndarray
+    reworks_per_good_switch: np.ndarray
 
     SCENARIOS = SCENARIOS
     """Assembly flows, in the order of the arrays' first axis."""
@@ -314,6 +366,12 @@ class AssemblyYield:
                         ),
                         "engines_per_good_switch": float(
                             np.atleast_1d(self.engines_per_good_switch[index])[j]
+                        ),
+                        "packages_built_per_good_switch": float(
+                            np.atleast_1d(self.packages_built_per_good_switch[index])[j]
+                        ),
+                        "reworks_per_good_switch": float(
+                            np.atleast_1d(self.reworks_per_good_switch[index])[j]
                         ),
                     }
                 )
@@ -344,24 +402,27 @@ def assembly_yield(switch, params: AssemblyParameters) -> AssemblyYield:
         Engine yield and assembly-flow parameters.
     """
     y = np.asarray(params.engine_yield, dtype=np.float64)
-    c, a, r = params.test_coverage, params.attach_yield, params.rework_success
+    a, r = params.attach_yield, params.rework_success
     m = 0 if switch.packaging == "pluggable" else switch.engines_per_asic
     packages = switch.n_asics
-    passing = y + (1.0 - y) * (1.0 - c)  # probability an engine passes the known-good test
-    good_if_placed = (y, y / passing, y / passing)
+    passing = params.pass_probability()
+    good_passing = y * (1.0 - params.test_overkill) / passing
+    good_if_placed = (y, good_passing, good_passing)
     placed_per_engine = (1.0, 1.0 / passing, 1.0 / passing)  # engines consumed per placement
     rework = (0.0, 0.0, r)
-    package_yield, switch_yield, scrapped, engines = [], [], [], []
+    package_yield, switch_yield, scrapped, engines, built, reworked = [], [], [], [], [], []
     for q, per_placement, recover in zip(good_if_placed, placed_per_engine, rework, strict=True):
         p = (q * a) ** m
         p_eff = p + (1.0 - p) * recover
         package_yield.append(p)
         switch_yield.append(p_eff**packages)
         scrapped.append(packages * (1.0 - p_eff) / p_eff)
+        built.append(packages / p_eff)
+        reworks = (1.0 - p) * (recover > 0)  # per package built
+        reworked.append(packages / p_eff * reworks)
         if m == 0:  # pluggables: every bad module is swapped, nothing else is lost
             engines.append(switch.n_optical_engines / y)
         else:
-            reworks = (1.0 - p) * (recover > 0)
             engines.append(packages / p_eff * (m + reworks) * per_placement)
     return AssemblyYield(
         switch_name=switch.name,
@@ -372,6 +433,8 @@ def assembly_yield(switch, params: AssemblyParameters) -> AssemblyYield:
         switch_yield=np.array(switch_yield),
         scrapped_packages_per_good_switch=np.array(scrapped),
         engines_per_good_switch=np.array(engines),
+        packages_built_per_good_switch=np.array(built),
+        reworks_per_good_switch=np.array(reworked),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from cposim.control.core import plotstyle as style
+from cposim.control.core.validation import check_choice
 from cposim.photonics.switch.assembly import SCENARIOS
 from cposim.photonics.switch.power import PowerComparison
 
@@ -98,6 +99,42 @@ def assembly_yield(result, ax=None):
     ax.legend(frameon=False)
     style.label(
         ax, x="Engine yield (fraction)", y="Switch yield (fraction)", title=result.switch_name
+    )
+    return ax
+
+
+def switch_cost(cost, ax=None, *, scenarios=SCENARIOS):
+    """Stacked bars of the cost per good switch by item, one bar per assembly flow (the first
+    engine yield evaluated); returns the Axes.
+
+    Parameters
+    ----------
+    cost : SwitchCost
+        What to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into.
+    scenarios : sequence of str
+        Flows to draw (of :data:`SCENARIOS`; the untested flow can dwarf the others).
+    """
+    from cposim.photonics.switch.cost import COST_ITEMS
+
+    ax = style.axes(ax)
+    rows = [SCENARIOS.index(check_choice("scenarios", name, SCENARIOS)) for name in scenarios]
+    bottom = np.zeros(len(rows))
+    for k, item in enumerate(COST_ITEMS):
+        values = np.array([float(np.ravel(cost.per_good_switch[item][r])[0]) for r in rows])
+        ax.bar(list(scenarios), values, bottom=bottom, label=item, color=f"C{k}")
+        bottom += values
+    for x, total in enumerate(bottom):
+        ax.annotate(f"{total:,.0f}", (x, total), ha="center", va="bottom", fontsize="small")
+    ax.set_ylim(0.0, 1.12 * bottom.max())
+    ax.tick_params(axis="x", labelsize="small")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    style.label(
+        ax,
+        x="Assembly flow",
+        y=f"Cost per good switch ({cost.currency})",
+        title=f"{cost.switch_name}, engine yield {float(np.ravel(cost.engine_yield)[0]):.3f}",
     )
     return ax
 

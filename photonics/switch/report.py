@@ -2,8 +2,8 @@
 
 :func:`switch_report` is what ``cposim switch report PRESET [--yield-run DIR]`` prints, as a
 Python object: the hierarchy, the power by component beside the pluggable equivalent with the
-ratio's sensitivity band, the validation against published claims, the assembly yield and the
-reliability of both switches. With a yield run (a directory, its
+ratio's sensitivity band, the validation against published claims, the assembly yield and its
+cost per good switch, and the reliability of both switches. With a yield run (a directory, its
 :class:`~cposim.photonics.switch.assembly.YieldRunSummary` or an in-memory
 :class:`~cposim.photonics.yields.result.YieldResult`), the engine yield, the heater power per
 lane, the laser line and the lane's electrical energy components are the run's; without one
@@ -23,6 +23,7 @@ from cposim.photonics.switch.assembly import (
     YieldRunSummary,
     read_yield_run,
 )
+from cposim.photonics.switch.cost import CostParameters, SwitchCost, switch_cost
 from cposim.photonics.switch.sensitivity import (
     RELIABILITY_INPUTS,
     RatioSensitivity,
@@ -45,6 +46,8 @@ class SwitchReport:
         Assembly yield of the switch reported at the engine yield used.
     assembly_bounds : AssemblyYield or None
         The same at the ends of the engine yield's confidence interval (None without a run).
+    cost : SwitchCost
+        Cost per good switch and per delivered engine of each flow at that engine yield.
     validation : ValidationTable
         The model against published claims.
     power_sensitivity, reliability_sensitivity : RatioSensitivity
@@ -60,6 +63,7 @@ class SwitchReport:
     pluggable: object
     assembly: AssemblyYield
     assembly_bounds: AssemblyYield | None
+    cost: SwitchCost
     validation: ValidationTable
     power_sensitivity: RatioSensitivity
     reliability_sensitivity: RatioSensitivity
@@ -81,6 +85,10 @@ class SwitchReport:
             table["switch_yield_low"] = bounds[:, 0]
             table["switch_yield_high"] = bounds[:, 1]
         return table
+
+    def cost_table(self):
+        """Cost per good switch by item and per delivered engine, one row per flow."""
+        return self.cost.to_dataframe()
 
     def sources_table(self):
         """One row per input: ``input``, ``source``."""
@@ -112,7 +120,13 @@ def _summary(yield_run) -> YieldRunSummary | None:
     )
 
 
-def switch_report(switch, *, yield_run=None, assembly: AssemblyParameters | None = None):
+def switch_report(
+    switch,
+    *,
+    yield_run=None,
+    assembly: AssemblyParameters | None = None,
+    costs: CostParameters | None = None,
+):
     """All tables of ``switch`` and its pluggable equivalent, with the inputs' sources.
 
     Parameters
@@ -124,7 +138,11 @@ def switch_report(switch, *, yield_run=None, assembly: AssemblyParameters | None
         engine lanes), heater power, laser line and lane energies replace the defaults.
     assembly : AssemblyParameters, optional
         Assembly-flow parameters; its ``engine_yield`` is replaced by the run's when a run is
-        given.
+        given (:meth:`AssemblyParameters.from_screening` feeds it from a wafer test).
+    costs : CostParameters, optional
+        Costs of the build; otherwise the defaults of
+        :class:`~cposim.photonics.switch.cost.CostParameters` with the run's engines per wafer
+        when a run is given.
 
     Raises
     ------
@@ -183,12 +201,29 @@ def switch_report(switch, *, yield_run=None, assembly: AssemblyParameters | None
         "assumptions (see its docstring)"
     )
     sources["failure rates and repair times"] = "ReliabilityParameters defaults: assumptions"
+    if costs is not None:
+        sources["costs"] = "CostParameters given"
+    elif summary is not None and summary.engines_per_wafer is not None:
+        costs = CostParameters(engines_per_wafer=summary.engines_per_wafer)
+        sources["costs"] = (
+            f"yield run {summary.source or 'an in-memory yield study'}: "
+            f"{summary.engines_per_wafer} engines per wafer; the other CostParameters "
+            "defaults are assumptions (see its docstring)"
+        )
+    else:
+        costs = CostParameters()
+        sources["costs"] = (
+            f"CostParameters defaults ({costs.engines_per_wafer} engines per wafer, the "
+            "default study's layout; the costs are assumptions, see its docstring)"
+        )
     reported = cpo if switch.packaging == "cpo" else pluggable
+    assembled = reported.assembly_yield(assembly)
     return SwitchReport(
         cpo=cpo,
         pluggable=pluggable,
-        assembly=reported.assembly_yield(assembly),
+        assembly=assembled,
         assembly_bounds=None if bounds is None else reported.assembly_yield(bounds),
+        cost=switch_cost(assembled, assembly, costs),
         validation=validation_table(cpo, pluggable),
         power_sensitivity=ratio_sensitivity(cpo, pluggable),
         reliability_sensitivity=ratio_sensitivity(

@@ -220,7 +220,8 @@ def summary_dict(totals: Totals, config: YieldConfig, confidence: float) -> dict
     """Headline numbers as a JSON-serialisable dict (``summary.json``).
 
     Keys include ``die_yield``, ``engine_yield``, ``lane_yield`` and their ``*_interval``,
-    ``n_dies``, ``n_engines``, ``lanes_per_engine``, ``mean_heater_power_per_ring_w``,
+    ``n_dies``, ``n_engines``, ``engines_per_wafer``, ``lanes_per_engine``,
+    ``mean_heater_power_per_ring_w``,
     ``median_min_margin_db``, ``isi_model``, ``lock_mode`` and, for a dynamic study,
     ``dynamic_dies``, ``static_die_yield_on_dynamic_dies``, ``dynamic_die_yield``,
     ``lock_outcomes`` (dies by static and dynamic pass/fail) and ``median_lock_time_s``;
@@ -247,6 +248,7 @@ def summary_dict(totals: Totals, config: YieldConfig, confidence: float) -> dict
     summary = {
         "n_dies": totals.n_dies,
         "n_engines": totals.n_dies * die.n_engines,
+        "engines_per_wafer": config.layout().n_dies * die.n_engines,
         "lanes_per_engine": die.links_per_engine * config.n_channels,
         "confidence": confidence,
         "mean_heater_power_per_ring_w": heater_w / rings_per_die,

@@ -1,4 +1,5 @@
-"""Shared fixtures of the switch tests: the summary.json of a DR yield run."""
+"""Shared fixtures of the switch tests: the summary.json of a DR yield run, and a direct Monte
+Carlo of the assembly flow."""
 
 import json
 
@@ -38,3 +39,47 @@ def write_summary():
         return directory
 
     return write
+
+
+@pytest.fixture
+def simulate_build():
+    """``simulate_build(switch, params, scenario, n_good_packages, rng)``: see
+    :func:`_simulate_build`."""
+    return _simulate_build
+
+
+def _simulate_build(switch, params, scenario, n_good_packages, rng):
+    """A direct Monte Carlo of one assembly flow: packages are built one by one until good
+    (engines drawn and tested, attached, the package tested, reworked once, scrapped).
+
+    Returns per good package the engines drawn, the engines tested, the packages built and
+    the reworks (arrays of length ``n_good_packages``)."""
+    import numpy as np
+
+    tested = scenario != "untested"
+    rework = scenario.endswith("rework")
+    tally = {name: np.zeros(n_good_packages) for name in ("engines", "tested", "built", "reworks")}
+
+    def placed_engine_is_good(k):
+        while True:  # draw engines until one passes the test (or take it untested)
+            tally["engines"][k] += 1
+            tally["tested"][k] += tested
+            is_good = rng.random() < params.engine_yield
+            if not tested:
+                return is_good
+            if rng.random() >= (params.test_overkill if is_good else params.test_coverage):
+                return is_good
+
+    for k in range(n_good_packages):
+        while True:
+            tally["built"][k] += 1
+            good = True
+            for _ in range(switch.engines_per_asic):
+                good &= placed_engine_is_good(k) and rng.random() < params.attach_yield
+            if not good and rework:
+                tally["reworks"][k] += 1
+                placed_engine_is_good(k)  # the replacement engine
+                good = rng.random() < params.rework_success
+            if good:
+                break
+    return tally

@@ -63,46 +63,68 @@ def test_switch_yield_is_monotone_in_engine_yield(y, step):
     )
 
 
-def test_scrap_and_engine_use_match_a_direct_monte_carlo():
-    """Build packages one by one (test, attach, package test, rework, scrap) and count.
+def test_scrap_and_engine_use_match_a_direct_monte_carlo(simulate_build):
+    """Build packages one by one (test with overkill, attach, package test, rework, scrap) and
+    count (``conftest.simulate_build``).
 
     Tolerance: 5 standard errors of the Monte Carlo mean (k = 5).
     """
     params = AssemblyParameters(
-        engine_yield=0.93, test_coverage=0.8, attach_yield=0.99, rework_success=0.6
-    )
+        engine_yield=0.93, test_coverage=0.8, attach_yield=0.99, rework_success=0.6,
+        test_overkill=0.05,
+    )  # fmt: skip
     expected = assembly_yield(QX, params)
     rng = np.random.default_rng(20250321)
-    m, n_good_packages = QX.engines_per_asic, 5_000
+    n_good_packages = 5_000
     for index, scenario in enumerate(SCENARIOS):
-        tested = scenario != "untested"
-        rework = scenario.endswith("rework")
-        scrapped = np.zeros(n_good_packages)
-        engines = np.zeros(n_good_packages)
-        for k in range(n_good_packages):
-            while True:
-                good = True
-                for _ in range(m):
-                    while True:  # draw engines until one passes (or take it untested)
-                        engines[k] += 1
-                        is_good = rng.random() < params.engine_yield
-                        if not tested or is_good or rng.random() >= params.test_coverage:
-                            break
-                    good &= is_good and rng.random() < params.attach_yield
-                if not good and rework:
-                    engines[k] += 1 / (1 - (1 - params.engine_yield) * params.test_coverage)
-                    good = rng.random() < params.rework_success
-                if good:
-                    break
-                scrapped[k] += 1
-        per_switch = QX.n_asics
+        tally = simulate_build(QX, params, scenario, n_good_packages, rng)
         for simulated, target in (
-            (scrapped, expected.scrapped_packages_per_good_switch[index]),
-            (engines, expected.engines_per_good_switch[index]),
+            (tally["built"] - 1, expected.scrapped_packages_per_good_switch[index]),
+            (tally["built"], expected.packages_built_per_good_switch[index]),
+            (tally["engines"], expected.engines_per_good_switch[index]),
+            (tally["reworks"], expected.reworks_per_good_switch[index]),
         ):
-            mean = simulated.mean() * per_switch
-            error = simulated.std(ddof=1) / np.sqrt(n_good_packages) * per_switch
+            mean = simulated.mean() * QX.n_asics
+            error = simulated.std(ddof=1) / np.sqrt(n_good_packages) * QX.n_asics
             assert abs(mean - target) < 5 * error + 1e-12, (scenario, mean, target, error)
+
+
+def test_overkill_costs_engines_and_dilutes_what_passes():
+    """Rejecting good engines leaves the bad ones' escapes as they were, so more engines are
+    drawn per placement and a passing engine is good with the lower y(1 − o)/P(pass)."""
+    base = AssemblyParameters(engine_yield=0.9, test_coverage=0.9)
+    harsh = AssemblyParameters(engine_yield=0.9, test_coverage=0.9, test_overkill=0.1)
+    assert harsh.pass_probability() == pytest.approx(0.9 * 0.9 + 0.1 * 0.1, rel=1e-12)
+    low, high = assembly_yield(QX, harsh), assembly_yield(QX, base)
+    m = QX.engines_per_asic
+    quality = 0.9 * 0.9 / (0.9 * 0.9 + 0.1 * 0.1)
+    assert low.package_yield[1] == pytest.approx((quality * 0.995) ** m, rel=1e-12)
+    assert low.package_yield[0] == high.package_yield[0]  # untested: no test to overkill
+    tested = slice(1, None)
+    assert np.all(low.package_yield[tested] < high.package_yield[tested])
+    assert np.all(low.engines_per_good_switch[tested] > high.engines_per_good_switch[tested])
+
+
+def test_assembly_fed_by_a_sampled_wafer_test():
+    """The tested population's yield, coverage and overkill; what passes then is good with
+    the screen's own outgoing quality."""
+    from cposim.photonics.yields.screening import ScreeningResult
+
+    good = np.array([True] * 90 + [False] * 10)
+    passed = good.copy()
+    passed[:3] = False  # 3 of 90 good rejected
+    passed[90:92] = True  # 2 of 10 bad escape
+    screening = ScreeningResult(good=good, passed_test=passed)
+    params = AssemblyParameters.from_screening(screening, rework_success=0.3)
+    assert (params.engine_yield, params.test_coverage, params.test_overkill) == pytest.approx(
+        (0.9, 0.8, 3 / 90), rel=1e-12
+    )
+    assert params.rework_success == 0.3
+    assert params.pass_probability() == pytest.approx(screening.known_good_fraction, rel=1e-12)
+    quality = params.engine_yield * (1 - params.test_overkill) / params.pass_probability()
+    assert quality == pytest.approx(1 - screening.outgoing_quality, rel=1e-12)
+    with pytest.raises(ValueError, match="no good die"):
+        AssemblyParameters.from_screening(ScreeningResult(good=~good & False, passed_test=passed))
 
 
 def test_pluggables_scrap_no_packages():
@@ -136,6 +158,8 @@ def test_read_yield_run_reads_the_agreed_keys(tmp_path, write_summary):
     assert summary.engine_yield_interval == (0.88, 0.92)
     assert summary.mean_heater_power_per_ring_w == 0.012
     assert (summary.lanes_per_engine, summary.n_engines) == (16, 4000)
+    assert summary.engines_per_wafer is None  # optional: older runs lack it
+    assert read_yield_run(write_summary(tmp_path, engines_per_wafer=600)).engines_per_wafer == 600
     # an 8-lane engine from a 16-lane run: independent lanes, y^(8/16)
     np.testing.assert_allclose(summary.engine_yield_for(8), np.sqrt([0.9, 0.88, 0.92]), rtol=1e-12)
     np.testing.assert_allclose(summary.engine_yield_for(16), [0.9, 0.88, 0.92], rtol=1e-12)

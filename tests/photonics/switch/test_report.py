@@ -43,9 +43,35 @@ def test_report_from_a_yield_study_shows_its_engine_yield_and_heater_power(study
     )
     assert f"{summary['engine_yield']:.4f}" in report.sources["engine yield"]
     assert all("yield run" in report.sources[k] for k in ("heater power per lane", "laser line"))
+    assert f"{summary['engines_per_wafer']} engines per wafer" in report.sources["costs"]
+    assert summary["engines_per_wafer"] == study.config.layout().n_dies  # one engine per die
     frame = report.assembly_table()
     assert (frame["switch_yield_low"] <= frame["switch_yield"]).all()
     assert (frame["switch_yield"] <= frame["switch_yield_high"]).all()
+
+
+def test_report_prices_the_assembly_it_reports_and_takes_a_tested_population(study):
+    """The cost table is the reported flow priced (the run's engine yield); a wafer screen of
+    the same study feeds the flow its coverage and overkill, and costs given are used."""
+    import numpy as np
+
+    from cposim.photonics.switch.assembly import AssemblyParameters
+    from cposim.photonics.switch.cost import CostParameters, switch_cost
+    from cposim.photonics.yields.screening import ScreeningSettings, screen
+
+    costs = CostParameters(package_cost=1000.0)
+    screening = screen(study.table, ScreeningSettings(), rng=np.random.default_rng(1))
+    fed = AssemblyParameters.from_screening(screening)
+    report = switch_report(
+        preset("quantum-x-photonics"), yield_run=study, assembly=fed, costs=costs
+    )
+    # the screen's good dies are the study's passing ones: the run's engine yield is the fed one
+    assert fed.engine_yield == pytest.approx(study.summary()["engine_yield"], rel=1e-12)
+    assert float(report.assembly.engine_yield) == pytest.approx(fed.engine_yield, rel=1e-12)
+    expected = switch_cost(report.assembly, fed, costs)
+    np.testing.assert_allclose(report.cost.total_per_good_switch, expected.total_per_good_switch)
+    assert report.sources["costs"] == "CostParameters given"
+    assert len(report.cost_table()) == 3
 
 
 def test_report_without_a_run_names_its_assumptions():
@@ -53,6 +79,7 @@ def test_report_without_a_run_names_its_assumptions():
     assert "assumption" in report.sources["engine yield"]
     assert "no yield run" in report.sources["heater power per lane"]
     assert report.assembly_bounds is None
+    assert "2488 engines per wafer" in report.sources["costs"]
     assert len(report.power_table()) == 9  # eight components and the total
     assert report.plot().get_ylabel() == ""
 
