@@ -27,7 +27,8 @@ from cposim.photonics.link.parameters import LinkParameters
 
 
 def random_lanes(params: LinkParameters, n_links: int, rng: np.random.Generator) -> dict:
-    """Per-lane inputs, shape (n_links, n_channels): lock errors, ±10 % FWHM, ±1 dB laser."""
+    """Per-lane inputs, shape (n_links, n_channels): lock errors, ±10 % FWHM, ±1 dB laser,
+    ±10 % receiver noise, log-normal dark current, ±2 dB RIN."""
     shape = (n_links, params.grid.n_channels)
     lanes = {
         "modulator_detuning_m": rng.normal(0.0, 10e-12, shape),
@@ -38,6 +39,10 @@ def random_lanes(params: LinkParameters, n_links: int, rng: np.random.Generator)
         "demux_drop_loss_db": rng.uniform(0.8, 1.2, shape),
         "demux_extinction_db": rng.uniform(15.0, 25.0, shape),
         "laser_power_dbm": params.laser_power_dbm + rng.uniform(-1.0, 1.0, shape),
+        "tia_noise_density_a_per_sqrt_hz": params.tia_noise_density_a_per_sqrt_hz
+        * rng.uniform(0.9, 1.1, shape),
+        "dark_current_a": params.photodiode_dark_current_a * rng.lognormal(0.0, 0.5, shape),
+        "rin_db_per_hz": params.rin_db_per_hz + rng.uniform(-2.0, 2.0, shape),
     }
     lanes["isi_closure"] = single_pole_isi_closure(
         params, modulator_fwhm_m=lanes["modulator_fwhm_m"]

@@ -58,6 +58,12 @@ class LaneInputs(NamedTuple):
     isi_closure: np.ndarray
     """ISI factor ``p`` of the worst-case eye ``(1 - p)·step - p·|OMA|`` (0 ≤ p < 1):
     :func:`~cposim.photonics.link.lanes.single_pole_isi_closure`, or a time-domain table's."""
+    tia_noise_density_a_per_sqrt_hz: np.ndarray
+    """Input-referred noise current density of the lane's receiver, A/√Hz."""
+    dark_current_a: np.ndarray
+    """Photodiode dark current, A (its shot noise adds to the thermal noise)."""
+    rin_db_per_hz: np.ndarray
+    """Relative intensity noise of the lane's laser, dB/Hz."""
 
 
 class LinkConstants(NamedTuple):
@@ -81,12 +87,10 @@ class LinkConstants(NamedTuple):
     excess: float
     """Non-resonant transmission per ring passed, linear."""
     responsivity_a_per_w: float
-    thermal_noise_a: float
-    """Thermal noise current ``i_n·√B_noise``, A RMS."""
+    noise_bandwidth_hz: float
+    """Noise bandwidth of the receiver ``B_noise``, Hz."""
     shot_coefficient_a: float
     """``2qB``, A."""
-    rin_coefficient: float
-    """``RIN·B`` (dimensionless)."""
     q_target: float
     implementation_factor: float
     """``10^(-penalty/10)`` (< 1): divides the thermal noise."""
@@ -137,11 +141,10 @@ class _BlockConstants(NamedTuple):
     half_inv_mod_fsr: float
     half_inv_dmx_fsr: float
     responsivity: float
-    var_thermal: float
+    sqrt_bandwidth_over_impl: float
+    noise_bandwidth: float
     shot_coeff: float
-    rin_coeff: float
     ber_scale: float
-    log_noise_ref: float
     log_q_target: float
     pen_impl: float
     has_demux: bool
@@ -265,9 +268,9 @@ def _eye_q(s, k, t, W, lev, eyes, consts):
         W[_SIG, t],
         W[_XTA, t],
         consts.responsivity,
-        consts.var_thermal,
+        W[_VTH, t],
         consts.shot_coeff,
-        consts.rin_coeff,
+        W[_RINC, t],
     )
     high, high_d = _level_noise(
         s,
@@ -275,9 +278,9 @@ def _eye_q(s, k, t, W, lev, eyes, consts):
         W[_SIG, t],
         W[_XTA, t],
         consts.responsivity,
-        consts.var_thermal,
+        W[_VTH, t],
         consts.shot_coeff,
-        consts.rin_coeff,
+        W[_RINC, t],
     )
     den = low + high
     q = max(s * eyes[0, k, t] / den, 0.0)
@@ -326,9 +329,9 @@ def _power_rows(pt, W, lev, eyes, noise, consts):
                 W[_SIG, t],
                 W[_XTA, t],
                 consts.responsivity,
-                consts.var_thermal,
+                W[_VTH, t],
                 consts.shot_coeff,
-                consts.rin_coeff,
+                W[_RINC, t],
             )
     q_min = W[_T4]
     for k in range(m - 1):
@@ -421,8 +424,11 @@ def _power_rows(pt, W, lev, eyes, noise, consts):
     _PG,
     _PD,
     _G0D,
-) = range(54)
-_N_ROWS = 54
+    _VTH,
+    _RINC,
+    _LNREF,
+) = range(57)
+_N_ROWS = 57
 # log rows: received average, nominal OMA, smallest eye nominal / actual / after ISI / after
 # crosstalk, q_eq, received OMA, mux and demux pass-by; penalties are differences of these logs
 _N_LOGS = 10
@@ -556,7 +562,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     """Fill the outputs of links ``r0 … r0+nb-1`` (one block; rows past ``nb`` repeat ``r0``)
     and update ``extremes`` (per input: min, max, NaN-or-inf flag)."""
     (mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm,
-     isi_closure) = lanes  # fmt: skip
+     isi_closure, tia_density, dark_a, rin_db) = lanes  # fmt: skip
     sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx = phases
     (
         rx_avg_dbm,
@@ -583,11 +589,10 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         half_inv_mod_fsr,
         half_inv_dmx_fsr,
         responsivity,
-        var_thermal,
+        sqrt_bandwidth_over_impl,
+        noise_bandwidth,
         shot_coeff,
-        rin_coeff,
         ber_scale,
-        log_noise_ref,
         log_q_target,
         pen_impl,
         has_demux,
@@ -608,6 +613,19 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
             W[_DTM, t] = -_LN10_OVER_10 * _take(dmx_ext_db, r, i, extremes, 6)
             W[_LASER, t] = _LN10_OVER_10 * _take(laser_dbm, r, i, extremes, 7)
             W[_P, t] = _take(isi_closure, r, i, extremes, 8)
+            # signal-independent noise (thermal over the implementation factor, and the dark
+            # current's shot noise), the laser's RIN·B, and log(R/2σ_thermal) (the reference
+            # of the noise penalty: the thermal-noise-limited sensitivity)
+            sigma_th = _take(tia_density, r, i, extremes, 9) * sqrt_bandwidth_over_impl
+            W[_VTH, t] = sigma_th * sigma_th + shot_coeff * _take(dark_a, r, i, extremes, 10)
+            W[_LNREF, t] = sigma_th
+            W[_RINC, t] = _LN10_OVER_10 * _take(rin_db, r, i, extremes, 11)
+    exp_rows(W[_RINC], W[_RINC], W[_T1])
+    log_rows(W[_LNREF], W[_LNREF], W[_T1], W[_T2])
+    log_half_r = math.log(responsivity * 0.5)
+    for t in range(nl):
+        W[_RINC, t] *= noise_bandwidth
+        W[_LNREF, t] = log_half_r - W[_LNREF, t]
     for row in (_DEP, _LASER, _DTM, _DROP):
         exp_rows(W[row], W[row], W[_T1])
     for t in range(nl):
@@ -681,9 +699,9 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
                 W[_SIG, t],
                 W[_XTA, t],
                 responsivity,
-                var_thermal,
+                W[_VTH, t],
                 shot_coeff,
-                rin_coeff,
+                W[_RINC, t],
             )
     for t in range(nl):
         avg[t] = W[_NOMGAIN, t] * avg[t] / m
@@ -780,7 +798,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         pen[3, t] = _TEN_OVER_LN10 * (logs[3, t] - logs[4, t]) if W[_MIN_ISI, t] > 0.0 else np.inf
         pen[4, t] = _TEN_OVER_LN10 * (logs[4, t] - logs[5, t]) if min_xt > 0.0 else np.inf
         pen[5, t] = pen_impl
-        noise = _TEN_OVER_LN10 * (log_noise_ref + logs[5, t] - logs[6, t]) if x > 0.0 else np.inf
+        noise = _TEN_OVER_LN10 * (W[_LNREF, t] + logs[5, t] - logs[6, t]) if x > 0.0 else np.inf
         pen[6, t] = noise if min_xt > 0.0 else np.nan
         open_eye = min_xt > 0.0 and x > 0.0
         W[_MARGIN, t] = _TEN_OVER_LN10 * (logs[6, t] - log_q_target) if open_eye else -np.inf
@@ -969,7 +987,6 @@ def _fixed_phases(link, B):
 @jit
 def _block_constants(link, n):
     """:class:`_BlockConstants` of a call with ``n`` channels."""
-    sigma_impl = link.thermal_noise_a / link.implementation_factor
     return _BlockConstants(
         1e-3 * link.tx_gain,  # per mW of laser power
         link.link_gain,
@@ -980,11 +997,10 @@ def _block_constants(link, n):
         0.5 / link.modulator_fsr_m,
         0.5 / link.demux_fsr_m,
         link.responsivity_a_per_w,
-        sigma_impl * sigma_impl,
+        math.sqrt(link.noise_bandwidth_hz) / link.implementation_factor,
+        link.noise_bandwidth_hz,
         link.shot_coefficient_a,
-        link.rin_coefficient,
         link.ber_per_eye,
-        math.log(link.responsivity_a_per_w / (2.0 * sigma_impl)),
         math.log(link.q_target),
         -_TEN_OVER_LN10 * math.log(link.implementation_factor),
         link.has_demux,

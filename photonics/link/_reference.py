@@ -22,7 +22,7 @@ def reference_lane_budget(lanes, link):
     :class:`~cposim.photonics.link._kernels.LaneOutputs`.
     """
     (mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm,
-     isi_closure) = lanes  # fmt: skip
+     isi_closure, tia_density, dark_current, rin_db) = lanes  # fmt: skip
     (
         lam,
         cycles,
@@ -34,9 +34,8 @@ def reference_lane_budget(lanes, link):
         link_gain,
         excess,
         responsivity,
-        sigma_thermal,
+        bandwidth,
         shot_coeff,
-        rin_coeff,
         q_target,
         impl_factor,
         ber_scale,
@@ -97,10 +96,12 @@ def reference_lane_budget(lanes, link):
     steps = np.diff(rx, axis=2)
     isi = (1.0 - p) * steps - p * np.abs(oma_actual)[..., None]
     eye = isi - xt_oma[..., None]
-    sigma_impl = sigma_thermal / impl_factor
+    sigma_impl = tia_density * np.sqrt(bandwidth) / impl_factor
+    var_fixed = (sigma_impl**2 + shot_coeff * dark_current)[..., None]  # signal-independent
+    rin_coeff = (10.0 ** (rin_db / 10.0) * bandwidth)[..., None]
     current = responsivity * rx
     sigma = np.sqrt(
-        sigma_impl**2
+        var_fixed
         + shot_coeff * (current + responsivity * xt_avg[..., None])
         + rin_coeff * current**2
     )
@@ -135,7 +136,9 @@ def reference_lane_budget(lanes, link):
                 db(isi.min(axis=2), min_xt),
                 np.full_like(ber, -10.0 * np.log10(impl_factor)),
                 np.where(
-                    min_xt > 0.0, db(responsivity * min_xt / (2.0 * sigma_impl), q_eq), np.nan
+                    min_xt > 0.0,
+                    db(responsivity * min_xt / (2.0 * sigma_impl), q_eq),
+                    np.nan,
                 ),
             ],
             axis=-1,
@@ -145,7 +148,7 @@ def reference_lane_budget(lanes, link):
         eye=responsivity * eye,
         current=current,
         xt_current=responsivity * xt_avg,
-        variance_thermal=sigma_impl**2,
+        variance_fixed=var_fixed,
         shot_coeff=shot_coeff,
         rin_coeff=rin_coeff,
         ber_scale=ber_scale,
@@ -176,23 +179,22 @@ def reference_lane_budget(lanes, link):
 
 
 def _power_margin_db(
-    *, eye, current, xt_current, variance_thermal, shot_coeff, rin_coeff, ber_scale, target_ber
+    *, eye, current, xt_current, variance_fixed, shot_coeff, rin_coeff, ber_scale, target_ber
 ):
     """Optical power margin by bisection in ``ln s`` (every optical power times ``s``) of
     ``BER(s) = target``, independent of the kernel's Newton solve; -inf where even ``s = e^23``
     (100 dB) does not reach the target (a RIN-limited lane).
 
     Eye currents ``eye`` (links, n, m - 1) and level currents ``current`` (links, n, m) at
-    ``s = 1``, A; ``xt_current`` (links, n), A.
+    ``s = 1``, A; ``xt_current`` (links, n), A; the signal-independent noise variance
+    ``variance_fixed`` (links, n, 1), A², and ``rin_coeff`` (links, n, 1).
     """
 
     def ber(log_scale):
         s = np.exp(log_scale)[..., None]
         level = current * s
         sigma = np.sqrt(
-            variance_thermal
-            + shot_coeff * (level + xt_current[..., None] * s)
-            + rin_coeff * level**2
+            variance_fixed + shot_coeff * (level + xt_current[..., None] * s) + rin_coeff * level**2
         )
         q = np.maximum(eye * s / (sigma[..., 1:] + sigma[..., :-1]), 0.0)
         return ber_scale * np.exp(special.logsumexp(special.log_ndtr(-q), axis=-1))

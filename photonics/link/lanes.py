@@ -40,6 +40,9 @@ LANE_RANGES = LaneInputs(
     demux_extinction_db={"low": 0.0, "high": 100.0, "low_inclusive": False},
     laser_power_dbm={"low": -100.0, "high": 40.0},
     isi_closure={"low": 0.0, "high": 1.0, "high_inclusive": False},
+    tia_noise_density_a_per_sqrt_hz={"low": 0.0, "high": 1e-9, "low_inclusive": False},
+    dark_current_a={"low": 0.0, "high": 1e-3},
+    rin_db_per_hz={"low": -300.0, "high": -100.0},
 )
 """Allowed range of each per-lane input of :func:`evaluate_lanes` (bounds of
 :func:`~cposim.control.core.validation.check_range`)."""
@@ -57,6 +60,9 @@ def evaluate_lanes(
     demux_extinction_db=None,
     laser_power_dbm=None,
     isi_closure=None,
+    tia_noise_density_a_per_sqrt_hz=None,
+    dark_current_a=None,
+    rin_db_per_hz=None,
     engine: str = "numba",
 ) -> LaneBudget:
     """Link budget of many lanes at once (Numba), each with its own rings and detuning.
@@ -90,6 +96,12 @@ def evaluate_lanes(
         dimensionless); default :func:`single_pole_isi_closure` of the lane's modulator
         linewidth, or pass a time-domain table's
         (:meth:`cposim.photonics.timedomain.IsiTable.closure`).
+    tia_noise_density_a_per_sqrt_hz : float or array_like, optional
+        Input-referred noise current density of each lane's receiver, A/√Hz (> 0).
+    dark_current_a : float or array_like, optional
+        Photodiode dark current, A (≥ 0).
+    rin_db_per_hz : float or array_like, optional
+        Relative intensity noise of each lane's laser, dB/Hz.
     engine : {"numba", "numpy"}
         Implementation (:data:`LANE_ENGINES`): the Numba kernel, or its plain NumPy reference
         (same results; for tests and the benchmarks' ratios).
@@ -115,6 +127,11 @@ def evaluate_lanes(
             if isi_closure is None
             else isi_closure
         ),
+        tia_noise_density_a_per_sqrt_hz=_or(
+            tia_noise_density_a_per_sqrt_hz, params.tia_noise_density_a_per_sqrt_hz
+        ),
+        dark_current_a=_or(dark_current_a, params.photodiode_dark_current_a),
+        rin_db_per_hz=_or(rin_db_per_hz, params.rin_db_per_hz),
     )
     run = LANE_ENGINES[check_choice("engine", engine, LANE_ENGINES)]
     shape, out = run(given, link_constants(params))
@@ -173,9 +190,8 @@ def link_constants(params: LinkParameters) -> LinkConstants:
         ),
         excess=linear(params.pass_by_loss_db),
         responsivity_a_per_w=params.responsivity_a_per_w,
-        thermal_noise_a=params.thermal_noise_a,
+        noise_bandwidth_hz=bandwidth,
         shot_coefficient_a=2.0 * ELEMENTARY_CHARGE_C * bandwidth,
-        rin_coefficient=10.0 ** (params.rin_db_per_hz / 10.0) * bandwidth,
         q_target=float(q_from_ber(params.target_ber, params.modulation)),
         implementation_factor=linear(params.implementation_penalty_db),
         ber_per_eye=float(_ber_scale(params.modulation)) / (params.levels - 1),

@@ -102,6 +102,10 @@ class LinkParameters:
         Photodiode responsivity, A/W (> 0). Default 0.9: inside the 0.89–0.95 A/W of Ge-on-Si
         photodiodes near 1.3 µm (Famà et al., Appl. Phys. Lett. 81, 586 (2002): 0.89 A/W;
         Shi et al., Photonics Res. 12(1), 1 (2024): 0.95 A/W at 1550 nm).
+    photodiode_dark_current_a : float
+        Photodiode dark current, A (≥ 0), whose shot noise adds to the thermal noise. Default
+        1.3e-9: the Ge-on-Si photodiode of Shi et al. (the same paper, 1.3 nA at room
+        temperature; it grows with temperature).
     tia_noise_density_a_per_sqrt_hz : float
         TIA input-referred noise density, A/√Hz (> 0). Default 7.6e-12: the 100 Gb/s SiGe
         linear TIA of Garcia Lopez et al., IEEE JSSC 53(8), 2018 (7.6 pA/√Hz, 66 GHz).
@@ -143,6 +147,7 @@ class LinkParameters:
     rx_coupler_loss_db: float = 1.5
     pass_by_loss_db: float = 0.05
     responsivity_a_per_w: float = 0.9
+    photodiode_dark_current_a: float = 1.3e-9
     tia_noise_density_a_per_sqrt_hz: float = 7.6e-12
     receiver_bandwidth_hz: float = 66e9
     noise_bandwidth_ratio: float = SINGLE_POLE_NOISE_BANDWIDTH_RATIO
@@ -202,6 +207,7 @@ class LinkParameters:
             check_range(name, getattr(self, name), low=0.0, low_inclusive=False)
         check_range("noise_bandwidth_ratio", self.noise_bandwidth_ratio, low=1.0, high=10.0)
         check_range("rin_db_per_hz", self.rin_db_per_hz, low=-300.0, high=-100.0)
+        check_range("photodiode_dark_current_a", self.photodiode_dark_current_a, low=0.0, high=1e-3)
         check_range(
             "target_ber",
             self.target_ber,

@@ -60,6 +60,8 @@ _CATALOGUE = {
         "LOCK_STREAM",
         "LOSS_STREAM",
         "PHOTODIODE_STREAM",
+        "RECEIVER_NOISE_STREAM",
+        "RIN_STREAM",
         "SPREAD_STREAM",
         "die_lock_timeline",
         "simulate_wafers",

@@ -353,8 +353,8 @@ class IsiSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class SpreadSettings:
-    """Part-to-part spreads of the lane beyond its rings, each Gaussian, each from its own
-    keyed stream.
+    """Part-to-part spreads of the lane beyond its rings, each from its own keyed stream
+    (Gaussian, but the dark current's log-normal).
 
     Parameters
     ----------
@@ -384,6 +384,19 @@ class SpreadSettings:
         0.02 (*assumption*: ±0.054 A/W at 0.9 A/W as ±3σ, the width of the 0.89–0.95 A/W range
         of published Ge-on-Si photodiodes cited at
         :attr:`~cposim.photonics.link.parameters.LinkParameters.responsivity_a_per_w`).
+    photodiode_dark_current_sigma : float
+        Standard deviation of the natural log of each photodiode's dark current (0 … 3; a
+        log-normal factor of median 1 on
+        :attr:`~cposim.photonics.link.parameters.LinkParameters.photodiode_dark_current_a`).
+        Default 0.5 (*assumption*: dark currents of one process spread over a factor of a few;
+        at nanoamperes their shot noise is far below the TIA's, so this moves little).
+    tia_noise_sigma : float
+        Relative standard deviation of each lane's receiver input-referred noise density (0 …
+        0.5). Default 0.05 (*assumption*: ±15 % die to die and lane to lane as ±3σ).
+    laser_rin_sigma_db : float
+        Standard deviation of each laser's RIN, dB (0 … 10); the lanes one laser feeds share
+        it (the same channel of the ``link.laser_split_ways`` links of one source). Default 1
+        (*assumption*: ±3 dB as ±3σ about the link's RIN).
     """
 
     laser_line_power_sigma_db: float = 0.33
@@ -391,6 +404,9 @@ class SpreadSettings:
     laser_wavelength_sigma_m: float = 33e-12
     propagation_loss_sigma: float = 0.05
     photodiode_responsivity_sigma: float = 0.02
+    photodiode_dark_current_sigma: float = 0.5
+    tia_noise_sigma: float = 0.05
+    laser_rin_sigma_db: float = 1.0
 
     def __post_init__(self):
         check_range("laser_line_power_sigma_db", self.laser_line_power_sigma_db, low=0.0, high=10.0)
@@ -402,6 +418,11 @@ class SpreadSettings:
         check_range(
             "photodiode_responsivity_sigma", self.photodiode_responsivity_sigma, low=0.0, high=0.5
         )
+        check_range(
+            "photodiode_dark_current_sigma", self.photodiode_dark_current_sigma, low=0.0, high=3.0
+        )
+        check_range("tia_noise_sigma", self.tia_noise_sigma, low=0.0, high=0.5)
+        check_range("laser_rin_sigma_db", self.laser_rin_sigma_db, low=0.0, high=10.0)
 
 
 @dataclass(frozen=True, kw_only=True)

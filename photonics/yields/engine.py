@@ -137,6 +137,13 @@ PHOTODIODE_STREAM = 1006
 LOSS_STREAM = 1007
 """SeedSequence key of the dies' propagation-loss spread: ``(seed, 1007, wafer)``."""
 
+RECEIVER_NOISE_STREAM = 1008
+"""SeedSequence key of the receivers' noise and the photodiodes' dark current: ``(seed, 1008,
+wafer)``."""
+
+RIN_STREAM = 1009
+"""SeedSequence key of the lasers' RIN spread: ``(seed, 1009, wafer)``."""
+
 CHOICE_STREAM = 1003
 """SeedSequence key of the choice of dies that run the dynamic lock: ``(seed, 1003, wafer)``."""
 
@@ -253,6 +260,7 @@ def _study_inputs(config: YieldConfig, layout, wafers, engine):
     shared = {
         "defects": _defects(config, layout, wafers),
         "power_spread_db": _power_spreads(config, wafers),
+        "noise": _noise_spreads(config, wafers),
         "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
     }
     return rings, shared
@@ -630,6 +638,7 @@ def _evaluate(config: YieldConfig, layout, wafers, rings, lock: _Lock, shared, e
         modulator_extinction_db=modulator_extinction,
         isi_closure=isi_closure,
         engine=engine,
+        **{name: value.reshape(modulator_fwhm.shape) for name, value in shared["noise"].items()},
         **demux_inputs,
     )
     stable = lanes(rings["stability"], 0) > 0.0
@@ -783,6 +792,39 @@ def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
     return out
 
 
+def _noise_spreads(config: YieldConfig, wafers) -> dict[str, np.ndarray]:
+    """Each lane's receiver noise density (A/√Hz), photodiode dark current (A) and laser RIN
+    (dB/Hz), shape (wafer, die, lane), as ``evaluate_lanes`` keywords; per wafer keyed by
+    ``(seed, RECEIVER_NOISE_STREAM, wafer)`` and ``(seed, RIN_STREAM, wafer)``. One laser per
+    channel of a source, shared by the ``link.laser_split_ways`` links the source feeds."""
+    n_wafers, n_dies = len(wafers), config.layout().n_dies
+    n_channels = config.n_channels
+    n_links = config.die.n_engines * config.die.links_per_engine
+    ways = config.link.laser_split_ways
+    n_sources = -(-n_links // ways)
+    spread, link = config.spreads, config.link
+    shape = (n_wafers, n_dies, n_links * n_channels)
+    out = {name: np.empty(shape) for name in
+           ("tia_noise_density_a_per_sqrt_hz", "dark_current_a", "rin_db_per_hz")}  # fmt: skip
+    for i, wafer in enumerate(wafers):
+        rng = np.random.default_rng(_stream(config, RECEIVER_NOISE_STREAM, wafer))
+        factor = 1.0 + spread.tia_noise_sigma * rng.standard_normal(shape[1:])
+        out["tia_noise_density_a_per_sqrt_hz"][i] = link.tia_noise_density_a_per_sqrt_hz * (
+            np.maximum(factor, 1e-3)
+        )
+        out["dark_current_a"][i] = link.photodiode_dark_current_a * np.exp(
+            spread.photodiode_dark_current_sigma * rng.standard_normal(shape[1:])
+        )
+        lasers = np.random.default_rng(_stream(config, RIN_STREAM, wafer)).standard_normal(
+            (n_dies, n_sources, n_channels)
+        )
+        per_link = np.repeat(lasers, ways, axis=1)[:, :n_links]
+        out["rin_db_per_hz"][i] = link.rin_db_per_hz + spread.laser_rin_sigma_db * (
+            per_link.reshape(n_dies, -1)
+        )
+    return out
+
+
 def _defects(config: YieldConfig, layout, wafers):
     """Killer defects, per wafer keyed by ``(seed, DEFECT_STREAM, wafer)``: every ring's
     waveguide or junction and its heater, (wafer, die, ring) bool; every lane's photodiode,
@@ -873,6 +915,8 @@ __all__ = [
     "LOCK_STREAM",
     "LOSS_STREAM",
     "PHOTODIODE_STREAM",
+    "RECEIVER_NOISE_STREAM",
+    "RIN_STREAM",
     "SPREAD_STREAM",
     "die_lock_timeline",
     "simulate_wafers",

@@ -66,6 +66,9 @@ def _random_lanes(params, n_links, seed):
         "demux_drop_loss_db": rng.uniform(0.5, 2.0, shape),
         "demux_extinction_db": rng.uniform(10.0, 30.0, shape),
         "laser_power_dbm": rng.uniform(6.0, 14.0, shape),
+        "tia_noise_density_a_per_sqrt_hz": rng.uniform(5e-12, 10e-12, shape),
+        "dark_current_a": rng.uniform(0.0, 2e-6, shape),
+        "rin_db_per_hz": rng.uniform(-150.0, -140.0, shape),
     }
     lanes["isi_closure"] = single_pole_isi_closure(
         params, modulator_fwhm_m=lanes["modulator_fwhm_m"]
@@ -276,3 +279,38 @@ def test_single_pole_isi_closure_is_the_modulator_isi_penalty():
     expected = isi_penalty_db(f_total, params.symbol_rate_baud, "pam4")
     np.testing.assert_allclose(-10 * np.log10(1 - 4 * p), expected, rtol=1e-12)
     assert p.shape == (3, params.grid.n_channels)
+
+
+def test_per_lane_noise_equals_the_link_of_that_noise():
+    """Each lane's receiver noise density, dark current and RIN give exactly the budget of a
+    link whose parameters hold those values (rel 1e-12), and more of any never helps."""
+    params = LinkParameters()
+    rng = np.random.default_rng(11)
+    n = params.grid.n_channels
+    density = rng.uniform(5e-12, 12e-12, (6, n))
+    dark = rng.uniform(0.0, 5e-6, (6, n))
+    rin = rng.uniform(-155.0, -138.0, (6, n))
+    batch = evaluate_lanes(
+        params, tia_noise_density_a_per_sqrt_hz=density, dark_current_a=dark, rin_db_per_hz=rin
+    )
+    for row in range(6):
+        for channel in range(n):
+            alone = evaluate_lanes(
+                dataclasses.replace(
+                    params,
+                    tia_noise_density_a_per_sqrt_hz=density[row, channel],
+                    photodiode_dark_current_a=dark[row, channel],
+                    rin_db_per_hz=rin[row, channel],
+                )
+            )
+            for name in ("ber", "margin_db", "q_margin_db"):
+                np.testing.assert_allclose(
+                    getattr(batch, name)[row, channel], getattr(alone, name)[channel], rtol=1e-12
+                )
+    base = evaluate_lanes(params)
+    for more in (
+        {"tia_noise_density_a_per_sqrt_hz": 1.2 * params.tia_noise_density_a_per_sqrt_hz},
+        {"dark_current_a": 1e-5},
+        {"rin_db_per_hz": params.rin_db_per_hz + 3.0},
+    ):
+        assert np.all(evaluate_lanes(params, **more).margin_db < base.margin_db)

@@ -12,7 +12,7 @@ from cposim.photonics.fab.variation import ParameterVariation, VariationModel
 from cposim.photonics.fab.wafer import Wafer
 from cposim.photonics.link.parameters import LinkParameters
 from cposim.photonics.link.wdm import ChannelGrid
-from cposim.photonics.yields.config import PassCriteria, RunSettings, YieldConfig
+from cposim.photonics.yields.config import PassCriteria, RunSettings, SpreadSettings, YieldConfig
 from cposim.photonics.yields.engine import COLUMNS, FAILURE_MODES, simulate_wafers
 from cposim.photonics.yields.run import simulate
 
@@ -32,6 +32,9 @@ STILL_SPREADS = {
     "laser_wavelength_sigma_m": 0.0,
     "propagation_loss_sigma": 0.0,
     "photodiode_responsivity_sigma": 0.0,
+    "photodiode_dark_current_sigma": 0.0,
+    "tia_noise_sigma": 0.0,
+    "laser_rin_sigma_db": 0.0,
 }
 """No part-to-part spread at all (``[spreads]`` zeroed)."""
 
@@ -262,8 +265,9 @@ def test_killer_defects_fail_lanes_as_the_closed_form_predicts(link):
     base = YieldConfig() if link == "dr" else YieldConfig(link=LinkParameters())
     dense = DefectDensities(waveguide_per_m2=2e9, heater_per_m2=5e8, junction_per_m2=2e9,
                             photodiode_per_m2=1e8, clustering=2.0, cluster_size_m=1e-4)  # fmt: skip
-    still = {"run.n_wafers": 3, "lock.sigma_m": 0.0, "spreads.propagation_loss_sigma": 0.0}
-    config = small(base, variation=NO_VARIATION, defects=dense, **still)
+    still = {"run.n_wafers": 3, "lock.sigma_m": 0.0}
+    config = small(base, variation=NO_VARIATION, defects=dense,
+                   spreads=SpreadSettings(**STILL_SPREADS), **still)  # fmt: skip
     out = simulate_wafers(config, [0, 1, 2])
     defect_modes = {FAILURE_MODES.index(m) for m in ("ring_defect", "heater_defect",
                                                      "photodiode_defect")}  # fmt: skip
@@ -309,7 +313,6 @@ def test_a_power_spread_alone_moves_yield_as_its_gaussian_tail(part):
     Φ(m0/σ)^8 for fibres but Φ(m0/σ)^2 for laser lines. A photodiode responsivity ratio
     1 + σ·z scales the received power: a lane passes with Φ((1 − 10^(−m0/10))/σ), each its
     own. Inside the 99.9 % intervals (lanes of one line counted as one trial)."""
-    from cposim.photonics.yields.config import SpreadSettings
 
     still = small(variation=NO_VARIATION, spreads=SpreadSettings(**STILL_SPREADS),
                   **{"lock.sigma_m": 0.0})  # fmt: skip
@@ -341,7 +344,6 @@ def test_a_laser_wavelength_spread_alone_moves_yield_as_its_tuning_window():
     swing). A source wavelength error δ ~ N(0, σ) moves the need to 1.12 nm + δ, so a lane
     passes with Φ((P_plan·η − 1.12 nm)/σ) − Φ(−1.12 nm/σ); the 4 lanes a source feeds pass or
     fail together (engine: that probability squared). Inside the 99.9 % intervals."""
-    from cposim.photonics.yields.config import SpreadSettings
 
     sigma = 1e-9
     spreads = SpreadSettings(**{**STILL_SPREADS, "laser_wavelength_sigma_m": sigma})
@@ -377,7 +379,6 @@ def test_a_loss_spread_alone_moves_yield_as_its_pass_window():
     from scipy.optimize import bisect
 
     from cposim.photonics.yields import engine as E
-    from cposim.photonics.yields.config import SpreadSettings
 
     still = small(variation=NO_VARIATION, spreads=SpreadSettings(**STILL_SPREADS),
                   **{"lock.sigma_m": 0.0, "run.n_wafers": 1})  # fmt: skip
@@ -401,3 +402,61 @@ def test_a_loss_spread_alone_moves_yield_as_its_pass_window():
     lo, hi = stats.binom.interval(0.999, dies.size, p)
     assert 0.5 < p < 0.99
     assert lo / dies.size <= dies.mean() <= hi / dies.size
+
+
+@pytest.mark.parametrize("part", ["tia", "rin"])
+def test_a_noise_spread_alone_moves_yield_as_its_tail(part):
+    """No variation, a perfect lock: every lane passes below one threshold of its receiver
+    noise density d* or laser RIN r* (found by bisection with the value forced on every
+    lane). With the link's nominal value put 1.5σ below it, a Gaussian density d0·(1 + σz)
+    passes a lane with Φ((d*/d0 − 1)/σ) = Φ(1.5), a Gaussian RIN with Φ((r* − r0)/σ) (the 4
+    lanes of one laser together). Inside the 99.9 % intervals. (A dark current's shot noise
+    stays below the thermal noise up to milliamperes, so it has no threshold to test here;
+    test_lanes checks its budget.)"""
+    from scipy.optimize import bisect
+
+    from cposim.photonics.yields import engine as E
+
+    still = small(variation=NO_VARIATION, spreads=SpreadSettings(**STILL_SPREADS),
+                  **{"lock.sigma_m": 0.0, "run.n_wafers": 1})  # fmt: skip
+    link = still.link
+    name, key, sigma = {
+        "tia": ("tia_noise_density_a_per_sqrt_hz", "tia_noise_sigma", 0.05),
+        "rin": ("rin_db_per_hz", "laser_rin_sigma_db", 1.0),
+    }[part]
+    nominal = getattr(link, name)
+    original = E._noise_spreads
+
+    def passes(value):
+        def forced(config, wafers):
+            noise = original(config, wafers)
+            noise[name] = np.full_like(noise[name], value)
+            return noise
+
+        E._noise_spreads = forced
+        try:
+            return bool(simulate_wafers(still, [0])["passed"].all())
+        finally:
+            E._noise_spreads = original
+
+    def edge(low, high, tolerance):
+        assert passes(low) and not passes(high)
+        return bisect(lambda v: 0.5 if passes(v) else -0.5, low, high, xtol=tolerance)
+
+    if part == "rin":
+        centre = edge(nominal, -110.0, 1e-6) - 1.5 * sigma
+    else:
+        centre = edge(nominal, 20 * nominal, 1e-7 * nominal) / (1.0 + 1.5 * sigma)
+    spread = small(still, spreads=dataclasses.replace(still.spreads, **{key: sigma}),
+                   **{f"link.{name}": centre, "run.n_wafers": 4})  # fmt: skip
+    result = simulate(spread)
+    result = type(result)(table=result.table, config=spread, confidence=0.999)
+    yields = result.yields().set_index("level")
+    p = stats.norm.cdf(1.5)
+    per_unit = 4 if part == "rin" else 1  # lanes of one laser are one trial
+    lanes = yields.loc["lane"]
+    units = lanes["total"] / per_unit
+    low, high = stats.binom.interval(0.999, units, p)
+    assert low / units <= lanes["yield"] <= high / units
+    engine = p ** (8 // per_unit)
+    assert yields.loc["engine", "low"] <= engine <= yields.loc["engine", "high"]
