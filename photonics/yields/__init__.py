@@ -15,7 +15,8 @@
   (pyarrow dataset, Dask, selected columns, streaming summaries);
 - :mod:`~cposim.photonics.yields.run`: :func:`simulate` (in memory) and :func:`run_study` /
   :func:`resume_study` / :func:`load_study` (a resumable run directory of Parquet parts);
-- :mod:`~cposim.photonics.yields.study`: sweeps and variation sensitivity (one at a time);
+- :mod:`~cposim.photonics.yields.study`: sweeps, variation and spread sensitivity (one at a
+  time) and the value of a parameter that reaches a target yield;
 - :mod:`~cposim.photonics.yields.sobol`: Sobol' (variance-based) sensitivity of a yield to the
   study's input distributions;
 - :mod:`~cposim.photonics.yields.screening`: wafer test of each die's margin with measurement
@@ -104,7 +105,10 @@ _CATALOGUE = {
         "VARIATION_COMPONENTS",
         "SensitivityResult",
         "SweepResult",
+        "TargetResult",
+        "spread_sensitivity",
         "sweep",
+        "value_for_yield",
         "variation_sensitivity",
     ),
     "sobol": ("SobolResult", "saltelli_points", "sobol_indices", "sobol_sensitivity"),

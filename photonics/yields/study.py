@@ -1,5 +1,6 @@
-"""Design studies on top of the yield engine: parameter sweeps, yield–power Pareto fronts and
-the sensitivity of yield to each fabrication-variation component.
+"""Design studies on top of the yield engine: parameter sweeps, yield–power Pareto fronts, the
+sensitivity of yield to each fabrication-variation component and to each part-to-part spread,
+and the value of one parameter that reaches a target yield ("what tolerance buys 1 %").
 
 Every point of a study reuses the configuration's seed, so points differ only by the parameter
 changed (common random numbers): curves are smooth and differences are not Monte Carlo noise.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cposim.control.core.validation import check_choice
+from cposim.control.core.validation import check_choice, check_range
 from cposim.photonics.fab.variation import PARAMETERS
 from cposim.photonics.runtime.progress import progress_bar
 from cposim.photonics.yields.config import YieldConfig
@@ -122,13 +123,14 @@ def sweep(config: YieldConfig, changes: dict, *, progress: bool = True) -> Sweep
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class SensitivityResult:
-    """Yield gained by removing each fabrication-variation component in turn.
+    """Yield gained by removing each fabrication-variation component (or each spread) in turn.
 
     Parameters
     ----------
     table : pandas.DataFrame
         One row per (parameter, component): ``parameter``, ``component``, ``die_yield`` with
-        the component removed, and ``gain`` over the baseline, largest first.
+        the component removed, and ``gain`` over the baseline, largest first (for spreads,
+        ``parameter`` is ``"spreads"`` and ``component`` the spread's field).
     baseline_yield : float
         Die yield with every component present, a fraction.
     """
@@ -194,6 +196,135 @@ def variation_sensitivity(config: YieldConfig, *, progress: bool = True) -> Sens
     )
 
 
+def spread_sensitivity(config: YieldConfig, *, progress: bool = True) -> SensitivityResult:
+    """Die yield with each part-to-part spread (``[spreads]``) switched off, one at a time: what
+    each spread costs with all the others present.
+
+    Parameters
+    ----------
+    config : YieldConfig
+        Base study (its seed is shared by every run).
+    progress : bool
+        Show a progress bar counting the studies run.
+    """
+    import pandas as pd
+
+    names = [f.name for f in dataclasses.fields(config.spreads) if getattr(config.spreads, f.name)]
+    rows = []
+    with progress_bar(1 + len(names), unit="study", enabled=progress) as bar:
+        baseline = float(simulate(config).table["passed"].mean())
+        bar.update()
+        for name in names:
+            die_yield = float(simulate(config.with_changes({f"spreads.{name}": 0.0})).table[
+                "passed"].mean())  # fmt: skip
+            rows.append({"parameter": "spreads", "component": name, "die_yield": die_yield,
+                         "gain": die_yield - baseline})  # fmt: skip
+            bar.update()
+    table = pd.DataFrame(rows, columns=["parameter", "component", "die_yield", "gain"])
+    return SensitivityResult(
+        table=table.sort_values("gain", ascending=False, ignore_index=True), baseline_yield=baseline
+    )
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class TargetResult:
+    """The value of one parameter at which a study reaches a target die yield.
+
+    Parameters
+    ----------
+    key : str
+        The dotted configuration key solved for.
+    value : float
+        The value found (the end of the last bracket on the target's side).
+    die_yield : float
+        Die yield at ``value`` (a fraction, ≥ the target).
+    target : float
+        The target die yield (a fraction).
+    table : pandas.DataFrame
+        Every study run: ``value``, ``die_yield``, in the order run.
+    """
+
+    key: str
+    value: float
+    die_yield: float
+    target: float
+    table: object
+
+    def to_dataframe(self):
+        """The studies run (a copy)."""
+        return self.table.copy()
+
+
+def value_for_yield(
+    config: YieldConfig,
+    key: str,
+    *,
+    die_yield: float,
+    low: float,
+    high: float,
+    tolerance: float,
+    progress: bool = True,
+) -> TargetResult:
+    """The value of ``key`` in ``[low, high]`` at which the die yield reaches ``die_yield``,
+    by bisection with common random numbers (the yield must move monotonically with the key
+    over the bracket; e.g. the fibre-attach σ or a defect density a process must reach for a
+    yield 1 point above today's).
+
+    Parameters
+    ----------
+    config : YieldConfig
+        Base study (its seed is shared by every run).
+    key : str
+        Dotted configuration key of a numeric parameter, e.g. ``"defects.waveguide_per_m2"``.
+    die_yield : float
+        Target die yield (fraction, 0 … 1).
+    low, high : float
+        The bracket: the target must lie between the die yields at its two ends.
+    tolerance : float
+        Stop when the bracket is narrower than this (the key's unit, > 0).
+    progress : bool
+        Show a progress bar counting the studies run.
+
+    Returns
+    -------
+    TargetResult
+        The end of the final bracket that meets the target, and every study run.
+    """
+    import pandas as pd
+
+    check_range("die_yield", die_yield, low=0.0, high=1.0)
+    check_range("tolerance", tolerance, low=0.0, low_inclusive=False)
+    if not low < high:
+        raise ValueError(f"low = {low!r} must be below high = {high!r}")
+    rows = []
+
+    def run(value):
+        result = float(simulate(config.with_changes({key: value})).table["passed"].mean())
+        rows.append({"value": value, "die_yield": result})
+        bar.update()
+        return result
+
+    steps = 2 + max(0, int(np.ceil(np.log2((high - low) / tolerance))))
+    with progress_bar(steps, unit="study", enabled=progress) as bar:
+        y_low, y_high = run(low), run(high)
+        if (y_low - die_yield) * (y_high - die_yield) > 0.0:
+            raise ValueError(
+                f"die_yield = {die_yield!r} is not between the yields at the bracket's ends "
+                f"({key} = {low!r}: {y_low:.4f}; {high!r}: {y_high:.4f})"
+            )
+        rising = y_high >= y_low
+        while high - low > tolerance:
+            middle = 0.5 * (low + high)
+            meets = run(middle) >= die_yield
+            if meets == rising:
+                high, y_high = middle, rows[-1]["die_yield"]
+            else:
+                low, y_low = middle, rows[-1]["die_yield"]
+    value, reached = (high, y_high) if rising else (low, y_low)
+    return TargetResult(key=key, value=value, die_yield=reached, target=die_yield,
+                        table=pd.DataFrame(rows))  # fmt: skip
+
+
 def _yield_row(result) -> dict:
     yields = result.yields().set_index("level")
     row = {}
@@ -210,6 +341,9 @@ __all__ = [
     "YIELD_LEVELS",
     "SensitivityResult",
     "SweepResult",
+    "TargetResult",
+    "spread_sensitivity",
     "sweep",
+    "value_for_yield",
     "variation_sensitivity",
 ]
