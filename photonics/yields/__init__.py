@@ -112,7 +112,13 @@ _CATALOGUE = {
         "variation_sensitivity",
     ),
     "sobol": ("SobolResult", "saltelli_points", "sobol_indices", "sobol_sensitivity"),
-    "screening": ("ScreeningResult", "ScreeningSettings", "gaussian_screening", "screen"),
+    "screening": (
+        "ScreeningResult",
+        "ScreeningSettings",
+        "gaussian_bins",
+        "gaussian_screening",
+        "screen",
+    ),
     "closed_loop": (
         "ARBITRATIONS",
         "DETECTOR_KINDS",

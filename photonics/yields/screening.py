@@ -13,6 +13,11 @@ For a true margin ``X ~ N(μ, σ_x)`` and a reading ``X + E``, ``E ~ N(0, σ_e)`
 rate is ``P(X < spec, X + E ≥ limit)`` and the overkill rate ``P(X ≥ spec, X + E < limit)``,
 bivariate-normal probabilities (:func:`gaussian_screening`), which the tests check the sampled
 screen against.
+
+Binning: the dies that pass are graded by their reading into bins above the limit
+(``bin_edges_db``), e.g. dies that can run their laser a few dB lower;
+:meth:`ScreeningResult.bin_table` counts each bin and how many of its dies are good, and
+:func:`gaussian_bins` gives the bins' shares in closed form for a Gaussian margin.
 """
 
 from __future__ import annotations
@@ -39,16 +44,26 @@ class ScreeningSettings:
     measurement_sigma_db : float
         Rms error of the margin measurement, dB (≥ 0). Default 0.3 (*assumption*: a wafer
         prober's optical power repeatability through grating couplers is a few tenths of a dB).
+    bin_edges_db : tuple of float
+        Readings, dB, that split the passing dies into bins: bin 0 from the limit to the first
+        edge, bin k from edge k to edge k + 1, the last from the last edge up (ascending, each
+        above the limit). Default none (one bin).
     """
 
     spec_margin_db: float = 0.0
     guard_band_db: float = 0.5
     measurement_sigma_db: float = 0.3
+    bin_edges_db: tuple = ()
 
     def __post_init__(self):
         check_range("spec_margin_db", self.spec_margin_db, low=-50.0, high=50.0)
         check_range("guard_band_db", self.guard_band_db, low=0.0, high=20.0)
         check_range("measurement_sigma_db", self.measurement_sigma_db, low=0.0, high=10.0)
+        edges = check_range("bin_edges_db", tuple(self.bin_edges_db), low=self.limit_db,
+                            high=100.0, low_inclusive=False)  # fmt: skip
+        if np.any(np.diff(edges) <= 0.0):
+            raise ValueError(f"bin_edges_db = {self.bin_edges_db!r} must be ascending")
+        object.__setattr__(self, "bin_edges_db", tuple(float(e) for e in edges))
 
     @property
     def limit_db(self) -> float:
@@ -66,10 +81,42 @@ class ScreeningResult:
         Dies that meet the spec.
     passed_test : ndarray of bool
         Dies the test passes (known-good dies).
+    bin_index : ndarray of int, optional
+        Each die's bin (-1: failed the test); None when the screen did not bin.
+    bin_edges_db : tuple of float
+        The bins' edges (:attr:`ScreeningSettings.bin_edges_db`).
+    true_margin_db : ndarray, optional
+        Each die's true worst-lane margin, dB (-inf where it failed before the budget).
     """
 
     good: np.ndarray
     passed_test: np.ndarray
+    bin_index: np.ndarray | None = None
+    bin_edges_db: tuple = ()
+    true_margin_db: np.ndarray | None = None
+
+    def bin_table(self):
+        """One row per bin: ``bin``, ``low_db``, ``high_db`` (readings), ``dies``, ``fraction``
+        (of tested dies), ``good_fraction`` (of the bin's dies that meet the spec) and
+        ``median_true_margin_db``."""
+        import pandas as pd
+
+        if self.bin_index is None:
+            raise ValueError("this screen did not bin its dies (built without screen())")
+        lows = (-np.inf, *self.bin_edges_db)  # bin 0 starts at the test limit
+        highs = (*self.bin_edges_db, np.inf)
+        rows = []
+        for k, (low, high) in enumerate(zip(lows, highs, strict=True)):
+            members = self.bin_index == k
+            n = int(members.sum())
+            rows.append({
+                "bin": k, "low_db": low, "high_db": high, "dies": n,
+                "fraction": n / self.good.size,
+                "good_fraction": float(self.good[members].mean()) if n else np.nan,
+                "median_true_margin_db": (float(np.median(self.true_margin_db[members]))
+                                          if n else np.nan),
+            })  # fmt: skip
+        return pd.DataFrame(rows)
 
     @property
     def escape_rate(self) -> float:
@@ -141,7 +188,15 @@ def screen(table, settings: ScreeningSettings, *, rng: np.random.Generator) -> S
     other_failure = (np.asarray(table["failure_mode"]) > 0) & meets_spec
     good = meets_spec & ~other_failure
     reading = true + settings.measurement_sigma_db * rng.standard_normal(true.size)
-    return ScreeningResult(good=good, passed_test=(reading >= settings.limit_db) & ~other_failure)
+    passed = (reading >= settings.limit_db) & ~other_failure
+    bins = np.searchsorted(np.asarray(settings.bin_edges_db), reading, side="right")
+    return ScreeningResult(
+        good=good,
+        passed_test=passed,
+        bin_index=np.where(passed, bins, -1),
+        bin_edges_db=settings.bin_edges_db,
+        true_margin_db=true,
+    )
 
 
 def gaussian_screening(
@@ -177,4 +232,27 @@ def gaussian_screening(
     return float(escape), float(overkill)
 
 
-__all__ = ["ScreeningResult", "ScreeningSettings", "gaussian_screening", "screen"]
+def gaussian_bins(*, mean_db: float, sigma_db: float, settings: ScreeningSettings) -> np.ndarray:
+    """Share of tested dies in each bin for a Gaussian true margin, in closed form: the reading
+    is ``N(μ, √(σ_x² + σ_e²))``, so bin k holds ``Φ((e_(k+1) − μ)/s) − Φ((e_k − μ)/s)`` with
+    ``e_0`` the test limit (no gross failures).
+
+    Parameters
+    ----------
+    mean_db, sigma_db : float
+        Mean and standard deviation of the true margin, dB (σ > 0).
+    settings : ScreeningSettings
+        The test and its bins.
+
+    Returns
+    -------
+    ndarray
+        One fraction per bin (``len(bin_edges_db) + 1``).
+    """
+    check_range("sigma_db", sigma_db, low=0.0, low_inclusive=False)
+    spread = np.hypot(sigma_db, settings.measurement_sigma_db)
+    edges = np.array([settings.limit_db, *settings.bin_edges_db, np.inf])
+    return np.diff(stats.norm.cdf((edges - mean_db) / spread))
+
+
+__all__ = ["ScreeningResult", "ScreeningSettings", "gaussian_bins", "gaussian_screening", "screen"]

@@ -1,5 +1,5 @@
 """Wafer-test screening: escapes and overkill against the bivariate-normal closed form, gross
-failures always caught, cost per good die by hand."""
+failures always caught, cost per good die by hand, bins against the Gaussian reading."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,7 @@ from scipy import stats
 from cposim.photonics.yields.screening import (
     ScreeningResult,
     ScreeningSettings,
+    gaussian_bins,
     gaussian_screening,
     screen,
 )  # fmt: skip
@@ -58,3 +59,39 @@ def test_gross_failures_never_pass_and_cost_per_good_die_by_hand():
     assert cost == pytest.approx((2 + 8) / 2)
     with pytest.raises(ValueError, match="guard_band_db"):
         ScreeningSettings(guard_band_db=-1.0)
+
+
+def test_bins_match_the_gaussian_reading_and_grade_the_good_dies():
+    """Bins by reading above the limit: each bin's share inside the 99.9 % binomial interval of
+    the closed form (2e5 dies), every passing die in exactly one bin, higher bins better."""
+    n = 200_000
+    rng = np.random.default_rng(8)
+    table = {"min_margin_db": rng.normal(1.5, 1.0, n), "failure_mode": np.zeros(n, np.int8)}
+    settings = ScreeningSettings(guard_band_db=0.5, bin_edges_db=(1.5, 3.0))
+    result = screen(table, settings, rng=np.random.default_rng(9))
+    frame = result.bin_table()
+    expected = gaussian_bins(mean_db=1.5, sigma_db=1.0, settings=settings)
+    assert list(frame["low_db"]) == [-np.inf, 1.5, 3.0]
+    for measured, p in zip(frame["fraction"], expected, strict=True):
+        low, high = stats.binom.interval(0.999, n, p)
+        assert low / n <= measured <= high / n, (measured, p)
+    assert frame["dies"].sum() == result.passed_test.sum()
+    assert np.all(np.diff(frame["good_fraction"]) >= 0) and frame["good_fraction"].iloc[0] < 1
+    assert np.all(np.diff(frame["median_true_margin_db"]) > 0)
+
+
+@pytest.mark.parametrize("edges", [(0.2,), (2.0, 1.0)])
+def test_bin_edges_must_rise_above_the_limit(edges):
+    with pytest.raises(ValueError, match="bin_edges_db"):
+        ScreeningSettings(guard_band_db=0.5, bin_edges_db=edges)
+
+
+def test_one_bin_by_default_and_a_hand_built_result_has_none():
+    table = {"min_margin_db": np.array([2.0, -1.0, np.nan]), "failure_mode": np.zeros(3, np.int8)}
+    result = screen(
+        table, ScreeningSettings(measurement_sigma_db=0.0), rng=np.random.default_rng(1)
+    )
+    assert list(result.bin_index) == [0, -1, -1]
+    assert len(result.bin_table()) == 1
+    with pytest.raises(ValueError, match="did not bin"):
+        ScreeningResult(good=result.good, passed_test=result.passed_test).bin_table()
