@@ -121,5 +121,11 @@ def test_value_for_yield_inverts_an_analytic_yield():
     assert len(found.to_dataframe()) >= 3
     with pytest.raises(ValueError, match="not between"):
         value_for_yield(
-            still, key, die_yield=0.999999, low=0.5 * m0, high=0.8 * m0, tolerance=0.1, progress=False
+            still,
+            key,
+            die_yield=0.999999,
+            low=0.5 * m0,
+            high=0.8 * m0,
+            tolerance=0.1,
+            progress=False,
         )
