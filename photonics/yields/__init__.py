@@ -57,6 +57,7 @@ _CATALOGUE = {
         "CHOICE_STREAM",
         "DEFECT_STREAM",
         "DYNAMIC_STREAM",
+        "HEATER_STREAM",
         "LASER_WAVELENGTH_STREAM",
         "LOCK_STREAM",
         "LOSS_STREAM",

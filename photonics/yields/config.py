@@ -397,6 +397,13 @@ class SpreadSettings:
         Standard deviation of each laser's RIN, dB (0 … 10); the lanes one laser feeds share
         it (the same channel of the ``link.laser_split_ways`` links of one source). Default 1
         (*assumption*: ±3 dB as ±3σ about the link's RIN).
+    heater_resistance_sigma : float
+        Relative standard deviation of each ring's heater resistance (0 … 0.3). A heater
+        driven to a fixed full-scale voltage reaches ``V²/R``, so a ring's heater range is
+        ``tuning.max_heater_power_w / (1 + σz)`` (its tuning efficiency per watt unchanged).
+        Default 0: the dynamic lock takes one heater range per study, so a study that sets
+        this must run ``lock.mode = "static"`` (refused otherwise); ≈ 0.05 (±15 % as ±3σ) is
+        a plausible metal-heater spread (*assumption*).
     """
 
     laser_line_power_sigma_db: float = 0.33
@@ -407,6 +414,7 @@ class SpreadSettings:
     photodiode_dark_current_sigma: float = 0.5
     tia_noise_sigma: float = 0.05
     laser_rin_sigma_db: float = 1.0
+    heater_resistance_sigma: float = 0.0
 
     def __post_init__(self):
         check_range("laser_line_power_sigma_db", self.laser_line_power_sigma_db, low=0.0, high=10.0)
@@ -423,6 +431,7 @@ class SpreadSettings:
         )
         check_range("tia_noise_sigma", self.tia_noise_sigma, low=0.0, high=0.5)
         check_range("laser_rin_sigma_db", self.laser_rin_sigma_db, low=0.0, high=10.0)
+        check_range("heater_resistance_sigma", self.heater_resistance_sigma, low=0.0, high=0.3)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -144,6 +144,9 @@ wafer)``."""
 RIN_STREAM = 1009
 """SeedSequence key of the lasers' RIN spread: ``(seed, 1009, wafer)``."""
 
+HEATER_STREAM = 1010
+"""SeedSequence key of the heaters' resistance spread: ``(seed, 1010, wafer)``."""
+
 CHOICE_STREAM = 1003
 """SeedSequence key of the choice of dies that run the dynamic lock: ``(seed, 1003, wafer)``."""
 
@@ -192,6 +195,12 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         The :data:`COLUMNS`, one entry per die, wafers in the given order.
     """
     check_choice("engine", engine, ENGINES)
+    if config.lock.mode == "dynamic" and config.spreads.heater_resistance_sigma > 0.0:
+        raise ValueError(
+            f"spreads.heater_resistance_sigma = {config.spreads.heater_resistance_sigma!r} "
+            'needs lock.mode = "static": the dynamic lock takes one heater range per study '
+            "(set it to 0 for a dynamic study)"
+        )
     wafers = np.asarray(wafer_indices, dtype=np.int64).reshape(-1)
     layout = config.layout()
     rings, shared = _study_inputs(config, layout, wafers, engine)
@@ -257,6 +266,7 @@ def _study_inputs(config: YieldConfig, layout, wafers, engine):
     )
     rings = _fabricated_rings(config, layout, drawn, _loss_factors(config, wafers, layout))
     rings["cold_m"] = rings["cold_m"] - _laser_wavelength_errors(config, wafers, layout)
+    rings["heater_range_w"] = _heater_ranges(config, wafers, rings["cold_m"].shape)
     shared = {
         "defects": _defects(config, layout, wafers),
         "power_spread_db": _power_spreads(config, wafers),
@@ -275,6 +285,19 @@ def _loss_factors(config: YieldConfig, wafers, layout) -> np.ndarray:
     for i, wafer in enumerate(wafers):
         rng = np.random.default_rng(_stream(config, LOSS_STREAM, wafer))
         out[i, :, 0] = np.maximum(1.0 + sigma * rng.standard_normal(layout.n_dies), 0.0)
+    return out
+
+
+def _heater_ranges(config: YieldConfig, wafers, shape) -> np.ndarray:
+    """Each ring's heater range, W, shape (wafer, die, ring): ``max_heater_power_w / (1 + σz)``
+    (a fixed full-scale voltage over a heater of resistance ``R0·(1 + σz)``, clipped at
+    ``R0/10``); per wafer keyed by ``(seed, HEATER_STREAM, wafer)``."""
+    sigma = config.spreads.heater_resistance_sigma
+    out = np.full(shape, config.tuning.max_heater_power_w)
+    if sigma > 0.0:
+        for i, wafer in enumerate(wafers):
+            rng = np.random.default_rng(_stream(config, HEATER_STREAM, wafer))
+            out[i] /= np.maximum(1.0 + sigma * rng.standard_normal(shape[1:]), 0.1)
     return out
 
 
@@ -379,12 +402,15 @@ def _static_lock(config: YieldConfig, rings, normal, engine) -> _Lock:
         + tuning.laser_drift_m_per_k * tuning.laser_temperature_range_k
     )
     swing_power_w = float(swing_m / tuning.tuning_efficiency_m_per_w)
-    plan_max_heater_power_w = tuning.max_heater_power_w - swing_power_w
+    # each ring's range less the corner headroom (a ring left with none cannot tune)
+    plan_max_heater_power_w = np.maximum(
+        rings["heater_range_w"].reshape(-1, n_channels) - swing_power_w, 1e-15
+    )
     budget_w = tuning.bank_power_budget_w - n_channels * swing_power_w
     banks_cold = cold.reshape(-1, n_channels)
     n_banks = banks_cold.shape[0]
-    if plan_max_heater_power_w <= 0.0 or budget_w <= 0.0:
-        failed = "tuning_range" if plan_max_heater_power_w <= 0.0 else "heater_budget"
+    if tuning.max_heater_power_w <= swing_power_w or budget_w <= 0.0:
+        failed = "tuning_range" if tuning.max_heater_power_w <= swing_power_w else "heater_budget"
         mode = np.full(n_banks, FAILURE_MODES.index(failed), dtype=np.int8)
         assignment = np.tile(np.arange(n_channels), (n_banks, 1))
         heater_w = np.full((n_banks, n_channels), np.nan)
@@ -911,6 +937,7 @@ __all__ = [
     "ENGINES",
     "FAILURE_LABELS",
     "FAILURE_MODES",
+    "HEATER_STREAM",
     "LASER_WAVELENGTH_STREAM",
     "LOCK_STREAM",
     "LOSS_STREAM",

@@ -35,6 +35,7 @@ STILL_SPREADS = {
     "photodiode_dark_current_sigma": 0.0,
     "tia_noise_sigma": 0.0,
     "laser_rin_sigma_db": 0.0,
+    "heater_resistance_sigma": 0.0,
 }
 """No part-to-part spread at all (``[spreads]`` zeroed)."""
 
@@ -368,6 +369,41 @@ def test_a_laser_wavelength_spread_alone_moves_yield_as_its_tuning_window():
     assert low / units <= yields.loc["lane", "yield"] <= high / units
     assert yields.loc["engine", "low"] <= p**2 <= yields.loc["engine", "high"]
     assert (result.table["failure_mode"].isin([0, FAILURE_MODES.index("tuning_range")])).all()
+
+
+def test_a_heater_resistance_spread_alone_moves_yield_as_its_tuning_window():
+    """No variation, a perfect lock: the nominal DR ring needs 1.12 nm of red shift; a heater of
+    resistance R0·(1 + σz) at full-scale voltage reaches P/(1 + σz), less the corner headroom
+    P_swing, so a ring tunes when 1 + σz ≤ P/(need/η + P_swing): a lane passes with
+    Φ((P/(need/η + P_swing) − 1)/σ), each ring its own heater (engine: that to the 8th).
+    Inside the 99.9 % intervals. The dynamic lock refuses the spread."""
+    tuning = small().tuning
+    grid = small().link.grid.wavelengths_m
+    swing = (
+        small().link.modulator.ring.thermal_shift_m_per_k(grid.mean()) * tuning.ambient_range_k
+        + tuning.laser_drift_m_per_k * tuning.laser_temperature_range_k
+    )
+    eta = tuning.tuning_efficiency_m_per_w
+    need_w = -tuning.design_offset_m / eta + swing / eta
+    full_w = 1.15 * need_w  # a heater 15 % above the need: x = P/(need/η + P_swing) − 1
+    sigma = 0.15 / 1.5  # Φ(1.5) per lane
+    spreads = SpreadSettings(**{**STILL_SPREADS, "heater_resistance_sigma": sigma})
+    config = small(
+        variation=NO_VARIATION,
+        spreads=spreads,
+        **{"lock.sigma_m": 0.0, "run.n_wafers": 4, "tuning.max_heater_power_w": full_w},
+    )
+    result = simulate(config)
+    result = type(result)(table=result.table, config=config, confidence=0.999)
+    yields = result.yields().set_index("level")
+    p = stats.norm.cdf(1.5)
+    n = yields.loc["lane", "total"]
+    low, high = stats.binom.interval(0.999, n, p)
+    assert low / n <= yields.loc["lane", "yield"] <= high / n
+    assert yields.loc["engine", "low"] <= p**8 <= yields.loc["engine", "high"]
+    assert (result.table["failure_mode"].isin([0, FAILURE_MODES.index("tuning_range")])).all()
+    with pytest.raises(ValueError, match="heater_resistance_sigma"):
+        simulate_wafers(config.with_changes({"lock.mode": "dynamic"}), [0])
 
 
 def test_a_loss_spread_alone_moves_yield_as_its_pass_window():
