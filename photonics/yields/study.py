@@ -165,35 +165,14 @@ def variation_sensitivity(config: YieldConfig, *, progress: bool = True) -> Sens
     progress : bool
         Show a progress bar counting the studies run.
     """
-    import pandas as pd
-
-    removals = []  # (parameter, component, that parameter's variation without the component)
+    removals = []  # (parameter, component, the change that removes the component)
     for parameter in PARAMETERS:
         current = getattr(config.variation, parameter)
         for component, fields in VARIATION_COMPONENTS.items():
             if any(getattr(current, f) != 0.0 for f in fields):
                 removed = dataclasses.replace(current, **dict.fromkeys(fields, 0.0))
-                removals.append((parameter, component, removed))
-    rows = []
-    with progress_bar(1 + len(removals), unit="study", enabled=progress) as bar:
-        baseline = float(simulate(config).table["passed"].mean())
-        bar.update()
-        for parameter, component, removed in removals:
-            changed = config.with_changes({f"variation.{parameter}": removed})
-            die_yield = float(simulate(changed).table["passed"].mean())
-            rows.append(
-                {
-                    "parameter": parameter,
-                    "component": component,
-                    "die_yield": die_yield,
-                    "gain": die_yield - baseline,
-                }
-            )
-            bar.update()
-    table = pd.DataFrame(rows, columns=["parameter", "component", "die_yield", "gain"])
-    return SensitivityResult(
-        table=table.sort_values("gain", ascending=False, ignore_index=True), baseline_yield=baseline
-    )
+                removals.append((parameter, component, {f"variation.{parameter}": removed}))
+    return _one_at_a_time(config, removals, progress)
 
 
 def spread_sensitivity(config: YieldConfig, *, progress: bool = True) -> SensitivityResult:
@@ -207,23 +186,36 @@ def spread_sensitivity(config: YieldConfig, *, progress: bool = True) -> Sensiti
     progress : bool
         Show a progress bar counting the studies run.
     """
+    removals = [
+        ("spreads", f.name, {f"spreads.{f.name}": 0.0})
+        for f in dataclasses.fields(config.spreads)
+        if getattr(config.spreads, f.name) != 0.0
+    ]
+    return _one_at_a_time(config, removals, progress)
+
+
+def _one_at_a_time(config: YieldConfig, removals, progress: bool) -> SensitivityResult:
+    """The baseline die yield and, per ``(parameter, component, changes)``, the die yield with
+    those changes, largest gain first."""
     import pandas as pd
 
-    names = [f.name for f in dataclasses.fields(config.spreads) if getattr(config.spreads, f.name)]
     rows = []
-    with progress_bar(1 + len(names), unit="study", enabled=progress) as bar:
-        baseline = float(simulate(config).table["passed"].mean())
+    with progress_bar(1 + len(removals), unit="study", enabled=progress) as bar:
+        baseline = _die_yield(config)
         bar.update()
-        for name in names:
-            die_yield = float(simulate(config.with_changes({f"spreads.{name}": 0.0})).table[
-                "passed"].mean())  # fmt: skip
-            rows.append({"parameter": "spreads", "component": name, "die_yield": die_yield,
-                         "gain": die_yield - baseline})  # fmt: skip
+        for parameter, component, changes in removals:
+            die_yield = _die_yield(config.with_changes(changes))
+            rows.append({"parameter": parameter, "component": component,
+                         "die_yield": die_yield, "gain": die_yield - baseline})  # fmt: skip
             bar.update()
     table = pd.DataFrame(rows, columns=["parameter", "component", "die_yield", "gain"])
     return SensitivityResult(
         table=table.sort_values("gain", ascending=False, ignore_index=True), baseline_yield=baseline
     )
+
+
+def _die_yield(config: YieldConfig) -> float:
+    return float(simulate(config).table["passed"].mean())
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -299,7 +291,7 @@ def value_for_yield(
     rows = []
 
     def run(value):
-        result = float(simulate(config.with_changes({key: value})).table["passed"].mean())
+        result = _die_yield(config.with_changes({key: value}))
         rows.append({"value": value, "die_yield": result})
         bar.update()
         return result
