@@ -85,6 +85,8 @@ class ScreeningResult:
         Each die's bin (-1: failed the test); None when the screen did not bin.
     bin_edges_db : tuple of float
         The bins' edges (:attr:`ScreeningSettings.bin_edges_db`).
+    limit_db : float
+        The test limit, dB (where bin 0 starts).
     true_margin_db : ndarray, optional
         Each die's true worst-lane margin, dB (-inf where it failed before the budget).
     """
@@ -93,6 +95,7 @@ class ScreeningResult:
     passed_test: np.ndarray
     bin_index: np.ndarray | None = None
     bin_edges_db: tuple = ()
+    limit_db: float = -np.inf
     true_margin_db: np.ndarray | None = None
 
     def bin_table(self):
@@ -103,7 +106,7 @@ class ScreeningResult:
 
         if self.bin_index is None:
             raise ValueError("this screen did not bin its dies (built without screen())")
-        lows = (-np.inf, *self.bin_edges_db)  # bin 0 starts at the test limit
+        lows = (self.limit_db, *self.bin_edges_db)
         highs = (*self.bin_edges_db, np.inf)
         rows = []
         for k, (low, high) in enumerate(zip(lows, highs, strict=True)):
@@ -195,6 +198,7 @@ def screen(table, settings: ScreeningSettings, *, rng: np.random.Generator) -> S
         passed_test=passed,
         bin_index=np.where(passed, bins, -1),
         bin_edges_db=settings.bin_edges_db,
+        limit_db=settings.limit_db,
         true_margin_db=true,
     )
 

@@ -71,7 +71,8 @@ def test_bins_match_the_gaussian_reading_and_grade_the_good_dies():
     result = screen(table, settings, rng=np.random.default_rng(9))
     frame = result.bin_table()
     expected = gaussian_bins(mean_db=1.5, sigma_db=1.0, settings=settings)
-    assert list(frame["low_db"]) == [-np.inf, 1.5, 3.0]
+    assert list(frame["low_db"]) == [0.5, 1.5, 3.0]
+    assert list(frame["high_db"]) == [1.5, 3.0, np.inf]
     for measured, p in zip(frame["fraction"], expected, strict=True):
         low, high = stats.binom.interval(0.999, n, p)
         assert low / n <= measured <= high / n, (measured, p)
