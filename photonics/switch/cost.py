@@ -3,8 +3,9 @@
 Every good switch carries what its build consumed (:func:`switch_cost`):
 
 - engines: every engine built, test rejects and rework replacements included
-  (:attr:`AssemblyYield.engines_per_good_switch`), each at its cost before test (its share of
-  a processed wafer, plus the electronic IC, bonding and fibre attach of the engine);
+  (:attr:`~cposim.photonics.switch.assembly.AssemblyYield.engines_per_good_switch`), each at
+  its cost before test (its share of a processed wafer, plus the electronic IC, bonding and
+  fibre attach of the engine);
 - engine test: every tested engine (the known-good-engine flows only);
 - packages: every package built, scrapped ones included (ASIC and substrate), and the attach
   of each of its engines;
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cposim.control.core.validation import check_range
-from cposim.photonics.switch.assembly import SCENARIOS, AssemblyParameters, AssemblyYield
+from cposim.photonics.switch.assembly import SCENARIOS, AssemblyParameters, assembly_yield
 
 COST_ITEMS = ("engines", "engine test", "packages", "attach", "rework")
 """What a good switch's cost is made of, in display order."""
@@ -162,21 +163,20 @@ class SwitchCost:
         return plot.switch_cost(self, ax, scenarios=scenarios)
 
 
-def switch_cost(
-    assembly: AssemblyYield, params: AssemblyParameters, costs: CostParameters
-) -> SwitchCost:
+def switch_cost(switch, params: AssemblyParameters, costs: CostParameters) -> SwitchCost:
     """Expected cost per good switch and per known-good engine of each assembly flow.
 
     Parameters
     ----------
-    assembly : AssemblyYield
-        The flow's expected counts (:func:`~cposim.photonics.switch.assembly.assembly_yield`
-        of the same ``params``).
+    switch : cposim.photonics.switch.model.Switch
+        The switch (its packaging, ASIC and engine counts are used).
     params : AssemblyParameters
-        The assembly flow (engine yield, test coverage and overkill).
+        The assembly flow (engine yield, test coverage and overkill, attach, rework); its
+        expected counts are :func:`~cposim.photonics.switch.assembly.assembly_yield`'s.
     costs : CostParameters
         Costs of the build.
     """
+    assembly = assembly_yield(switch, params)
     passing = params.pass_probability()
     tested = np.array([scenario != "untested" for scenario in SCENARIOS])
     shape = (len(SCENARIOS),) + (1,) * np.ndim(assembly.engine_yield)

@@ -223,7 +223,7 @@ def switch_report(
         pluggable=pluggable,
         assembly=assembled,
         assembly_bounds=None if bounds is None else reported.assembly_yield(bounds),
-        cost=switch_cost(assembled, assembly, costs),
+        cost=switch_cost(reported, assembly, costs),
         validation=validation_table(cpo, pluggable),
         power_sensitivity=ratio_sensitivity(cpo, pluggable),
         reliability_sensitivity=ratio_sensitivity(

@@ -4,7 +4,7 @@ build flow, and against the wafer screen's cost per good die."""
 import numpy as np
 import pytest
 
-from cposim.photonics.switch.assembly import SCENARIOS, AssemblyParameters, assembly_yield
+from cposim.photonics.switch.assembly import SCENARIOS, AssemblyParameters
 from cposim.photonics.switch.cost import COST_ITEMS, CostParameters, switch_cost
 from cposim.photonics.switch.model import preset
 
@@ -20,7 +20,7 @@ def test_costs_by_hand():
     reworked, a package of m engines is built 1/y^m times per good one."""
     y, m, packages = 0.97, QX.engines_per_asic, QX.n_asics
     params = AssemblyParameters(engine_yield=y, attach_yield=1.0, test_coverage=0.9)
-    cost = switch_cost(assembly_yield(QX, params), params, COSTS)
+    cost = switch_cost(QX, params, COSTS)
     untested = SCENARIOS.index("untested")
     built = packages / y**m
     assert COSTS.engine_cost == pytest.approx(5000.0 / 1000 + 45.0, rel=1e-15)
@@ -52,7 +52,7 @@ def test_cost_per_good_switch_matches_a_direct_monte_carlo(simulate_build):
         engine_yield=0.9, test_coverage=0.85, attach_yield=0.98, rework_success=0.5,
         test_overkill=0.04,
     )  # fmt: skip
-    cost = switch_cost(assembly_yield(QX, params), params, COSTS)
+    cost = switch_cost(QX, params, COSTS)
     rng = np.random.default_rng(7)
     for index, scenario in enumerate(SCENARIOS):
         tally = simulate_build(QX, params, scenario, 4000, rng)
@@ -78,7 +78,7 @@ def test_known_good_engine_cost_equals_the_screens_cost_per_good_die():
     table = {"min_margin_db": margin, "failure_mode": np.zeros(margin.size, dtype=np.int8)}
     screening = screen(table, ScreeningSettings(), rng=rng)
     params = AssemblyParameters.from_screening(screening)
-    cost = switch_cost(assembly_yield(QX, params), params, COSTS)
+    cost = switch_cost(QX, params, COSTS)
     direct = screening.cost_per_good_die(
         die_cost=COSTS.engine_cost, test_cost_per_die=COSTS.engine_test_cost
     )
@@ -93,19 +93,19 @@ def test_cost_falls_with_test_coverage_and_rises_with_overkill():
     totals = []
     for coverage in (0.0, 0.5, 0.9, 0.99):
         params = AssemblyParameters(engine_yield=0.9, test_coverage=coverage)
-        cost = switch_cost(assembly_yield(QX, params), params, COSTS)
+        cost = switch_cost(QX, params, COSTS)
         totals.append(cost.total_per_good_switch[SCENARIOS.index("known-good-engine")])
     assert np.all(np.diff(totals) < 0)
     params = AssemblyParameters(engine_yield=0.9, test_overkill=0.2)
-    harsh = switch_cost(assembly_yield(QX, params), params, COSTS)
+    harsh = switch_cost(QX, params, COSTS)
     plain = AssemblyParameters(engine_yield=0.9)
-    base = switch_cost(assembly_yield(QX, plain), plain, COSTS)
+    base = switch_cost(QX, plain, COSTS)
     assert harsh.per_good_switch["engines"][1] > base.per_good_switch["engines"][1]
 
 
 def test_engine_yield_sweep_and_plot():
     params = AssemblyParameters(engine_yield=np.array([0.8, 0.9, 0.99]))
-    cost = switch_cost(assembly_yield(QX, params), params, CostParameters())
+    cost = switch_cost(QX, params, CostParameters())
     assert cost.total_per_good_switch.shape == (len(SCENARIOS), 3)
     assert np.all(np.diff(cost.total_per_good_switch, axis=1) < 0)
     assert len(cost.to_dataframe()) == 3 * len(SCENARIOS)

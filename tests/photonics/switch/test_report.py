@@ -68,7 +68,7 @@ def test_report_prices_the_assembly_it_reports_and_takes_a_tested_population(stu
     # the screen's good dies are the study's passing ones: the run's engine yield is the fed one
     assert fed.engine_yield == pytest.approx(study.summary()["engine_yield"], rel=1e-12)
     assert float(report.assembly.engine_yield) == pytest.approx(fed.engine_yield, rel=1e-12)
-    expected = switch_cost(report.assembly, fed, costs)
+    expected = switch_cost(report.cpo, fed, costs)
     np.testing.assert_allclose(report.cost.total_per_good_switch, expected.total_per_good_switch)
     assert report.sources["costs"] == "CostParameters given"
     assert len(report.cost_table()) == 3
