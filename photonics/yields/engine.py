@@ -794,22 +794,26 @@ def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
     ratio r scales every photocurrent term the budget holds (signal, shot and RIN noise) as
     received power does, so it enters as ``10·log10(r)`` dB of power.
 
-    Lanes are numbered link by link, channel by channel; consecutive groups of
-    ``link.laser_split_ways`` lanes share a laser line, and the channels of one link share its
-    fibre (a DR link has one channel, so one fibre per lane)."""
+    Lanes are numbered link by link, channel by channel. One laser line per channel of a
+    source feeds that channel of the ``link.laser_split_ways`` consecutive links the source
+    serves (as :func:`_noise_spreads` and the wavelength error group them), and the channels of
+    one link share its fibre (a DR link has one channel, so one fibre per lane)."""
     n_wafers, n_dies = len(wafers), config.layout().n_dies
     n_channels = config.n_channels
     n_links = config.die.n_engines * config.die.links_per_engine
     n_lanes = n_links * n_channels
     ways = config.link.laser_split_ways
-    n_lines = -(-n_lanes // ways)
+    n_sources = -(-n_links // ways)
     spread = config.spreads
     out = np.empty((n_wafers, n_dies, n_lanes))
     for i, wafer in enumerate(wafers):
         rng = np.random.default_rng(_stream(config, SPREAD_STREAM, wafer))
-        lines = spread.laser_line_power_sigma_db * rng.standard_normal((n_dies, n_lines))
+        lines = spread.laser_line_power_sigma_db * rng.standard_normal(
+            (n_dies, n_sources, n_channels)
+        )
+        per_link = np.repeat(lines, ways, axis=1)[:, :n_links].reshape(n_dies, n_lanes)
         fibres = spread.fiber_coupling_loss_sigma_db * rng.standard_normal((n_dies, n_links))
-        out[i] = np.repeat(lines, ways, axis=1)[:, :n_lanes] - np.repeat(fibres, n_channels, axis=1)
+        out[i] = per_link - np.repeat(fibres, n_channels, axis=1)
         detectors = np.random.default_rng(_stream(config, PHOTODIODE_STREAM, wafer))
         ratio = 1.0 + spread.photodiode_responsivity_sigma * detectors.standard_normal(
             (n_dies, n_lanes)

@@ -496,3 +496,20 @@ def test_a_noise_spread_alone_moves_yield_as_its_tail(part):
     assert low / units <= lanes["yield"] <= high / units
     engine = p ** (8 // per_unit)
     assert yields.loc["engine", "low"] <= engine <= yields.loc["engine", "high"]
+
+
+def test_a_laser_line_feeds_one_channel_of_the_links_its_source_serves():
+    """WDM with a source split two ways: lanes of the same channel on the two links of one
+    source share their line power; other channels and other sources have their own."""
+    from cposim.photonics.yields import engine as E
+
+    config = YieldConfig(link=LinkParameters(laser_split_ways=2)).with_changes(
+        {"wafer": Wafer(diameter_m=0.1, edge_exclusion_m=3e-3), "run.n_wafers": 1,
+         "spreads.fiber_coupling_loss_sigma_db": 0.0,
+         "spreads.photodiode_responsivity_sigma": 0.0}
+    )  # fmt: skip
+    n = config.n_channels
+    lanes = E._power_spreads(config, [0])[0].reshape(-1, config.die.links_per_engine, n)
+    np.testing.assert_array_equal(lanes[:, 0], lanes[:, 1])  # links 0 and 1: one source
+    assert np.all(lanes[:, 0] != lanes[:, 2])  # the next source
+    assert np.all(lanes[:, 0, 0] != lanes[:, 0, 1])  # another channel, another laser
