@@ -409,8 +409,9 @@ def _static_lock(config: YieldConfig, rings, normal, engine) -> _Lock:
     budget_w = tuning.bank_power_budget_w - n_channels * swing_power_w
     banks_cold = cold.reshape(-1, n_channels)
     n_banks = banks_cold.shape[0]
-    if tuning.max_heater_power_w <= swing_power_w or budget_w <= 0.0:
-        failed = "tuning_range" if tuning.max_heater_power_w <= swing_power_w else "heater_budget"
+    no_range = tuning.max_heater_power_w <= swing_power_w
+    if no_range or budget_w <= 0.0:
+        failed = "tuning_range" if no_range else "heater_budget"
         mode = np.full(n_banks, FAILURE_MODES.index(failed), dtype=np.int8)
         assignment = np.tile(np.arange(n_channels), (n_banks, 1))
         heater_w = np.full((n_banks, n_channels), np.nan)
@@ -794,26 +795,20 @@ def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
     ratio r scales every photocurrent term the budget holds (signal, shot and RIN noise) as
     received power does, so it enters as ``10·log10(r)`` dB of power.
 
-    Lanes are numbered link by link, channel by channel. One laser line per channel of a
-    source feeds that channel of the ``link.laser_split_ways`` consecutive links the source
-    serves (as :func:`_noise_spreads` and the wavelength error group them), and the channels of
+    Lanes are numbered link by link, channel by channel. Each laser line feeds its lanes
+    (:func:`_laser_normals`, as RIN and the wavelength error are grouped), and the channels of
     one link share its fibre (a DR link has one channel, so one fibre per lane)."""
     n_wafers, n_dies = len(wafers), config.layout().n_dies
     n_channels = config.n_channels
     n_links = config.die.n_engines * config.die.links_per_engine
     n_lanes = n_links * n_channels
-    ways = config.link.laser_split_ways
-    n_sources = -(-n_links // ways)
     spread = config.spreads
     out = np.empty((n_wafers, n_dies, n_lanes))
     for i, wafer in enumerate(wafers):
         rng = np.random.default_rng(_stream(config, SPREAD_STREAM, wafer))
-        lines = spread.laser_line_power_sigma_db * rng.standard_normal(
-            (n_dies, n_sources, n_channels)
-        )
-        per_link = np.repeat(lines, ways, axis=1)[:, :n_links].reshape(n_dies, n_lanes)
+        lines = spread.laser_line_power_sigma_db * _laser_normals(config, n_dies, rng)
         fibres = spread.fiber_coupling_loss_sigma_db * rng.standard_normal((n_dies, n_links))
-        out[i] = per_link - np.repeat(fibres, n_channels, axis=1)
+        out[i] = lines - np.repeat(fibres, n_channels, axis=1)
         detectors = np.random.default_rng(_stream(config, PHOTODIODE_STREAM, wafer))
         ratio = 1.0 + spread.photodiode_responsivity_sigma * detectors.standard_normal(
             (n_dies, n_lanes)
@@ -825,15 +820,12 @@ def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
 def _noise_spreads(config: YieldConfig, wafers) -> dict[str, np.ndarray]:
     """Each lane's receiver noise density (A/√Hz), photodiode dark current (A) and laser RIN
     (dB/Hz), shape (wafer, die, lane), as ``evaluate_lanes`` keywords; per wafer keyed by
-    ``(seed, RECEIVER_NOISE_STREAM, wafer)`` and ``(seed, RIN_STREAM, wafer)``. One laser per
-    channel of a source, shared by the ``link.laser_split_ways`` links the source feeds."""
+    ``(seed, RECEIVER_NOISE_STREAM, wafer)`` and ``(seed, RIN_STREAM, wafer)``; a laser's RIN
+    is shared by the lanes it feeds (:func:`_laser_normals`)."""
     n_wafers, n_dies = len(wafers), config.layout().n_dies
-    n_channels = config.n_channels
     n_links = config.die.n_engines * config.die.links_per_engine
-    ways = config.link.laser_split_ways
-    n_sources = -(-n_links // ways)
     spread, link = config.spreads, config.link
-    shape = (n_wafers, n_dies, n_links * n_channels)
+    shape = (n_wafers, n_dies, n_links * config.n_channels)
     out = {name: np.empty(shape) for name in
            ("tia_noise_density_a_per_sqrt_hz", "dark_current_a", "rin_db_per_hz")}  # fmt: skip
     for i, wafer in enumerate(wafers):
@@ -845,14 +837,21 @@ def _noise_spreads(config: YieldConfig, wafers) -> dict[str, np.ndarray]:
         out["dark_current_a"][i] = link.photodiode_dark_current_a * np.exp(
             spread.photodiode_dark_current_sigma * rng.standard_normal(shape[1:])
         )
-        lasers = np.random.default_rng(_stream(config, RIN_STREAM, wafer)).standard_normal(
-            (n_dies, n_sources, n_channels)
-        )
-        per_link = np.repeat(lasers, ways, axis=1)[:, :n_links]
+        lasers = np.random.default_rng(_stream(config, RIN_STREAM, wafer))
         out["rin_db_per_hz"][i] = link.rin_db_per_hz + spread.laser_rin_sigma_db * (
-            per_link.reshape(n_dies, -1)
+            _laser_normals(config, n_dies, lasers)
         )
     return out
+
+
+def _laser_normals(config: YieldConfig, n_dies: int, rng) -> np.ndarray:
+    """One standard normal per laser, given to each lane it feeds, shape (die, lane): a laser
+    per channel of a source, and each source feeds ``link.laser_split_ways`` consecutive
+    links (lanes numbered link by link, channel by channel)."""
+    n_links = config.die.n_engines * config.die.links_per_engine
+    ways = config.link.laser_split_ways
+    lasers = rng.standard_normal((n_dies, -(-n_links // ways), config.n_channels))
+    return np.repeat(lasers, ways, axis=1)[:, :n_links].reshape(n_dies, -1)
 
 
 def _defects(config: YieldConfig, layout, wafers):

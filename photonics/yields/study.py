@@ -307,11 +307,11 @@ def value_for_yield(
         rising = y_high >= y_low
         while high - low > tolerance:
             middle = 0.5 * (low + high)
-            meets = run(middle) >= die_yield
-            if meets == rising:
-                high, y_high = middle, rows[-1]["die_yield"]
+            y_middle = run(middle)
+            if (y_middle >= die_yield) == rising:
+                high, y_high = middle, y_middle
             else:
-                low, y_low = middle, rows[-1]["die_yield"]
+                low, y_low = middle, y_middle
     value, reached = (high, y_high) if rising else (low, y_low)
     return TargetResult(key=key, value=value, die_yield=reached, target=die_yield,
                         table=pd.DataFrame(rows))  # fmt: skip
