@@ -51,6 +51,7 @@ _CATALOGUE = {
         "YieldRunSummary",
         "assembly_yield",
         "read_yield_run",
+        "scenario_frame",
     ),
     "cost": (
         "COST_ITEMS",

@@ -349,33 +349,20 @@ class AssemblyYield:
 
     def to_dataframe(self):
         """One row per scenario and engine yield."""
-        import pandas as pd
-
-        yields = np.atleast_1d(self.engine_yield)
-        rows = []
-        for index, scenario in enumerate(SCENARIOS):
-            for j, y in enumerate(yields):
-                rows.append(
-                    {
-                        "scenario": scenario,
-                        "engine_yield": float(y),
-                        "package_yield": float(np.atleast_1d(self.package_yield[index])[j]),
-                        "switch_yield": float(np.atleast_1d(self.switch_yield[index])[j]),
-                        "scrapped_packages_per_good_switch": float(
-                            np.atleast_1d(self.scrapped_packages_per_good_switch[index])[j]
-                        ),
-                        "engines_per_good_switch": float(
-                            np.atleast_1d(self.engines_per_good_switch[index])[j]
-                        ),
-                        "packages_built_per_good_switch": float(
-                            np.atleast_1d(self.packages_built_per_good_switch[index])[j]
-                        ),
-                        "reworks_per_good_switch": float(
-                            np.atleast_1d(self.reworks_per_good_switch[index])[j]
-                        ),
-                    }
+        return scenario_frame(
+            self.engine_yield,
+            {
+                name: getattr(self, name)
+                for name in (
+                    "package_yield",
+                    "switch_yield",
+                    "scrapped_packages_per_good_switch",
+                    "engines_per_good_switch",
+                    "packages_built_per_good_switch",
+                    "reworks_per_good_switch",
                 )
-        return pd.DataFrame(rows)
+            },
+        )
 
     def plot(self, ax=None):
         """Switch yield against engine yield per scenario (bars for a single engine yield);
@@ -389,6 +376,30 @@ class AssemblyYield:
         from cposim.photonics.switch import plot
 
         return plot.assembly_yield(self, ax)
+
+
+def scenario_frame(engine_yield, columns: dict):
+    """One row per assembly flow and engine yield: ``scenario``, ``engine_yield`` and each of
+    ``columns`` (name → array of shape ``(len(SCENARIOS),) + engine_yield.shape``).
+
+    Parameters
+    ----------
+    engine_yield : float or ndarray
+        Engine yield(s) evaluated (fraction).
+    columns : dict of str to ndarray
+        The per-flow quantities, in column order.
+    """
+    import pandas as pd
+
+    yields = np.atleast_1d(np.asarray(engine_yield, dtype=np.float64))
+    data = {
+        "scenario": [scenario for scenario in SCENARIOS for _ in yields],
+        "engine_yield": np.tile(yields, len(SCENARIOS)),
+    }
+    for name, values in columns.items():
+        values = np.asarray(values, dtype=np.float64).reshape(len(SCENARIOS), -1)
+        data[name] = np.broadcast_to(values, (len(SCENARIOS), yields.size)).ravel()
+    return pd.DataFrame(data)
 
 
 def assembly_yield(switch, params: AssemblyParameters) -> AssemblyYield:
@@ -446,4 +457,5 @@ __all__ = [
     "YieldRunSummary",
     "assembly_yield",
     "read_yield_run",
+    "scenario_frame",
 ]

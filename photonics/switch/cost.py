@@ -24,7 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from cposim.control.core.validation import check_range
-from cposim.photonics.switch.assembly import SCENARIOS, AssemblyParameters, assembly_yield
+from cposim.photonics.switch.assembly import (
+    SCENARIOS,
+    AssemblyParameters,
+    assembly_yield,
+    scenario_frame,
+)
 
 COST_ITEMS = ("engines", "engine test", "packages", "attach", "rework")
 """What a good switch's cost is made of, in display order."""
@@ -129,23 +134,14 @@ class SwitchCost:
 
     def to_dataframe(self):
         """One row per scenario and engine yield: each item, the total and the engine cost."""
-        import pandas as pd
-
-        yields = np.atleast_1d(self.engine_yield)
-        rows = []
-        for index, scenario in enumerate(SCENARIOS):
-            for j, y in enumerate(yields):
-                row = {"scenario": scenario, "engine_yield": float(y)}
-                for item in COST_ITEMS:
-                    row[item] = float(np.atleast_1d(self.per_good_switch[item][index])[j])
-                row["total per good switch"] = float(
-                    np.atleast_1d(self.total_per_good_switch[index])[j]
-                )
-                row["per engine delivered"] = float(
-                    np.atleast_1d(self.per_delivered_engine[index])[j]
-                )
-                rows.append(row)
-        return pd.DataFrame(rows)
+        return scenario_frame(
+            self.engine_yield,
+            {
+                **{item: self.per_good_switch[item] for item in COST_ITEMS},
+                "total per good switch": self.total_per_good_switch,
+                "per engine delivered": self.per_delivered_engine,
+            },
+        )
 
     def plot(self, ax=None, *, scenarios=SCENARIOS):
         """Stacked bars of the cost per good switch by item, one bar per flow (the first
