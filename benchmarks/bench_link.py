@@ -28,7 +28,7 @@ from cposim.photonics.link.parameters import LinkParameters
 
 def random_lanes(params: LinkParameters, n_links: int, rng: np.random.Generator) -> dict:
     """Per-lane inputs, shape (n_links, n_channels): lock errors, ±10 % FWHM, ±1 dB laser,
-    ±10 % receiver noise, log-normal dark current, ±2 dB RIN."""
+    ±10 % receiver noise, log-normal dark current, ±2 dB RIN, 3 % driver swing."""
     shape = (n_links, params.grid.n_channels)
     lanes = {
         "modulator_detuning_m": rng.normal(0.0, 10e-12, shape),
@@ -43,6 +43,7 @@ def random_lanes(params: LinkParameters, n_links: int, rng: np.random.Generator)
         * rng.uniform(0.9, 1.1, shape),
         "dark_current_a": params.photodiode_dark_current_a * rng.lognormal(0.0, 0.5, shape),
         "rin_db_per_hz": params.rin_db_per_hz + rng.uniform(-2.0, 2.0, shape),
+        "drive_swing_ratio": 1.0 + 0.03 * rng.standard_normal(shape),
     }
     lanes["isi_closure"] = single_pole_isi_closure(
         params, modulator_fwhm_m=lanes["modulator_fwhm_m"]

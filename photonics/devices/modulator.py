@@ -670,7 +670,9 @@ class RingModulator:
             return float(self.bias_detuning_m)
         return self.optimise_bias(objective="eye").bias_detuning_m
 
-    def operating_point(self, *, bias_detuning_m: float | None = None) -> ModulatorOperatingPoint:
+    def operating_point(
+        self, *, bias_detuning_m: float | None = None, drive_swing_ratio: float = 1.0
+    ) -> ModulatorOperatingPoint:
         """This modulator at a bias in the Airy form of the link budget, exact for its ring.
 
         Each level's round-trip phase from resonance (the ring at the equivalent temperature of
@@ -683,11 +685,22 @@ class RingModulator:
         bias_detuning_m : float, optional
             Resonance at the lowest drive voltage minus laser wavelength, metres; default
             :attr:`bias_m`.
+        drive_swing_ratio : float
+            Driver output swing over its nominal ``drive_swing_vpp`` (dimensionless, 0 … 2):
+            every level voltage ``V_k`` becomes ``reverse_bias_v + ratio·(V_k −
+            reverse_bias_v)`` (the driver's codes fixed, its amplitude scaled about its DC
+            bias), with the heater where it holds the nominal swing's bias, so the lowest level
+            moves too. Default 1.
         """
         bias = self.bias_m if bias_detuning_m is None else float(bias_detuning_m)
-        voltages = self.drive_voltages_v(bias_detuning_m=bias)
-        shifts = self.resonance_shift_m(voltages)
-        shifts = shifts - shifts[0]
+        ratio = float(
+            check_range(
+                "drive_swing_ratio", drive_swing_ratio, low=0.0, high=2.0, low_inclusive=False
+            )
+        )
+        nominal = self.drive_voltages_v(bias_detuning_m=bias)
+        voltages = self.reverse_bias_v + ratio * (nominal - self.reverse_bias_v)
+        shifts = self.resonance_shift_m(voltages) - self.resonance_shift_m(nominal[0])
         delta_t = (self.wavelength_m + bias + shifts - self.cold_resonance_m) / (
             self.thermal_shift_m_per_k
         )
@@ -697,8 +710,8 @@ class RingModulator:
         t_min = float(self.ring.through_on_resonance())
         return ModulatorOperatingPoint(
             modulation=self.modulation,
-            bias_detuning_m=bias,
-            level_shifts_m=tuple(shifts),
+            bias_detuning_m=bias + float(shifts[0]),
+            level_shifts_m=tuple(shifts - shifts[0]),
             fwhm_m=float(airy_fwhm_m(self.ring.airy_coefficient(), fsr_m=fsr)),
             extinction_db=float(-10.0 * np.log10(t_min)),
             fsr_m=fsr,

@@ -37,6 +37,7 @@ _CATALOGUE = {
     ),
     "parameters": (
         "SINGLE_POLE_NOISE_BANDWIDTH_RATIO",
+        "SWING_STEP",
         "DemuxAiry",
         "LinkParameters",
     ),

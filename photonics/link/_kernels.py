@@ -64,6 +64,9 @@ class LaneInputs(NamedTuple):
     """Photodiode dark current, A (its shot noise adds to the thermal noise)."""
     rin_db_per_hz: np.ndarray
     """Relative intensity noise of the lane's laser, dB/Hz."""
+    drive_swing_ratio: np.ndarray
+    """The lane driver's output swing over its nominal (dimensionless): level ``k`` sits at the
+    phase ``c_k + c1_k·δ + c2_k·δ²`` with ``δ = ratio − 1`` (:class:`LinkConstants`)."""
 
 
 class LinkConstants(NamedTuple):
@@ -75,6 +78,11 @@ class LinkConstants(NamedTuple):
     level_phase_cycles: np.ndarray
     """Round-trip phase of the modulator at each level minus its resonance order, cycles,
     shape (levels,) ascending: the level's transmission is ``1 - D/(1 + F·sin²(π·c))``."""
+    level_phase_slope_cycles: np.ndarray
+    """``c1``: first-order change of each level's phase with the drive-swing error δ, cycles,
+    shape (levels,) (``LinkParameters.level_phase_swing_cycles``)."""
+    level_phase_curvature_cycles: np.ndarray
+    """``c2``: its second-order change, cycles per δ², shape (levels,)."""
     mid_level_detuning_m: float
     """Modulator resonance minus laser at the mean level, m (for the pass-by tails)."""
     modulator_fsr_m: float
@@ -152,15 +160,18 @@ class _BlockConstants(NamedTuple):
 
 
 class _Phases(NamedTuple):
-    """Fixed phases, ``sin``/``cos`` of ``π·(fixed detuning)/FSR``: transmitter pass-by
-    ``(n, n)``, levels ``(m,)``, receiver cascade ``(n, n)``."""
+    """Fixed phases, ``sin``/``cos`` of ``π·(fixed detuning)/FSR`` (transmitter pass-by at the
+    mid level and receiver cascade, ``(n, n)``), and the level phases' Taylor coefficients in
+    the swing error, halved (``cos_sin_2pi`` of them is ``cos, sin`` of ``π·c``)."""
 
     sin_tx: np.ndarray
     cos_tx: np.ndarray
-    sin_lv: np.ndarray
-    cos_lv: np.ndarray
     sin_rx: np.ndarray
     cos_rx: np.ndarray
+    level: np.ndarray
+    """(3, m): ``c/2``, ``c1/2``, ``c2/2`` of each level."""
+    mid: np.ndarray
+    """(2,): ``mean(c1)/2``, ``mean(c2)/2``: how the mid level (the pass-by tails) moves."""
 
 
 class _Scratch(NamedTuple):
@@ -178,6 +189,8 @@ class _Scratch(NamedTuple):
     margin solve each eye's q, dq/dln s, log Q(q) and φ(q)/Q(q)."""
     noise: np.ndarray
     """(2, m, lanes): each level's σ(s) and s·dσ/ds during the power margin solve."""
+    level: np.ndarray
+    """(2, m, lanes): ``cos, sin`` of each level's phase ``π·c_k(δ)`` (the lane's swing)."""
 
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
@@ -427,8 +440,11 @@ def _power_rows(pt, W, lev, eyes, noise, consts):
     _VTH,
     _RINC,
     _LNREF,
-) = range(57)
-_N_ROWS = 57
+    _SWR,
+    _TC,
+    _TS,
+) = range(60)
+_N_ROWS = 60
 # log rows: received average, nominal OMA, smallest eye nominal / actual / after ISI / after
 # crosstalk, q_eq, received OMA, mux and demux pass-by; penalties are differences of these logs
 _N_LOGS = 10
@@ -461,18 +477,31 @@ def _tail_rows(sa, ca, cosine, sine, finesse2, depth, passing, oj, oi, count):
 
 
 @jit(inline="always")
+def _swing_rows(delta, half, half_slope, half_curvature, cosine, sine):
+    """``cos, sin`` of a level's phase ``π·(c + c1·δ + c2·δ²)`` for every lane's swing error
+    ``δ`` (the coefficients given halved)."""
+    for t in range(delta.size):
+        x = delta[t]
+        c, s = cos_sin_2pi(half + x * (half_slope + x * half_curvature))
+        cosine[t] = c
+        sine[t] = s
+
+
+@jit(inline="always")
 def _level_rows(sa, ca, scale, cosine, sine, finesse2, depth, out):
-    """``out = scale·(1 - depth·L)`` at the phase ``sa·cos + ca·sin``."""
+    """``out = scale·(1 - depth·L)`` at the phase ``sa·cos + ca·sin`` (rows: the level's own
+    phase, sine and cosine, per lane)."""
     for t in range(out.size):
-        s = sa * cosine[t] + ca * sine[t]
+        s = sa[t] * cosine[t] + ca[t] * sine[t]
         out[t] = scale[t] * (1.0 - depth[t] / (1.0 + finesse2[t] * s * s))
 
 
 @jit(inline="always")
-def _nominal_rows(sin2, scale, finesse2, depth, out):
-    """``out = scale·(1 - depth·L)`` on the lock point (``sin2`` = sin² of the level's phase)."""
+def _nominal_rows(sine, scale, finesse2, depth, out):
+    """``out = scale·(1 - depth·L)`` on the lock point (``sine``: the level's phase, per
+    lane)."""
     for t in range(out.size):
-        out[t] = scale[t] * (1.0 - depth[t] / (1.0 + finesse2[t] * sin2))
+        out[t] = scale[t] * (1.0 - depth[t] / (1.0 + finesse2[t] * sine[t] * sine[t]))
 
 
 @jit(inline="always")
@@ -562,8 +591,8 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     """Fill the outputs of links ``r0 … r0+nb-1`` (one block; rows past ``nb`` repeat ``r0``)
     and update ``extremes`` (per input: min, max, NaN-or-inf flag)."""
     (mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm,
-     isi_closure, tia_density, dark_a, rin_db) = lanes  # fmt: skip
-    sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx = phases
+     isi_closure, tia_density, dark_a, rin_db, swing_ratio) = lanes  # fmt: skip
+    sin_tx, cos_tx, sin_rx, cos_rx, level_c, mid_c = phases
     (
         rx_avg_dbm,
         rx_oma_dbm,
@@ -575,7 +604,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         penalties,
         dominant,
     ) = out
-    W, lev, nom, sigma, q, logs, pen, eyes, level_noise = scratch
+    W, lev, nom, sigma, q, logs, pen, eyes, level_noise, level_cs = scratch
     n = mod_err.shape[1]
     m = lev.shape[0]
     nl = n * B
@@ -620,6 +649,7 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
             W[_VTH, t] = sigma_th * sigma_th + shot_coeff * _take(dark_a, r, i, extremes, 10)
             W[_LNREF, t] = sigma_th
             W[_RINC, t] = _LN10_OVER_10 * _take(rin_db, r, i, extremes, 11)
+            W[_SWR, t] = _take(swing_ratio, r, i, extremes, 12) - 1.0
     exp_rows(W[_RINC], W[_RINC], W[_T1])
     log_rows(W[_LNREF], W[_LNREF], W[_T1], W[_T2])
     log_half_r = math.log(responsivity * 0.5)
@@ -633,7 +663,17 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         W[_DTM, t] = 1.0 - W[_DTM, t]
     _ring_rows(W[_ERR], W[_FWHM], quarter_inv_mod_fsr, half_inv_mod_fsr, W[_FM], W[_MC], W[_MS])
     _ring_rows(W[_DET], W[_FD], quarter_inv_dmx_fsr, half_inv_dmx_fsr, W[_FD], W[_DC], W[_DS])
-    # --- transmitter: Lorentzian tails of the other modulators, sin(a + b) = sa·cb + ca·sb
+    for k in range(m):  # each level's phase at the lane's swing
+        _swing_rows(W[_SWR], level_c[0, k], level_c[1, k], level_c[2, k], level_cs[0, k],
+                    level_cs[1, k])  # fmt: skip
+    # --- transmitter: Lorentzian tails of the other modulators at their mid level (moved by
+    # their swing), sin(a + b) = sa·cb + ca·sb
+    if n > 1:
+        for t in range(nl):
+            x = W[_SWR, t]
+            c, s = cos_sin_2pi(W[_ERR, t] * half_inv_mod_fsr + x * (mid_c[0] + x * mid_c[1]))
+            W[_TC, t] = c
+            W[_TS, t] = s
     for i in range(n):
         o = i * B
         for b in range(B):
@@ -642,15 +682,16 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
             if j != i:
                 sa = sin_tx[i, j]
                 ca = cos_tx[i, j]
-                _tail_rows(sa, ca, W[_MC], W[_MS], W[_FM], W[_DEP], W[_PASS], j * B, o, B)
+                _tail_rows(sa, ca, W[_TC], W[_TS], W[_FM], W[_DEP], W[_PASS], j * B, o, B)
     scale = W[_T1]
     for t in range(nl):
         scale[t] = W[_LASER, t] * tx_gain_per_mw * W[_PASS, t]
     mean = W[_MEAN]
     mean[:] = 0.0
     for k in range(m):
-        _level_rows(sin_lv[k], cos_lv[k], scale, W[_MC], W[_MS], W[_FM], W[_DEP], lev[k])
-        _nominal_rows(sin_lv[k] * sin_lv[k], scale, W[_FM], W[_DEP], nom[k])
+        cos_k, sin_k = level_cs[0, k], level_cs[1, k]
+        _level_rows(sin_k, cos_k, scale, W[_MC], W[_MS], W[_FM], W[_DEP], lev[k])
+        _nominal_rows(sin_k, scale, W[_FM], W[_DEP], nom[k])
         _add_rows(mean, lev[k])
     swing = W[_SWING]
     for t in range(nl):
@@ -909,14 +950,14 @@ def lane_budget(lanes, link, out):
     B = max(1, _BLOCK_LANES // n)
     # Built here, outside the parallel kernel: Numba's parfor lowering cannot capture a
     # NamedTuple made inside the parallel function (NameError in the generated gufunc).
-    return _lane_chunks(lanes, _block_constants(link, n), _fixed_phases(link, B), out, B)
+    return _lane_chunks(lanes, _block_constants(link, n), _fixed_phases(link), out, B)
 
 
 @jit_parallel
 def _lane_chunks(lanes, consts, phases, out, B):
     """The parallel part of :func:`lane_budget`: chunks of blocks of ``B`` links."""
     n_links, n = out.ber.shape
-    m = phases.sin_lv.size
+    m = phases.level.shape[1]
     n_blocks = (n_links + B - 1) // B
     n_chunks = min(n_blocks, _CHUNKS)
     chunk_extremes = np.empty((max(n_chunks, 1), _N_INPUTS, 3))
@@ -938,6 +979,7 @@ def _lane_chunks(lanes, consts, phases, out, B):
             pen=np.empty((_N_PEN, n * B)),
             eyes=np.empty((5, m - 1, n * B)),
             noise=np.empty((2, m, n * B)),
+            level=np.empty((2, m, n * B)),
         )
         for blk in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             r0 = blk * B
@@ -953,10 +995,10 @@ def _lane_chunks(lanes, consts, phases, out, B):
 
 
 @jit
-def _fixed_phases(link, B):
+def _fixed_phases(link):
     """:class:`_Phases` of a call: ``sin``/``cos`` of ``π·(fixed detuning)/FSR`` for the
-    transmitter pass-by (ring j seen by channel i, at its mid level), the levels and the
-    receiver cascade, and ``1/λ²`` for every lane of a block of ``B`` links."""
+    transmitter pass-by (ring j seen by channel i, at its mid level) and the receiver
+    cascade, and the halved level-phase coefficients."""
     lam = link.channel_wavelength_m
     cycles = link.level_phase_cycles
     n = lam.size
@@ -975,13 +1017,12 @@ def _fixed_phases(link, B):
                 phase = math.pi * ((lam[i] - lam[j]) / link.demux_fsr_m)
                 sin_rx[i, j] = math.sin(phase)
                 cos_rx[i, j] = math.cos(phase)
-    sin_lv = np.empty(m)
-    cos_lv = np.empty(m)
-    for k in range(m):
-        phase = math.pi * cycles[k]
-        sin_lv[k] = math.sin(phase)
-        cos_lv[k] = math.cos(phase)
-    return _Phases(sin_tx, cos_tx, sin_lv, cos_lv, sin_rx, cos_rx)
+    level = np.empty((3, m))
+    level[0] = 0.5 * cycles
+    level[1] = 0.5 * link.level_phase_slope_cycles
+    level[2] = 0.5 * link.level_phase_curvature_cycles
+    mid = np.array([level[1].mean(), level[2].mean()])
+    return _Phases(sin_tx, cos_tx, sin_rx, cos_rx, level, mid)
 
 
 @jit

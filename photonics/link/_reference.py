@@ -22,10 +22,12 @@ def reference_lane_budget(lanes, link):
     :class:`~cposim.photonics.link._kernels.LaneOutputs`.
     """
     (mod_err, mod_fwhm, mod_ext_db, dmx_det, dmx_fwhm, dmx_drop_db, dmx_ext_db, laser_dbm,
-     isi_closure, tia_density, dark_current, rin_db) = lanes  # fmt: skip
+     isi_closure, tia_density, dark_current, rin_db, swing) = lanes  # fmt: skip
     (
         lam,
         cycles,
+        slope,
+        curvature,
         mid_detuning,
         mod_fsr,
         dmx_fsr,
@@ -54,15 +56,19 @@ def reference_lane_budget(lanes, link):
         )
 
     eye_n = np.eye(n, dtype=bool)
+    # each level's phase at the lane's swing error δ, as a detuning (links, n, m), and the mid
+    # level's move (links, n)
+    delta = (swing - 1.0)[..., None]
+    level_detuning = mod_fsr * (cycles + slope * delta + curvature * delta**2)
+    mid_move = mod_fsr * (slope.mean() * delta + curvature.mean() * delta**2)[..., 0]
     # transmitter pass-by: [link, i (passing channel), j (ring)]
-    det = lam[None, None, :] - lam[None, :, None] + mid_detuning + mod_err[:, None, :]
+    det = lam[None, None, :] - lam[None, :, None] + mid_detuning + (mod_err + mid_move)[:, None, :]
     tails = 1.0 - (1.0 - mod_tmin[:, None, :]) * peak(det, mod_fwhm[:, None, :], mod_fsr)
     passing = np.where(eye_n, 1.0, tails).prod(axis=2) * excess ** (n - 1)
     scale = (laser_w * tx_gain * passing)[..., None]
     depth = (1.0 - mod_tmin)[..., None]
     fwhm = mod_fwhm[..., None]
-    # each level's phase from resonance, as a detuning: cycles·FSR, plus the lock error
-    level_detuning = cycles * mod_fsr
+    # each level's phase from resonance plus the lock error
     levels = scale * (1.0 - depth * peak(level_detuning + mod_err[..., None], fwhm, mod_fsr))
     nominal = scale * (1.0 - depth * peak(level_detuning + 0.0 * mod_err[..., None], fwhm, mod_fsr))
     # receiver cascade: [link, i (ring), j (channel)]

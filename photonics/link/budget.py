@@ -10,7 +10,10 @@ linewidth (:mod:`cposim.photonics.devices.lorentzian`):
    level ``k`` has the exact phase of the
    :class:`~cposim.photonics.devices.modulator.RingModulator` at that drive voltage
    (:attr:`LinkParameters.operating_point`), shifted by the lane's lock
-   error; a datasheet operating point replaces it only when given explicitly.
+   error; a datasheet operating point replaces it only when given explicitly. A lane whose
+   driver swings a ratio ``1 + δ`` of nominal moves each level's phase by ``c1_k·δ + c2_k·δ²``
+   (:attr:`LinkParameters.level_phase_swing_cycles`), its mid level (what the neighbours'
+   tails see) by their mean.
 2. **Channel.** TX coupler, fiber and connectors, RX coupler.
 3. **Receiver bank.** Ring ``i`` drops channel ``i`` after rings ``0 … i-1``; each ring's drop
    and through ports (from the demultiplexer :class:`~cposim.photonics.devices.ring.Ring`) at

@@ -43,6 +43,7 @@ LANE_RANGES = LaneInputs(
     tia_noise_density_a_per_sqrt_hz={"low": 0.0, "high": 1e-9, "low_inclusive": False},
     dark_current_a={"low": 0.0, "high": 1e-3},
     rin_db_per_hz={"low": -300.0, "high": -100.0},
+    drive_swing_ratio={"low": 0.0, "high": 2.0, "low_inclusive": False},
 )
 """Allowed range of each per-lane input of :func:`evaluate_lanes` (bounds of
 :func:`~cposim.control.core.validation.check_range`)."""
@@ -63,6 +64,7 @@ def evaluate_lanes(
     tia_noise_density_a_per_sqrt_hz=None,
     dark_current_a=None,
     rin_db_per_hz=None,
+    drive_swing_ratio=1.0,
     engine: str = "numba",
 ) -> LaneBudget:
     """Link budget of many lanes at once (Numba), each with its own rings and detuning.
@@ -102,6 +104,10 @@ def evaluate_lanes(
         Photodiode dark current, A (≥ 0).
     rin_db_per_hz : float or array_like, optional
         Relative intensity noise of each lane's laser, dB/Hz.
+    drive_swing_ratio : float or array_like
+        Each lane's driver output swing over its nominal (dimensionless, 0 … 2): its levels
+        move as :attr:`LinkParameters.level_phase_swing_cycles` says (second order in the
+        error; the lock holds the nominal swing's bias). Default 1.
     engine : {"numba", "numpy"}
         Implementation (:data:`LANE_ENGINES`): the Numba kernel, or its plain NumPy reference
         (same results; for tests and the benchmarks' ratios).
@@ -132,6 +138,7 @@ def evaluate_lanes(
         ),
         dark_current_a=_or(dark_current_a, params.photodiode_dark_current_a),
         rin_db_per_hz=_or(rin_db_per_hz, params.rin_db_per_hz),
+        drive_swing_ratio=drive_swing_ratio,
     )
     run = LANE_ENGINES[check_choice("engine", engine, LANE_ENGINES)]
     shape, out = run(given, link_constants(params))
@@ -177,9 +184,12 @@ def link_constants(params: LinkParameters) -> LinkConstants:
         return float(10.0 ** (-db / 10.0))
 
     bandwidth = params.noise_bandwidth_hz
+    slope, curvature = params.level_phase_swing_cycles
     return LinkConstants(
         channel_wavelength_m=params.grid.wavelengths_m,
         level_phase_cycles=np.asarray(mod.level_phase_cycles),
+        level_phase_slope_cycles=slope,
+        level_phase_curvature_cycles=curvature,
         mid_level_detuning_m=mod.mid_level_detuning_m,
         modulator_fsr_m=mod.fsr_m,
         demux_fsr_m=params.demux_airy.fsr_m,

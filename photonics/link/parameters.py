@@ -55,6 +55,11 @@ SINGLE_POLE_NOISE_BANDWIDTH_RATIO = float(np.pi / 2.0)
 (textbook: ``∫|H|² df = (π/2)·f_3dB`` for ``H = 1/(1 + jf/f_3dB)``)."""
 
 
+SWING_STEP = 0.01
+"""Step in the drive-swing ratio of the central differences behind
+:attr:`LinkParameters.level_phase_swing_cycles` (dimensionless)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class LinkParameters:
     """One link: laser, transmitter bank, fiber, receiver bank and receiver.
@@ -245,6 +250,27 @@ class LinkParameters:
         return self.modulator.operating_point()
 
     @cached_property
+    def level_phase_swing_cycles(self) -> tuple[np.ndarray, np.ndarray]:
+        """How a driver-swing error moves each level's phase: ``(c1, c2)``, cycles, shape
+        (levels,) each, with ``c_k(ratio) ≈ c_k + c1_k·δ + c2_k·δ²`` and ``δ = ratio − 1``
+        (:attr:`~cposim.photonics.devices.modulator.ModulatorOperatingPoint.level_phase_cycles`
+        at a swing ``ratio`` of nominal).
+
+        The device's: central differences (step :data:`SWING_STEP`) of
+        :meth:`RingModulator.operating_point` over ``drive_swing_ratio``. A datasheet operating
+        point has no voltages, so its level shifts scale about their mean (``c1_k = c_k −
+        mean(c)``, ``c2 = 0``: an *assumption* of a linear modulator).
+        """
+        cycles = np.asarray(self.operating_point.level_phase_cycles)
+        if self.modulator_datasheet is not None:
+            return cycles - cycles.mean(), np.zeros_like(cycles)
+        up, down = (
+            np.asarray(self.modulator.operating_point(drive_swing_ratio=1.0 + h).level_phase_cycles)
+            for h in (SWING_STEP, -SWING_STEP)
+        )
+        return (up - down) / (2.0 * SWING_STEP), (up - 2.0 * cycles + down) / (2.0 * SWING_STEP**2)
+
+    @cached_property
     def demux_airy(self) -> DemuxAiry:
         """The demultiplexer ring in the Airy form of the lane kernel, at the grid centre (a DR
         link, which has none, gets the default :class:`Ring`'s: the kernel ignores them)."""
@@ -315,6 +341,7 @@ class LinkParameters:
 
 __all__ = [
     "SINGLE_POLE_NOISE_BANDWIDTH_RATIO",
+    "SWING_STEP",
     "DemuxAiry",
     "LinkParameters",
 ]

@@ -56,6 +56,7 @@ _CATALOGUE = {
         "FAILURE_MODES",
         "CHOICE_STREAM",
         "DEFECT_STREAM",
+        "DRIVER_STREAM",
         "DYNAMIC_STREAM",
         "HEATER_STREAM",
         "LASER_WAVELENGTH_STREAM",

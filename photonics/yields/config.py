@@ -404,6 +404,13 @@ class SpreadSettings:
         Default 0: the dynamic lock takes one heater range per study, so a study that sets
         this must run ``lock.mode = "static"`` (refused otherwise); ≈ 0.05 (±15 % as ±3σ) is
         a plausible metal-heater spread (*assumption*).
+    driver_swing_sigma : float
+        Relative standard deviation of each lane's modulator-driver output swing (0 … 0.3;
+        the ratio ``1 + σz`` enters
+        :func:`~cposim.photonics.link.lanes.evaluate_lanes` as ``drive_swing_ratio``): it
+        moves the levels, so the OMA, the ER and the eye spacing. Default 0.03 (*assumption*:
+        ±9 % as ±3σ, a CMOS driver's swing following its supply, ±5 %, and its process and
+        temperature corner).
     """
 
     laser_line_power_sigma_db: float = 0.33
@@ -415,6 +422,7 @@ class SpreadSettings:
     tia_noise_sigma: float = 0.05
     laser_rin_sigma_db: float = 1.0
     heater_resistance_sigma: float = 0.0
+    driver_swing_sigma: float = 0.03
 
     def __post_init__(self):
         check_range("laser_line_power_sigma_db", self.laser_line_power_sigma_db, low=0.0, high=10.0)
@@ -432,6 +440,7 @@ class SpreadSettings:
         check_range("tia_noise_sigma", self.tia_noise_sigma, low=0.0, high=0.5)
         check_range("laser_rin_sigma_db", self.laser_rin_sigma_db, low=0.0, high=10.0)
         check_range("heater_resistance_sigma", self.heater_resistance_sigma, low=0.0, high=0.3)
+        check_range("driver_swing_sigma", self.driver_swing_sigma, low=0.0, high=0.3)
 
 
 @dataclass(frozen=True, kw_only=True)

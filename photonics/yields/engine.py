@@ -147,6 +147,11 @@ RIN_STREAM = 1009
 HEATER_STREAM = 1010
 """SeedSequence key of the heaters' resistance spread: ``(seed, 1010, wafer)``."""
 
+DRIVER_STREAM = 1011
+"""SeedSequence key of the modulator drivers' swing spread: ``(seed, 1011, wafer)``."""
+
+_SWING_RATIO_CLIP = (0.05, 1.95)  # inside what evaluate_lanes accepts; only σ ≫ 0.1 reaches it
+
 CHOICE_STREAM = 1003
 """SeedSequence key of the choice of dies that run the dynamic lock: ``(seed, 1003, wafer)``."""
 
@@ -270,7 +275,7 @@ def _study_inputs(config: YieldConfig, layout, wafers, engine):
     shared = {
         "defects": _defects(config, layout, wafers),
         "power_spread_db": _power_spreads(config, wafers),
-        "noise": _noise_spreads(config, wafers),
+        "lane": _lane_spreads(config, wafers),
         "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
     }
     return rings, shared
@@ -665,11 +670,17 @@ def _evaluate(config: YieldConfig, layout, wafers, rings, lock: _Lock, shared, e
         modulator_extinction_db=modulator_extinction,
         isi_closure=isi_closure,
         engine=engine,
-        **{name: value.reshape(modulator_fwhm.shape) for name, value in shared["noise"].items()},
+        **{name: value.reshape(modulator_fwhm.shape) for name, value in shared["lane"].items()},
         **demux_inputs,
     )
     stable = lanes(rings["stability"], 0) > 0.0
-    modulator_ok = _modulator_in_spec(config, modulator_error, modulator_fwhm, modulator_extinction)
+    modulator_ok = _modulator_in_spec(
+        config,
+        modulator_error,
+        modulator_fwhm,
+        modulator_extinction,
+        shared["lane"]["drive_swing_ratio"].reshape(modulator_fwhm.shape),
+    )
 
     # --- attribution per lane, then per engine and die
     lock_fail = lanes(lock.mode, 0)
@@ -817,17 +828,19 @@ def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
     return out
 
 
-def _noise_spreads(config: YieldConfig, wafers) -> dict[str, np.ndarray]:
-    """Each lane's receiver noise density (A/√Hz), photodiode dark current (A) and laser RIN
-    (dB/Hz), shape (wafer, die, lane), as ``evaluate_lanes`` keywords; per wafer keyed by
-    ``(seed, RECEIVER_NOISE_STREAM, wafer)`` and ``(seed, RIN_STREAM, wafer)``; a laser's RIN
-    is shared by the lanes it feeds (:func:`_laser_normals`)."""
+def _lane_spreads(config: YieldConfig, wafers) -> dict[str, np.ndarray]:
+    """Each lane's receiver noise density (A/√Hz), photodiode dark current (A), laser RIN
+    (dB/Hz) and driver swing ratio, shape (wafer, die, lane), as ``evaluate_lanes`` keywords;
+    per wafer keyed by ``(seed, RECEIVER_NOISE_STREAM, wafer)``, ``(seed, RIN_STREAM, wafer)``
+    and ``(seed, DRIVER_STREAM, wafer)``; a laser's RIN is shared by the lanes it feeds
+    (:func:`_laser_normals`), every lane has its own driver."""
     n_wafers, n_dies = len(wafers), config.layout().n_dies
     n_links = config.die.n_engines * config.die.links_per_engine
     spread, link = config.spreads, config.link
     shape = (n_wafers, n_dies, n_links * config.n_channels)
     out = {name: np.empty(shape) for name in
-           ("tia_noise_density_a_per_sqrt_hz", "dark_current_a", "rin_db_per_hz")}  # fmt: skip
+           ("tia_noise_density_a_per_sqrt_hz", "dark_current_a", "rin_db_per_hz",
+            "drive_swing_ratio")}  # fmt: skip
     for i, wafer in enumerate(wafers):
         rng = np.random.default_rng(_stream(config, RECEIVER_NOISE_STREAM, wafer))
         factor = 1.0 + spread.tia_noise_sigma * rng.standard_normal(shape[1:])
@@ -840,6 +853,11 @@ def _noise_spreads(config: YieldConfig, wafers) -> dict[str, np.ndarray]:
         lasers = np.random.default_rng(_stream(config, RIN_STREAM, wafer))
         out["rin_db_per_hz"][i] = link.rin_db_per_hz + spread.laser_rin_sigma_db * (
             _laser_normals(config, n_dies, lasers)
+        )
+        drivers = np.random.default_rng(_stream(config, DRIVER_STREAM, wafer))
+        out["drive_swing_ratio"][i] = np.clip(
+            1.0 + spread.driver_swing_sigma * drivers.standard_normal(shape[1:]),
+            *_SWING_RATIO_CLIP,
         )
     return out
 
@@ -907,10 +925,14 @@ def _first_failure(a, b):
     return both
 
 
-def _modulator_in_spec(config, error_m, fwhm_m, extinction_db) -> np.ndarray:
-    """Whether each lane's own modulator levels meet the ER and IL limits."""
+def _modulator_in_spec(config, error_m, fwhm_m, extinction_db, swing_ratio) -> np.ndarray:
+    """Whether each lane's own modulator levels (its ring, lock error and driver swing) meet
+    the ER and IL limits."""
     op = config.link.operating_point
-    detuning = op.fsr_m * np.asarray(op.level_phase_cycles) + error_m[..., None]
+    slope, curvature = config.link.level_phase_swing_cycles
+    delta = np.asarray(swing_ratio)[..., None] - 1.0
+    cycles = np.asarray(op.level_phase_cycles) + delta * (slope + delta * curvature)
+    detuning = op.fsr_m * cycles + error_m[..., None]
     levels = lorentzian_dip(
         detuning,
         fwhm_m=fwhm_m[..., None],
@@ -936,6 +958,7 @@ __all__ = [
     "CHOICE_STREAM",
     "COLUMNS",
     "DEFECT_STREAM",
+    "DRIVER_STREAM",
     "DYNAMIC_STREAM",
     "ENGINES",
     "FAILURE_LABELS",

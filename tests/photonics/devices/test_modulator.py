@@ -44,6 +44,30 @@ def test_shift_forms(modulator):
     assert np.all(np.diff(junction.resonance_shift_m(v), 2) < 0.0)
 
 
+@pytest.mark.parametrize("shift_model", ["linear", "junction"])
+@pytest.mark.parametrize("ratio", [0.8, 1.0, 1.15])
+def test_operating_point_at_a_drive_swing_ratio_scales_the_voltages_about_the_bias(
+    shift_model, ratio
+):
+    """A driver swinging ``ratio`` × nominal puts level ``k`` at ``V_r + ratio·(V_k − V_r)``
+    (``V_r`` the reverse bias), with the heater holding the nominal bias: the operating point
+    transmits what the ring does at those voltages (≤ 1e-11), its lowest level moves by the
+    junction's shift there, and ratio 1 is the nominal operating point exactly."""
+    modulator = RingModulator(shift_model=shift_model)
+    bias = modulator.bias_m
+    op = modulator.operating_point(drive_swing_ratio=ratio)
+    nominal = modulator.drive_voltages_v(bias_detuning_m=bias)
+    voltages = modulator.reverse_bias_v + ratio * (nominal - modulator.reverse_bias_v)
+    exact = modulator.transmission(bias_detuning_m=bias, voltage_v=voltages)
+    np.testing.assert_allclose(op.transmissions(), exact, rtol=0.0, atol=1e-11)
+    moved = modulator.resonance_shift_m(voltages[0]) - modulator.resonance_shift_m(nominal[0])
+    assert op.bias_detuning_m == pytest.approx(bias + moved, abs=1e-18)
+    if ratio == 1.0:
+        assert op == modulator.operating_point()
+    with pytest.raises(ValueError, match="drive_swing_ratio"):
+        modulator.operating_point(drive_swing_ratio=0.0)
+
+
 @pytest.mark.parametrize("modulation", ["nrz", "pam4"])
 @pytest.mark.parametrize("predistort", [False, True])
 def test_operating_point_is_exact_for_the_ring(modulation, predistort):

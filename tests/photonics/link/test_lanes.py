@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cposim.photonics.devices.modulator import RingModulator
+from cposim.photonics.devices.modulator import ModulatorOperatingPoint, RingModulator
 from cposim.photonics.link import PENALTY_NAMES, _reference
 from cposim.photonics.link._kernels import LaneInputs
 from cposim.photonics.link.lanes import evaluate_lanes, link_constants, single_pole_isi_closure
@@ -69,6 +69,7 @@ def _random_lanes(params, n_links, seed):
         "tia_noise_density_a_per_sqrt_hz": rng.uniform(5e-12, 10e-12, shape),
         "dark_current_a": rng.uniform(0.0, 2e-6, shape),
         "rin_db_per_hz": rng.uniform(-150.0, -140.0, shape),
+        "drive_swing_ratio": rng.uniform(0.8, 1.2, shape),
     }
     lanes["isi_closure"] = single_pole_isi_closure(
         params, modulator_fwhm_m=lanes["modulator_fwhm_m"]
@@ -314,3 +315,70 @@ def test_per_lane_noise_equals_the_link_of_that_noise():
         {"rin_db_per_hz": params.rin_db_per_hz + 3.0},
     ):
         assert np.all(evaluate_lanes(params, **more).margin_db < base.margin_db)
+
+
+@pytest.mark.parametrize(
+    ("link", "shift_model", "largest", "phase_cycles", "oma_db", "margin_db"),
+    [
+        ("dr", "linear", 0.2, 1e-8, 1e-6, 1e-5),
+        ("wdm", "linear", 0.2, 1e-8, 1e-6, 1e-5),
+        ("dr", "junction", 0.1, 2e-6, 2e-3, 5e-3),  # WDM lanes at this drive: eyes closed
+    ],
+)
+def test_drive_swing_moves_the_levels_as_the_device_does(
+    link, shift_model, largest, phase_cycles, oma_db, margin_db
+):
+    """A lane whose driver swings ``ratio`` × nominal has the budget of a link whose modulator
+    levels are the device's driven at that swing (``operating_point(drive_swing_ratio=…)``,
+    given as a datasheet operating point with the nominal ring's FSR and linewidth, which the
+    device re-evaluates at its lowest level's temperature). The kernel expands each level's
+    phase to second order in the swing error: exact for the linear shift model (phases within
+    1e-8 cycles at ±20 %; OMA within 1e-6 dB, margin 1e-5 dB), within 2e-6 cycles of the
+    junction model's square root at ±10 % (its lowest level sits near the built-in voltage,
+    where 1e-6 cycles is ≈ 1e-3 dB of OMA; OMA within 2e-3 dB, margin 5e-3 dB, near the RIN
+    limit a steep function of the eye spacing). More swing opens this lane's eyes: OMA grows,
+    the ER penalty falls."""
+    base = LinkParameters() if link == "wdm" else LinkParameters.dr_lane()
+    modulator = dataclasses.replace(base.modulator, shift_model=shift_model)
+    params = dataclasses.replace(base, modulator=modulator)
+    nominal = np.asarray(params.operating_point.level_phase_cycles)
+    slope, curvature = params.level_phase_swing_cycles
+    ratios = 1.0 + largest * np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    n = params.grid.n_channels
+    batch = evaluate_lanes(params, drive_swing_ratio=np.repeat(ratios[:, None], n, axis=1))
+    for row, ratio in enumerate(ratios):
+        device = modulator.operating_point(drive_swing_ratio=ratio)
+        delta = ratio - 1.0
+        np.testing.assert_allclose(
+            nominal + delta * slope + delta**2 * curvature,
+            device.level_phase_cycles,
+            atol=phase_cycles,
+            rtol=0,
+        )
+        device = dataclasses.replace(
+            device, fsr_m=params.operating_point.fsr_m, fwhm_m=params.operating_point.fwhm_m
+        )
+        alone = evaluate_lanes(dataclasses.replace(params, modulator_datasheet=device))
+        np.testing.assert_allclose(
+            batch.received_oma_dbm[row], alone.received_oma_dbm, atol=oma_db, rtol=0
+        )
+        np.testing.assert_allclose(batch.margin_db[row], alone.margin_db, atol=margin_db, rtol=0)
+    assert np.all(np.diff(batch.received_oma_dbm, axis=0) > 0.0)
+    assert np.all(np.diff(batch.penalties_db[..., 0], axis=0) < 0.0)
+    np.testing.assert_array_equal(batch.margin_db[2], evaluate_lanes(params).margin_db)
+
+
+def test_a_datasheet_operating_point_scales_its_level_shifts_about_their_mean():
+    """No voltages behind a datasheet operating point: a swing ratio scales its level phases
+    about their mean (an assumption of a linear modulator), so the mid level, and with it the
+    WDM pass-by, stays where it is."""
+    sheet = ModulatorOperatingPoint.from_il_er(insertion_loss_db=4.0, extinction_ratio_db=4.0)
+    params = LinkParameters(modulator_datasheet=sheet)
+    cycles = np.asarray(sheet.level_phase_cycles)
+    slope, curvature = params.level_phase_swing_cycles
+    np.testing.assert_allclose(slope, cycles - cycles.mean(), rtol=0, atol=1e-18)
+    assert np.all(curvature == 0.0)
+    wider = evaluate_lanes(params, drive_swing_ratio=1.1)
+    base = evaluate_lanes(params)
+    np.testing.assert_allclose(wider.mux_pass_by_db, base.mux_pass_by_db, rtol=1e-12)
+    assert np.all(wider.received_oma_dbm > base.received_oma_dbm)

@@ -35,10 +35,11 @@ IDEAL = {
     "dynamic.neighbour_channel_power": 0.0,
     "dynamic.profile.asic_step_w": 0.0,
     "dynamic.profile.ambient_ramp_k_per_s": 0.0,
-    # receiver noise and RIN move neither lock; without them most WDM dies pass, so the
-    # comparison has both outcomes in numbers
+    # receiver noise, RIN and driver swing move neither lock; without them most WDM dies
+    # pass, so the comparison has both outcomes in numbers
     "spreads.tia_noise_sigma": 0.0,
     "spreads.laser_rin_sigma_db": 0.0,
+    "spreads.driver_swing_sigma": 0.0,
     "wafer": Wafer(diameter_m=0.1, edge_exclusion_m=3e-3),
 }
 

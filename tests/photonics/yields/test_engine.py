@@ -36,6 +36,7 @@ STILL_SPREADS = {
     "tia_noise_sigma": 0.0,
     "laser_rin_sigma_db": 0.0,
     "heater_resistance_sigma": 0.0,
+    "driver_swing_sigma": 0.0,
 }
 """No part-to-part spread at all (``[spreads]`` zeroed)."""
 
@@ -440,14 +441,15 @@ def test_a_loss_spread_alone_moves_yield_as_its_pass_window():
     assert lo / dies.size <= dies.mean() <= hi / dies.size
 
 
-@pytest.mark.parametrize("part", ["tia", "rin"])
-def test_a_noise_spread_alone_moves_yield_as_its_tail(part):
+@pytest.mark.parametrize("part", ["tia", "rin", "swing"])
+def test_a_lane_spread_alone_moves_yield_as_its_tail(part):
     """No variation, a perfect lock: every lane passes below one threshold of its receiver
-    noise density d* or laser RIN r* (found by bisection with the value forced on every
-    lane). With the link's nominal value put 1.5σ below it, a Gaussian density d0·(1 + σz)
-    passes a lane with Φ((d*/d0 − 1)/σ) = Φ(1.5), a Gaussian RIN with Φ((r* − r0)/σ) (the 4
-    lanes of one laser together). Inside the 99.9 % intervals. (A dark current's shot noise
-    stays below the thermal noise up to milliamperes, so it has no threshold to test here;
+    noise density d* or laser RIN r*, and above one of its driver swing ratio s* (found by
+    bisection with the value forced on every lane). With the link's nominal value put 1.5σ
+    inside it, a Gaussian density d0·(1 + σz) passes a lane with Φ((d*/d0 − 1)/σ) = Φ(1.5), a
+    Gaussian RIN with Φ((r* − r0)/σ) (the 4 lanes of one laser together), a swing 1 + σz with
+    σ = (1 − s*)/1.5 likewise. Inside the 99.9 % intervals. (A dark current's shot noise stays
+    below the thermal noise up to milliamperes, so it has no threshold to test here;
     test_lanes checks its budget.)"""
     from scipy.optimize import bisect
 
@@ -459,32 +461,36 @@ def test_a_noise_spread_alone_moves_yield_as_its_tail(part):
     name, key, sigma = {
         "tia": ("tia_noise_density_a_per_sqrt_hz", "tia_noise_sigma", 0.05),
         "rin": ("rin_db_per_hz", "laser_rin_sigma_db", 1.0),
+        "swing": ("drive_swing_ratio", "driver_swing_sigma", None),
     }[part]
-    nominal = getattr(link, name)
-    original = E._noise_spreads
+    original = E._lane_spreads
 
     def passes(value):
         def forced(config, wafers):
-            noise = original(config, wafers)
-            noise[name] = np.full_like(noise[name], value)
-            return noise
+            lane = original(config, wafers)
+            lane[name] = np.full_like(lane[name], value)
+            return lane
 
-        E._noise_spreads = forced
+        E._lane_spreads = forced
         try:
             return bool(simulate_wafers(still, [0])["passed"].all())
         finally:
-            E._noise_spreads = original
+            E._lane_spreads = original
 
-    def edge(low, high, tolerance):
-        assert passes(low) and not passes(high)
-        return bisect(lambda v: 0.5 if passes(v) else -0.5, low, high, xtol=tolerance)
+    def edge(good, bad, tolerance):
+        assert passes(good) and not passes(bad)
+        return bisect(lambda v: 0.5 if passes(v) else -0.5, good, bad, xtol=tolerance)
 
+    changes = {"run.n_wafers": 4}
     if part == "rin":
-        centre = edge(nominal, -110.0, 1e-6) - 1.5 * sigma
+        changes[f"link.{name}"] = edge(link.rin_db_per_hz, -110.0, 1e-6) - 1.5 * sigma
+    elif part == "tia":
+        nominal = link.tia_noise_density_a_per_sqrt_hz
+        changes[f"link.{name}"] = edge(nominal, 20 * nominal, 1e-7 * nominal) / (1 + 1.5 * sigma)
     else:
-        centre = edge(nominal, 20 * nominal, 1e-7 * nominal) / (1.0 + 1.5 * sigma)
-    spread = small(still, spreads=dataclasses.replace(still.spreads, **{key: sigma}),
-                   **{f"link.{name}": centre, "run.n_wafers": 4})  # fmt: skip
+        sigma = (1.0 - edge(1.0, 0.5, 1e-7)) / 1.5
+        assert 0.01 < sigma < 0.3
+    spread = small(still, spreads=dataclasses.replace(still.spreads, **{key: sigma}), **changes)
     result = simulate(spread)
     result = type(result)(table=result.table, config=spread, confidence=0.999)
     yields = result.yields().set_index("level")
