@@ -220,9 +220,9 @@ def _lock_in_error(plan: Plan, s, p, state, buf, drop, z, slot, cos_t, sin_t):
     return state[K.LOCKIN_SUM] * p[K.P_NORM], state[K.MONITOR], buf
 
 
-def _pi_update(plan: Plan, s, state, err, k):
+def _pi_update(plan: Plan, s, p, state, err, k):
     """PI(D) controller with anti-windup from ``S_CONTROL_START`` on (selects on the step)."""
-    kp, pmax = s[K.S_KP], s[K.S_PMAX]
+    kp, pmax = s[K.S_KP], p[K.P_PMAX]
     first = k == s[K.S_CONTROL_START]
     if plan.bumpless:
         integ = jnp.where(first, state[K.U_CMD] - kp * err, state[K.INTEG])
@@ -250,7 +250,7 @@ def _book(s, p, state, detuning, err, mon, k):
     """Lock state, first-lock time, losses, residual statistics and mean power."""
     active = p[K.P_ACTIVE]
     ok = (active > 0.0) & (mon >= s[K.S_LOCK_DROP]) & (jnp.abs(err) <= p[K.P_ERR_THRESHOLD])
-    ok &= state[K.U_CMD] < s[K.S_PMAX]
+    ok &= state[K.U_CMD] < p[K.P_PMAX]
     previous = state[K.RUN]
     current = jnp.where(ok, jnp.maximum(previous, 0.0) + 1.0, jnp.minimum(previous, 0.0) - 1.0)
     state[K.RUN] = current
@@ -287,13 +287,13 @@ def _step(plan: Plan, s, p, coef, dither, carry, x):
         slot = k % plan.n_dither
         cos_t, sin_t = dither[0, slot], dither[1, slot]
         err, mon, buf = _lock_in_error(plan, s, p, state, buf, drop, z, slot, cos_t, sin_t)
-    _pi_update(plan, s, state, err, k)
+    _pi_update(plan, s, p, state, err, k)
     if plan.kind == 2:
         command = state[K.U_CMD] + s[K.S_DITHER_AMP] * sin_t
     else:
         command = state[K.U_CMD]
     active = p[K.P_ACTIVE]
-    state[K.U_APPLIED] = _quantise_power(plan, command, s[K.S_PMAX], s[K.S_DAC_LEVELS]) * active
+    state[K.U_APPLIED] = _quantise_power(plan, command, p[K.P_PMAX], s[K.S_DAC_LEVELS]) * active
     _book(s, p, state, detuning, err, mon, k)
     record = (jnp.where(active > 0.0, detuning, jnp.nan), state[K.U_APPLIED], err)
     _thermal_update(plan, s, p, state, coef)

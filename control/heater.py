@@ -34,7 +34,7 @@ DEFAULT_RESISTANCE_OHM = 500.0
 (hundreds of ohms)."""
 
 
-def quantise_power(power_w, max_power_w: float, levels: int) -> np.ndarray:
+def quantise_power(power_w, max_power_w, levels: int) -> np.ndarray:
     """Nearest square-law DAC level to each power, W: the arithmetic the lock kernel follows.
 
     The power is clipped to ``[0, P_max]`` and its amplitude ``√(P/P_max)`` rounded to the
@@ -47,8 +47,8 @@ def quantise_power(power_w, max_power_w: float, levels: int) -> np.ndarray:
     ----------
     power_w : float or array_like
         Requested power, W.
-    max_power_w : float
-        Full-scale power, W (> 0).
+    max_power_w : float or array_like
+        Full-scale power, W (> 0), broadcasting with ``power_w`` (each heater its own).
     levels : int
         Nonzero codes ``L = 2^bits - 1`` (≥ 1), or 0 for an ideal driver.
     """
@@ -141,9 +141,22 @@ class HeaterDriver:
     @property
     def max_power_w(self) -> float:
         """Largest heater power at the reference resistance, W."""
+        return float(self.full_scale_power_w())
+
+    def full_scale_power_w(self, resistance_ratio=1.0):
+        """Full-scale power of a heater whose resistance is ``resistance_ratio`` times
+        :attr:`resistance_ohm` on this driver, W: ``V²/(ratio·R)`` for voltage drive,
+        ``I²·ratio·R`` for current drive.
+
+        Parameters
+        ----------
+        resistance_ratio : float or array_like
+            Heater resistance over the nominal, ``R/R0`` (> 0), e.g. one per ring.
+        """
+        ratio = check_range("resistance_ratio", resistance_ratio, low=0.0, low_inclusive=False)
         if self.drive == "voltage":
-            return self.full_scale_voltage_v**2 / self.resistance_ohm
-        return self.full_scale_current_a**2 * self.resistance_ohm
+            return self.full_scale_voltage_v**2 / (ratio * self.resistance_ohm)
+        return self.full_scale_current_a**2 * (ratio * self.resistance_ohm)
 
     @property
     def dac_levels(self) -> int:

@@ -119,11 +119,14 @@ class LoopState(NamedTuple):
     P_ABOVE,
     P_BELOW_WEIGHT,
     P_ABOVE_WEIGHT,
-) = range(20)
-N_PARAMS = 20
+    P_PMAX,
+) = range(21)
+N_PARAMS = 21
 """``P_BELOW``/``P_ABOVE``: offset of the nearest other channel below (< 0) and above (> 0)
 the ring's own, m, over the ring's FSR; ``P_*_WEIGHT``: their power at the monitor relative to
-the ring's own channel (0: not seen)."""
+the ring's own channel (0: not seen). ``P_PMAX``: the ring's heater full-scale power, W (the
+DAC's full-scale voltage over its own resistance; ``S_PMAX`` is the nominal heater's, which
+the acquisition ramp is drawn for)."""
 
 # ------------------------------------------------------------- per-ring state (array ``st[b]``)
 (
@@ -210,6 +213,7 @@ A_BELOW = P_BELOW * STRIDE
 A_ABOVE = P_ABOVE * STRIDE
 A_BELOW_WEIGHT = P_BELOW_WEIGHT * STRIDE
 A_ABOVE_WEIGHT = P_ABOVE_WEIGHT * STRIDE
+A_PMAX = P_PMAX * STRIDE
 A_XS1 = (G_STATE + X_S1) * STRIDE
 A_XS2 = (G_STATE + X_S2) * STRIDE
 A_XM1 = (G_STATE + X_M1) * STRIDE
@@ -394,7 +398,6 @@ def lock_bank(k0, k1, inputs, noise, state):
     deriv_gain = s[S_DERIV_GAIN]
     back_calc = s[S_BACK_CALC]
     anti_windup = int(s[S_ANTI_WINDUP])
-    pmax = s[S_PMAX]
     levels = s[S_DAC_LEVELS]
     sigma = s[S_NOISE_SIGMA]
     qstep = s[S_QUANT_STEP]
@@ -428,6 +431,7 @@ def lock_bank(k0, k1, inputs, noise, state):
     ref_sin = p[P_REF_SIN]
     threshold = p[P_ERR_THRESHOLD]
     active = p[P_ACTIVE]
+    pmax = p[P_PMAX]
     below = p[P_BELOW]
     above = p[P_ABOVE]
     below_weight = p[P_BELOW_WEIGHT]
@@ -538,10 +542,10 @@ def lock_bank(k0, k1, inputs, noise, state):
                     e = err[i]
                     dterm = deriv_filter * dstate[i] + deriv_gain * (e - eprev[i])
                     v = kp * e + integ[i] + dterm
-                    u = fmin(fmax(v, 0.0), pmax)
+                    u = fmin(fmax(v, 0.0), pmax[i])
                     increment = kih * e
                     if anti_windup == 1:
-                        clamp = ((v > pmax) & (e > 0.0)) | ((v < 0.0) & (e < 0.0))
+                        clamp = ((v > pmax[i]) & (e > 0.0)) | ((v < 0.0) & (e < 0.0))
                         increment = 0.0 if clamp else increment
                     elif anti_windup == 2:
                         increment += back_calc * (u - v)
@@ -556,22 +560,22 @@ def lock_bank(k0, k1, inputs, noise, state):
                     pm_dir[i] = direction
                     pm_prev[i] = average
                     pm_acc[i] = 0.0
-                    ucmd[i] = fmin(fmax(ucmd[i] + direction * pm_step, 0.0), pmax)
+                    ucmd[i] = fmin(fmax(ucmd[i] + direction * pm_step, 0.0), pmax[i])
         elif kind == 3:
             for i in range(n):
                 pm_acc[i] = 0.0
         dither = dither_amp * sin_t
         if levels > 0.0:
             for i in range(n):
-                applied[i] = quantise_power(ucmd[i] + dither, pmax, levels) * active[i]
+                applied[i] = quantise_power(ucmd[i] + dither, pmax[i], levels) * active[i]
         else:
             for i in range(n):
-                applied[i] = fmin(fmax(ucmd[i] + dither, 0.0), pmax) * active[i]
+                applied[i] = fmin(fmax(ucmd[i] + dither, 0.0), pmax[i]) * active[i]
         # ----------------------------------------------------------- lock bookkeeping
         # ``run`` counts consecutive good (> 0) or bad (< 0) samples.
         for i in range(n):
             ok = (active[i] > 0.0) & (mon[i] >= lock_drop) & (abs(err[i]) <= threshold[i])
-            ok = ok & (ucmd[i] < pmax)
+            ok = ok & (ucmd[i] < pmax[i])
             previous = run[i]
             current = (fmax(previous, 0.0) + 1.0) if ok else (fmin(previous, 0.0) - 1.0)
             run[i] = current
@@ -591,7 +595,7 @@ def lock_bank(k0, k1, inputs, noise, state):
                 stat_maxabs[i] = fmax(stat_maxabs[i], w * abs(d))
         for i in range(n):
             power_sum[i] += applied[i]
-            saturated = ((ucmd[i] >= pmax) | (ucmd[i] <= 0.0)) & (active[i] > 0.0)
+            saturated = ((ucmd[i] >= pmax[i]) | (ucmd[i] <= 0.0)) & (active[i] > 0.0)
             n_saturated[i] += 1.0 if saturated else 0.0
         if k % decimation == 0:
             r = k // decimation
@@ -711,7 +715,7 @@ def pi_update(w, o, b, step, c):
     """
     first, pi_on, _ = step
     kp, kih, deriv_filter, deriv_gain, back_calc, clamping, back_calculation, bumpless = c[0]
-    pmax = c[1][0]
+    pmax = w[o + A_PMAX + b]
     e = w[o + A_ERR + b]
     command = w[o + A_UCMD + b]
     integ_old = w[o + A_INTEG + b]
@@ -747,7 +751,8 @@ def book_ring(w, o, b, time, step, c):
     Branch-free like :func:`pi_update`.
     """
     stats_on = step[2]
-    pmax, _, lock_drop, hold = c[1]
+    _, lock_drop, hold = c[1]
+    pmax = w[o + A_PMAX + b]
     sa11, sa12, sa21, sa22, sb1, sb2 = c[2]
     d = w[o + A_DETUNING + b]
     e = w[o + A_ERR + b]
@@ -810,7 +815,7 @@ def run_constants(s):
         s[S_ANTI_WINDUP] == 2.0,
         s[S_BUMPLESS] > 0.0,
     )
-    limits = (s[S_PMAX], s[S_DAC_LEVELS], s[S_LOCK_DROP], s[S_LOCK_HOLD])
+    limits = (s[S_DAC_LEVELS], s[S_LOCK_DROP], s[S_LOCK_HOLD])
     path = (s[S_SA11], s[S_SA12], s[S_SA21], s[S_SA22], s[S_SB1], s[S_SB2])
     return pid, limits, path
 
@@ -869,7 +874,6 @@ def lock_group(k0, k1, inputs, key, has_noise, state, b0):
     nd = int(s[S_DITHER_N])
     pm_step = s[S_PM_STEP]
     pm_period = int(s[S_PM_PERIOD])
-    pmax = s[S_PMAX]
     levels = s[S_DAC_LEVELS]
     decimation = int(s[S_DECIMATION])
     control_start = int(s[S_CONTROL_START])
@@ -960,14 +964,14 @@ def lock_group(k0, k1, inputs, key, has_noise, state, b0):
                         w[o + A_PM_PREV + t] = average
                         w[o + A_PM_ACC + t] = 0.0
                         command = w[o + A_UCMD + t] + direction * pm_step
-                        w[o + A_UCMD + t] = fmin(fmax(command, 0.0), pmax)
+                        w[o + A_UCMD + t] = fmin(fmax(command, 0.0), w[o + A_PMAX + t])
             # Stages common to every detector, as separate loops: a fused loop's dependency
             # chain (measure → error → controller → square-root DAC → bookkeeping → thermal
             # path) outgrew the out-of-order window, which then bounded the loop by latency.
             for t in range(count):
                 pi_update(w, o, t, step, c)
             for t in range(count):
-                power = quantise_power(w[o + A_UCMD + t] + dither, pmax, levels)
+                power = quantise_power(w[o + A_UCMD + t] + dither, w[o + A_PMAX + t], levels)
                 w[o + A_APPLIED + t] = power * w[o + A_ACTIVE + t]
             for t in range(count):
                 book_ring(w, o, t, time, step, c)

@@ -41,7 +41,7 @@ def lock_banks_reference(k0, k1, inputs, keys, state):
     st, buf, tr = state
     kind = int(s[K.S_KIND])
     kp, kih = s[K.S_KP], s[K.S_KIH]
-    pmax, levels = s[K.S_PMAX], int(s[K.S_DAC_LEVELS])
+    pmax, levels = p[:, K.P_PMAX], int(s[K.S_DAC_LEVELS])
     sigma, qstep, full_scale = s[K.S_NOISE_SIGMA], s[K.S_QUANT_STEP], s[K.S_ADC_FULL_SCALE]
     nd = int(s[K.S_DITHER_N])
     pm_period = int(s[K.S_PM_PERIOD])

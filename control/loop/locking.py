@@ -82,6 +82,11 @@ class ResonatorArrays:
         mode solver, an assumption to calibrate against your process).
     fsr_m : float or array_like
         Free spectral range, m (> 0). Default 17.9 nm (≈ 8 × 400 GHz, WDMSim rule).
+    heater_resistance_ratio : float or array_like
+        Each ring's heater resistance over the nominal heater's, ``R/R0`` (> 0): at the DAC's
+        full scale it reaches ``heater.full_scale_power_w(ratio)`` (``max_power_w/ratio`` on
+        a voltage driver). The controller knows its heater (the resistance is measured at
+        power-up), so it commands watts as before, over this range. Default 1.
     """
 
     cold_resonance_m: np.ndarray
@@ -89,6 +94,7 @@ class ResonatorArrays:
     drop_peak: float | np.ndarray = 0.8
     thermal_shift_m_per_k: float | np.ndarray = 63e-12
     fsr_m: float | np.ndarray = 17.9e-9
+    heater_resistance_ratio: float | np.ndarray = 1.0
 
     def __post_init__(self):
         fields = {
@@ -103,6 +109,13 @@ class ResonatorArrays:
                 "thermal_shift_m_per_k", self.thermal_shift_m_per_k, low=0.0, low_inclusive=False
             ),
             "fsr_m": check_range("fsr_m", self.fsr_m, low=0.0, low_inclusive=False),
+            "heater_resistance_ratio": check_range(
+                "heater_resistance_ratio",
+                self.heater_resistance_ratio,
+                low=0.0,
+                high=100.0,
+                low_inclusive=False,
+            ),
         }
         if fields["cold_resonance_m"].ndim not in (1, 2):
             raise ValueError(
@@ -426,7 +439,7 @@ def simulate_locking(
     sampled = disturbance.sampled(n_sweep + n_steps, h)
     rasic = np.broadcast_to(disturbance.asic_resistance_k_per_w, (n_rings,))
     scalars = _scalars(controller, heater, lock_criteria, discrete, h, settle, stats_start_s)
-    params = _params(resonators, network, rasic, lock_criteria)
+    params = _params(resonators, network, rasic, lock_criteria, heater)
     _detector_setup(detector, resonators, network, discrete, h, scalars, params)
     _reciprocals(resonators, scalars, params)
     offsets, coefficients = discrete.band()
@@ -445,7 +458,7 @@ def simulate_locking(
     state[:, K.PM_PREV] = -1.0
     if acquisition is None:
         channel, start_power = _start(
-            resonators, grid, network, inputs, strategy, assignment, heater.max_power_w
+            resonators, grid, network, inputs, strategy, assignment, params[:, K.P_PMAX]
         )
         if initial_heater_power_w is not None:
             start_power = np.broadcast_to(
@@ -558,7 +571,7 @@ def _scalars(controller, heater, lock_criteria, discrete, h, settle, stats_start
     return scalars
 
 
-def _params(resonators, network, rasic, lock_criteria):
+def _params(resonators, network, rasic, lock_criteria, heater):
     """Per-ring parameters indexed by the kernels' ``P_*`` constants."""
     params = np.zeros((*resonators.shape[:1], K.N_PARAMS, resonators.shape[1]))
     params[:, K.P_COLD] = resonators.cold_resonance_m
@@ -569,6 +582,7 @@ def _params(resonators, network, rasic, lock_criteria):
     params[:, K.P_RASIC] = rasic
     params[:, K.P_ERR_THRESHOLD] = lock_criteria.max_error_fraction_of_fwhm * resonators.fwhm_m
     params[:, K.P_PEAK_CURRENT] = 1.0
+    params[:, K.P_PMAX] = heater.full_scale_power_w(resonators.heater_resistance_ratio)
     return params
 
 
@@ -697,7 +711,12 @@ def _equilibrium(state, network, power):
 
 
 def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
-    """Record-then-match start-up: sweep every heater, record each ring's channels, assign."""
+    """Record-then-match start-up: sweep every heater, record each ring's channels, assign.
+
+    Every heater ramps over its own range, ``scale = P_PMAX/S_PMAX`` times the nominal ramp,
+    so a ring's temperature is its self resistance times its own scale, plus its mutual
+    resistances weighted by its neighbours' scales, times the paths' responses to the nominal
+    ramp; its recorded powers are its own scale times the nominal ramp's."""
     params, scalars = inputs.params, inputs.scalars
     n_banks, _, n_rings = params.shape
     best_drop = np.zeros((grid.size, n_banks * n_rings))
@@ -710,8 +729,9 @@ def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
     discrete = network.discretise(h)
     own_path = _ramp_response(discrete.self_a, discrete.self_b, power)
     mutual_path = _ramp_response(discrete.mutual_a, discrete.mutual_b, power)
-    own = np.diag(network.resistance_k_per_w)
-    mutual = network.resistance_k_per_w.sum(axis=1) - own
+    scale = params[:, K.P_PMAX] / scalars[K.S_PMAX]  # (n_banks, n_rings)
+    own = np.diag(network.resistance_k_per_w) * scale
+    mutual = scale @ network.resistance_k_per_w.T - own
 
     def rings(values):
         return np.ascontiguousarray(np.broadcast_to(values, (n_banks, n_rings))).reshape(-1)
@@ -744,12 +764,12 @@ def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
     state[:, K.X_S2] = own * own_path[-1, 1]
     state[:, K.X_M1] = mutual * mutual_path[-1, 0]
     state[:, K.X_M2] = mutual * mutual_path[-1, 1]
-    state[:, K.U_APPLIED] = power[-1]
+    state[:, K.U_APPLIED] = power[-1] * scale
     # The ramp rises by P_max/(n_sweep - 1) per step; a path with poles τ1, τ2 lags a ramp by
-    # τ1 + τ2, so the resonance is seen that much power too late.
+    # τ1 + τ2, so the resonance is seen that much power too late (each ring's own ramp).
     rate = scalars[K.S_PMAX] / max(n_sweep - 1, 1)
     lag_steps = (network.time_constant_s + network.second_time_constant_s) / h
-    recorded = np.clip(best_power - rate * lag_steps, 0.0, scalars[K.S_PMAX])
+    recorded = np.clip(best_power - rate * lag_steps, 0.0, scalars[K.S_PMAX]) * scale[..., None]
     floor = np.broadcast_to(acquisition.min_start_power_w, (n_rings,))[None, :, None]
     seen = (best_drop >= acquisition.min_peak_drop) & (recorded >= floor)
     channel = np.empty((n_banks, n_rings), dtype=np.int64)
@@ -761,7 +781,7 @@ def _acquire(acquisition, sweep, inputs, grid, state, network, n_sweep, h):
     if acquisition.compensate_crosstalk:
         crosstalk = network.crosstalk_fraction
         heating = start * crosstalk.sum(axis=1)
-        start = np.clip(np.linalg.solve(crosstalk, heating.T).T, 0.0, scalars[K.S_PMAX])
+        start = np.clip(np.linalg.solve(crosstalk, heating.T).T, 0.0, params[:, K.P_PMAX])
         start = np.where(found, start, 0.0)
     return np.where(found, channel, -1), start
 

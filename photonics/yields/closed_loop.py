@@ -448,11 +448,12 @@ def failure_events(failure, time_s, detuning_m, heater_power_w, *, fwhm_m, first
         Traces, m and W.
     fwhm_m, first_lock_s : array_like, shape (n_rings,)
         FWHM (m) and time of first lock (s, NaN if never).
-    pmax_w : float
-        Heater full scale, W.
+    pmax_w : float or array_like, shape (n_rings,)
+        Each heater's full-scale power, W.
     """
     code = {name: k for k, name in enumerate(DYNAMIC_FAILURES, start=1)}
     events = np.full(len(failure), np.nan)
+    pmax_w = np.broadcast_to(pmax_w, (len(failure),))
     for ring, mode in enumerate(failure):
         trace = detuning_m[ring]
         if mode == code["wrong_channel"]:
@@ -462,7 +463,7 @@ def failure_events(failure, time_s, detuning_m, heater_power_w, *, fwhm_m, first
             events[ring] = time_s[np.argmax(out)] if out.any() else np.nan
         elif mode == code["heater_saturation"]:
             power = heater_power_w[ring]
-            at_end = (power >= pmax_w * (1.0 - 1e-9)) | (power <= 0.0)
+            at_end = (power >= pmax_w[ring] * (1.0 - 1e-9)) | (power <= 0.0)
             events[ring] = time_s[np.argmax(at_end)] if at_end.any() else np.nan
         elif mode == code["lock_residual"]:
             events[ring] = time_s[np.nanargmax(np.abs(trace))]
@@ -524,6 +525,7 @@ def lock_banks(
     thermal_shift_m_per_k: float,
     channel_wavelength_m,
     rng,
+    heater_resistance_ratio=1.0,
     engine: str = "numba",
     trace_records: int | None = None,
 ) -> BankLocks:
@@ -544,6 +546,10 @@ def lock_banks(
         The channel grid, m.
     rng : numpy.random.Generator or int
         Source of the detector noise.
+    heater_resistance_ratio : float or array_like, shape (n_banks, n_rings)
+        Each heater's resistance over nominal (> 0): its range is
+        ``tuning.max_heater_power_w`` over it
+        (:class:`~cposim.control.loop.locking.ResonatorArrays`). Default 1.
     engine : {"numba", "numpy"}
         The lock kernel or its NumPy reference.
     trace_records : int, optional
@@ -569,6 +575,7 @@ def lock_banks(
             drop_peak=drop_peak,
             thermal_shift_m_per_k=thermal_shift_m_per_k,
             fsr_m=fsr_m,
+            heater_resistance_ratio=heater_resistance_ratio,
         ),
         grid,
         network=network,

@@ -398,12 +398,13 @@ class SpreadSettings:
         it (the same channel of the ``link.laser_split_ways`` links of one source). Default 1
         (*assumption*: ±3 dB as ±3σ about the link's RIN).
     heater_resistance_sigma : float
-        Relative standard deviation of each ring's heater resistance (0 … 0.3). A heater
-        driven to a fixed full-scale voltage reaches ``V²/R``, so a ring's heater range is
-        ``tuning.max_heater_power_w / (1 + σz)`` (its tuning efficiency per watt unchanged).
-        Default 0: the dynamic lock takes one heater range per study, so a study that sets
-        this must run ``lock.mode = "static"`` (refused otherwise); ≈ 0.05 (±15 % as ±3σ) is
-        a plausible metal-heater spread (*assumption*).
+        Relative standard deviation of each ring's heater resistance (0 … 0.3). The driver
+        sets the voltage for the nominal resistance ``R0``, so a heater of ``R0·(1 + σz)``
+        dissipates ``1/(1 + σz)`` of every command: the static plan sees a heater range of
+        ``tuning.max_heater_power_w / (1 + σz)`` (its tuning efficiency per watt unchanged),
+        the dynamic lock a heater that heats its ring and neighbours that much less per
+        commanded watt (its loop gain too). Default 0.05 (*assumption*: ±15 % as ±3σ, a
+        metal-heater film's sheet-resistance and line-width spread).
     driver_swing_sigma : float
         Relative standard deviation of each lane's modulator-driver output swing (0 … 0.3;
         the ratio ``1 + σz`` enters
@@ -421,7 +422,7 @@ class SpreadSettings:
     photodiode_dark_current_sigma: float = 0.5
     tia_noise_sigma: float = 0.05
     laser_rin_sigma_db: float = 1.0
-    heater_resistance_sigma: float = 0.0
+    heater_resistance_sigma: float = 0.05
     driver_swing_sigma: float = 0.03
 
     def __post_init__(self):

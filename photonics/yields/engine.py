@@ -200,12 +200,6 @@ def simulate_wafers(config: YieldConfig, wafer_indices, *, engine: str = "numba"
         The :data:`COLUMNS`, one entry per die, wafers in the given order.
     """
     check_choice("engine", engine, ENGINES)
-    if config.lock.mode == "dynamic" and config.spreads.heater_resistance_sigma > 0.0:
-        raise ValueError(
-            f"spreads.heater_resistance_sigma = {config.spreads.heater_resistance_sigma!r} "
-            'needs lock.mode = "static": the dynamic lock takes one heater range per study '
-            "(set it to 0 for a dynamic study)"
-        )
     wafers = np.asarray(wafer_indices, dtype=np.int64).reshape(-1)
     layout = config.layout()
     rings, shared = _study_inputs(config, layout, wafers, engine)
@@ -271,7 +265,9 @@ def _study_inputs(config: YieldConfig, layout, wafers, engine):
     )
     rings = _fabricated_rings(config, layout, drawn, _loss_factors(config, wafers, layout))
     rings["cold_m"] = rings["cold_m"] - _laser_wavelength_errors(config, wafers, layout)
-    rings["heater_range_w"] = _heater_ranges(config, wafers, rings["cold_m"].shape)
+    ratio = _heater_resistance_ratios(config, wafers, rings["cold_m"].shape)
+    rings["heater_resistance_ratio"] = ratio
+    rings["heater_range_w"] = config.tuning.heater.full_scale_power_w(ratio)
     shared = {
         "defects": _defects(config, layout, wafers),
         "power_spread_db": _power_spreads(config, wafers),
@@ -293,16 +289,15 @@ def _loss_factors(config: YieldConfig, wafers, layout) -> np.ndarray:
     return out
 
 
-def _heater_ranges(config: YieldConfig, wafers, shape) -> np.ndarray:
-    """Each ring's heater range, W, shape (wafer, die, ring): ``max_heater_power_w / (1 + σz)``
-    (a fixed full-scale voltage over a heater of resistance ``R0·(1 + σz)``, clipped at
-    ``R0/10``); per wafer keyed by ``(seed, HEATER_STREAM, wafer)``."""
+def _heater_resistance_ratios(config: YieldConfig, wafers, shape) -> np.ndarray:
+    """Each ring's heater resistance over nominal, shape (wafer, die, ring): ``1 + σz``
+    clipped at 0.1; per wafer keyed by ``(seed, HEATER_STREAM, wafer)``."""
     sigma = config.spreads.heater_resistance_sigma
-    out = np.full(shape, config.tuning.max_heater_power_w)
+    out = np.ones(shape)
     if sigma > 0.0:
         for i, wafer in enumerate(wafers):
             rng = np.random.default_rng(_stream(config, HEATER_STREAM, wafer))
-            out[i] /= np.maximum(1.0 + sigma * rng.standard_normal(shape[1:]), 0.1)
+            out[i] = np.maximum(1.0 + sigma * rng.standard_normal(shape[1:]), 0.1)
     return out
 
 
@@ -512,6 +507,7 @@ def _lock_wafer(config, rings, i, wafer, dies, engine, trace_records=None):
         thermal_shift_m_per_k=float(config.link.modulator.ring.thermal_shift_m_per_k(grid.mean())),
         channel_wavelength_m=grid,
         rng=np.random.default_rng(_stream(config, DYNAMIC_STREAM, wafer)),
+        heater_resistance_ratio=banks(rings["heater_resistance_ratio"]),
         engine=engine,
         trace_records=trace_records,
     )
@@ -608,7 +604,7 @@ def die_lock_timeline(
             heater,
             fwhm_m=fwhm,
             first_lock_s=ring_values(locks.time_to_lock_s),
-            pmax_w=config.tuning.max_heater_power_w,
+            pmax_w=rings["heater_range_w"][0, die],
         ),
         asic_step_time_s=profile.asic_step_time_s if profile.asic_step_w > 0.0 else None,
     )

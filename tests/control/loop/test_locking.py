@@ -1,6 +1,7 @@
 """Closed-loop locking: kernel == NumPy reference, locking a bank under a 60 K ramp, no false
 lock with too little range, record-then-match acquisition, input checks."""
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -54,7 +55,10 @@ DETECTORS = {
 
 @pytest.mark.parametrize("name", list(DETECTORS))
 def test_kernel_equals_numpy_reference(name):
+    """Including a heater-resistance spread (each ring its own full scale)."""
     resonators, grid, network, controller = bank(2, 5, seed=3)
+    ratio = np.random.default_rng(9).uniform(0.8, 1.25, resonators.shape)
+    resonators = dataclasses.replace(resonators, heater_resistance_ratio=ratio)
     kwargs = {
         "network": network,
         "controller": controller,
@@ -408,3 +412,37 @@ def test_loop_input_checks():
         ResonatorArrays(cold_resonance_m=grid, fwhm_m=-1e-10)
     with pytest.raises(ValueError, match="max_error_fraction_of_fwhm"):
         LockCriteria(max_error_fraction_of_fwhm=0.0)
+
+
+@pytest.mark.parametrize("drive", ["voltage", "current"])
+def test_a_heaters_resistance_sets_its_range_as_the_driver_does(drive):
+    """A bank whose heaters all have 1.3× the nominal resistance locks exactly as the same bank
+    on a driver of that resistance (record-then-match, dither lock, crosstalk): the range is
+    V²/(1.3·R) on a voltage driver, 1.3·I²·R on a current driver, and the controller knows
+    it. Within 1e-12 (the two full scales differ by rounding)."""
+    resonators, grid, network, controller = bank(1, 8, seed=8, blue_m=0.9e-9, sigma_m=0.3e-9)
+    nominal = HeaterDriver(drive=drive, full_scale_voltage_v=2.5, full_scale_current_a=2.5e-3)
+    kwargs = {
+        "network": network,
+        "controller": controller,
+        "detector": DETECTORS["dither"],
+        "sample_period_s": 1e-6,
+        "n_steps": 600,
+        "acquisition": AcquisitionSweep(duration_s=5e-4),
+        "rng": 3,
+    }
+    ratio = 1.3
+    spread = simulate_locking(
+        dataclasses.replace(resonators, heater_resistance_ratio=ratio),
+        grid,
+        heater=nominal,
+        **kwargs,
+    )
+    driver = dataclasses.replace(nominal, resistance_ohm=ratio * nominal.resistance_ohm)
+    same = simulate_locking(resonators, grid, heater=driver, **kwargs)
+    assert driver.max_power_w != nominal.max_power_w
+    np.testing.assert_array_equal(spread.assignment, same.assignment)
+    for field in ("detuning_m", "heater_power_w", "mean_heater_power_w"):
+        np.testing.assert_allclose(
+            getattr(spread, field), getattr(same, field), rtol=1e-12, atol=1e-24, err_msg=field
+        )
