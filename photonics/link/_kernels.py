@@ -119,6 +119,8 @@ class LaneOutputs(NamedTuple):
     q_margin_db: np.ndarray
     mux_pass_by_db: np.ndarray
     demux_pass_by_db: np.ndarray
+    modulator_extinction_ratio_db: np.ndarray
+    modulator_insertion_loss_db: np.ndarray
     penalties_db: np.ndarray
     dominant_penalty: np.ndarray
 
@@ -128,7 +130,7 @@ class LaneOutputs(NamedTuple):
         is written by the kernel)."""
         shape = (n_links, n_channels)
         return cls(
-            *(np.empty(shape) for _ in range(7)),
+            *(np.empty(shape) for _ in range(9)),
             penalties_db=np.empty((*shape, _N_PEN)),
             dominant_penalty=np.empty(shape, dtype=np.int8),
         )
@@ -443,8 +445,10 @@ def _power_rows(pt, W, lev, eyes, noise, consts):
     _SWR,
     _TC,
     _TS,
-) = range(60)
-_N_ROWS = 60
+    _MER,
+    _MIL,
+) = range(62)
+_N_ROWS = 62
 # log rows: received average, nominal OMA, smallest eye nominal / actual / after ISI / after
 # crosstalk, q_eq, received OMA, mux and demux pass-by; penalties are differences of these logs
 _N_LOGS = 10
@@ -601,6 +605,8 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
         q_margin,
         tx_pass_db,
         rx_pass_db,
+        mod_er_db,
+        mod_il_db,
         penalties,
         dominant,
     ) = out
@@ -697,6 +703,15 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
     for t in range(nl):
         mean[t] /= m
         swing[t] = abs(lev[m - 1, t] - lev[0, t])
+        low = lev[0, t]
+        high = lev[0, t]
+        for k in range(1, m):
+            low = lev[k, t] if lev[k, t] < low else low
+            high = lev[k, t] if lev[k, t] > high else high
+        W[_MER, t] = high / low  # the modulator's own ER and IL at its error and swing
+        W[_MIL, t] = mean[t] / scale[t]
+    log_rows(W[_MER], W[_MER], W[_T2], W[_T3])
+    log_rows(W[_MIL], W[_MIL], W[_T2], W[_T3])
     W[_XTA, :] = 0.0
     W[_XTO, :] = 0.0
     # --- receiver bank: channel j through rings 0 … n-1; ring i drops X[i, j]
@@ -922,6 +937,8 @@ def _block(r0, nb, B, lanes, consts, phases, out, scratch, extremes):
             q_margin[r, i] = W[_MARGIN, t]
             tx_pass_db[r, i] = 0.0 - _TEN_OVER_LN10 * logs[8, t]  # 0 - x: no -0.0
             rx_pass_db[r, i] = 0.0 - _TEN_OVER_LN10 * logs[9, t]
+            mod_er_db[r, i] = _TEN_OVER_LN10 * W[_MER, t]
+            mod_il_db[r, i] = 0.0 - _TEN_OVER_LN10 * W[_MIL, t]
             for k in range(_N_PEN):
                 penalties[r, i, k] = pen[k, t]
             dominant[r, i] = np.int8(W[_WORST, t])

@@ -69,7 +69,8 @@ def reference_lane_budget(lanes, link):
     depth = (1.0 - mod_tmin)[..., None]
     fwhm = mod_fwhm[..., None]
     # each level's phase from resonance plus the lock error
-    levels = scale * (1.0 - depth * peak(level_detuning + mod_err[..., None], fwhm, mod_fsr))
+    own = 1.0 - depth * peak(level_detuning + mod_err[..., None], fwhm, mod_fsr)
+    levels = scale * own
     nominal = scale * (1.0 - depth * peak(level_detuning + 0.0 * mod_err[..., None], fwhm, mod_fsr))
     # receiver cascade: [link, i (ring), j (channel)]
     if has_demux:
@@ -179,6 +180,8 @@ def reference_lane_budget(lanes, link):
         q_margin_db=margin,
         mux_pass_by_db=0.0 - 10.0 * np.log10(passing),  # 0 - x: no -0.0
         demux_pass_by_db=0.0 - 10.0 * np.log10(pass_factor),
+        modulator_extinction_ratio_db=10.0 * np.log10(own.max(axis=-1) / own.min(axis=-1)),
+        modulator_insertion_loss_db=0.0 - 10.0 * np.log10(own.mean(axis=-1)),
         penalties_db=penalties,
         dominant_penalty=dominant,
     )

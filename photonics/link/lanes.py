@@ -319,6 +319,9 @@ class LaneBudget:
         Index into :data:`PENALTY_NAMES` of the largest penalty (the closing one if any).
     mux_pass_by_db, demux_pass_by_db : ndarray
         Pass-by loss in the transmitter and receiver banks, dB.
+    modulator_extinction_ratio_db, modulator_insertion_loss_db : ndarray
+        The lane's own modulator at its lock error and drive swing: highest over lowest level
+        and the mean level's loss, dB.
     """
 
     received_average_dbm: np.ndarray
@@ -330,6 +333,8 @@ class LaneBudget:
     dominant_penalty: np.ndarray
     mux_pass_by_db: np.ndarray
     demux_pass_by_db: np.ndarray
+    modulator_extinction_ratio_db: np.ndarray
+    modulator_insertion_loss_db: np.ndarray
 
     PENALTY_NAMES = PENALTY_NAMES
 
@@ -361,6 +366,8 @@ class LaneBudget:
             "dominant_penalty": self.dominant_penalty_name.ravel(),
             "mux_pass_by_db": self.mux_pass_by_db.ravel(),
             "demux_pass_by_db": self.demux_pass_by_db.ravel(),
+            "modulator_extinction_ratio_db": self.modulator_extinction_ratio_db.ravel(),
+            "modulator_insertion_loss_db": self.modulator_insertion_loss_db.ravel(),
         }
         for k, name in enumerate(PENALTY_NAMES):
             columns[f"penalty_{name}_db"] = self.penalties_db[..., k].ravel()

@@ -169,14 +169,17 @@ class RunDirectory:
     def write_manifest(self, manifest: dict) -> None:
         """Replace the manifest atomically.
 
+        Written after every chunk, so on one line: ``json.dumps`` with an indent runs the
+        pure-Python encoder, which re-encoding a 400-part manifest 400 times made 13 % of a
+        10^6-die run.
+
         Parameters
         ----------
         manifest : dict
             JSON-serialisable manifest.
         """
-        _atomic_write_bytes(
-            self.manifest_path, json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
-        )
+        text = json.dumps(manifest, sort_keys=True)
+        _atomic_write_bytes(self.manifest_path, text.encode("utf-8"))
 
     @contextlib.contextmanager
     def writing(self):

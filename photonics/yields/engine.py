@@ -58,7 +58,7 @@ from cposim.control.tuning.plan import (
     TuningFailure,
     plan_tuning,
 )
-from cposim.photonics.devices.lorentzian import airy_fwhm_m, lorentzian_dip
+from cposim.photonics.devices.lorentzian import airy_fwhm_m
 from cposim.photonics.devices.modulator import locked_self_heating
 from cposim.photonics.devices.ring import Ring
 from cposim.photonics.fab.sampling import SAMPLE_ENGINES
@@ -270,8 +270,8 @@ def _study_inputs(config: YieldConfig, layout, wafers, engine):
     rings["heater_range_w"] = config.tuning.heater.full_scale_power_w(ratio)
     shared = {
         "defects": _defects(config, layout, wafers),
-        "power_spread_db": _power_spreads(config, wafers),
-        "lane": _lane_spreads(config, wafers),
+        "power_spread_db": _power_spreads(config, layout, wafers),
+        "lane": _lane_spreads(config, layout, wafers),
         "lock_normal": _lock_normals(config, wafers, rings["cold_m"].shape),
     }
     return rings, shared
@@ -670,13 +670,10 @@ def _evaluate(config: YieldConfig, layout, wafers, rings, lock: _Lock, shared, e
         **demux_inputs,
     )
     stable = lanes(rings["stability"], 0) > 0.0
-    modulator_ok = _modulator_in_spec(
-        config,
-        modulator_error,
-        modulator_fwhm,
-        modulator_extinction,
-        shared["lane"]["drive_swing_ratio"].reshape(modulator_fwhm.shape),
-    )
+    criteria = config.criteria  # the modulator's own levels at its error and swing
+    modulator_ok = (
+        budget.modulator_extinction_ratio_db >= criteria.min_modulator_extinction_ratio_db
+    ) & (budget.modulator_insertion_loss_db <= criteria.max_modulator_insertion_loss_db)
 
     # --- attribution per lane, then per engine and die
     lock_fail = lanes(lock.mode, 0)
@@ -795,7 +792,7 @@ def _airy_rings(design: Ring, coupler, sample, selected, fsr_m, loss_factor):
     return metrics
 
 
-def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
+def _power_spreads(config: YieldConfig, layout, wafers) -> np.ndarray:
     """Each lane's laser-line power deviation minus its fibre's coupling-loss deviation, plus
     its photodiode's responsivity deviation, dB, shape (wafer, die, lane); per wafer keyed by
     ``(seed, SPREAD_STREAM, wafer)`` and ``(seed, PHOTODIODE_STREAM, wafer)``. A responsivity
@@ -805,7 +802,7 @@ def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
     Lanes are numbered link by link, channel by channel. Each laser line feeds its lanes
     (:func:`_laser_normals`, as RIN and the wavelength error are grouped), and the channels of
     one link share its fibre (a DR link has one channel, so one fibre per lane)."""
-    n_wafers, n_dies = len(wafers), config.layout().n_dies
+    n_wafers, n_dies = len(wafers), layout.n_dies
     n_channels = config.n_channels
     n_links = config.die.n_engines * config.die.links_per_engine
     n_lanes = n_links * n_channels
@@ -824,13 +821,13 @@ def _power_spreads(config: YieldConfig, wafers) -> np.ndarray:
     return out
 
 
-def _lane_spreads(config: YieldConfig, wafers) -> dict[str, np.ndarray]:
+def _lane_spreads(config: YieldConfig, layout, wafers) -> dict[str, np.ndarray]:
     """Each lane's receiver noise density (A/√Hz), photodiode dark current (A), laser RIN
     (dB/Hz) and driver swing ratio, shape (wafer, die, lane), as ``evaluate_lanes`` keywords;
     per wafer keyed by ``(seed, RECEIVER_NOISE_STREAM, wafer)``, ``(seed, RIN_STREAM, wafer)``
     and ``(seed, DRIVER_STREAM, wafer)``; a laser's RIN is shared by the lanes it feeds
     (:func:`_laser_normals`), every lane has its own driver."""
-    n_wafers, n_dies = len(wafers), config.layout().n_dies
+    n_wafers, n_dies = len(wafers), layout.n_dies
     n_links = config.die.n_engines * config.die.links_per_engine
     spread, link = config.spreads, config.link
     shape = (n_wafers, n_dies, n_links * config.n_channels)
@@ -919,29 +916,6 @@ def _first_failure(a, b):
     """Element-wise the earlier (smaller, nonzero) failure mode of two, 0 if both pass."""
     both = np.where(a == 0, b, np.where(b == 0, a, np.minimum(a, b)))
     return both
-
-
-def _modulator_in_spec(config, error_m, fwhm_m, extinction_db, swing_ratio) -> np.ndarray:
-    """Whether each lane's own modulator levels (its ring, lock error and driver swing) meet
-    the ER and IL limits."""
-    op = config.link.operating_point
-    slope, curvature = config.link.level_phase_swing_cycles
-    delta = np.asarray(swing_ratio)[..., None] - 1.0
-    cycles = np.asarray(op.level_phase_cycles) + delta * (slope + delta * curvature)
-    detuning = op.fsr_m * cycles + error_m[..., None]
-    levels = lorentzian_dip(
-        detuning,
-        fwhm_m=fwhm_m[..., None],
-        min_transmission=10.0 ** (-extinction_db[..., None] / 10.0),
-        fsr_m=op.fsr_m,
-    )
-    with np.errstate(divide="ignore"):
-        er_db = 10.0 * np.log10(levels.max(axis=-1) / levels.min(axis=-1))
-        il_db = -10.0 * np.log10(levels.mean(axis=-1))
-    criteria = config.criteria
-    return (er_db >= criteria.min_modulator_extinction_ratio_db) & (
-        il_db <= criteria.max_modulator_insertion_loss_db
-    )
 
 
 def _nanmin_last(values):

@@ -9,7 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cposim.photonics.devices.modulator import ModulatorOperatingPoint, RingModulator
+from cposim.photonics.devices.modulator import (
+    ModulatorOperatingPoint,
+    RingModulator,
+    level_metrics,
+)
 from cposim.photonics.link import PENALTY_NAMES, _reference
 from cposim.photonics.link._kernels import LaneInputs
 from cposim.photonics.link.lanes import evaluate_lanes, link_constants, single_pole_isi_closure
@@ -101,6 +105,8 @@ def test_kernel_matches_numpy_reference(modulation):
         10 ** (result.received_oma_dbm / 10), 10 ** (reference.received_oma_dbm / 10), rtol=1e-9
     )
     np.testing.assert_allclose(result.demux_pass_by_db, reference.demux_pass_by_db, atol=1e-12)
+    for name in ("mux_pass_by_db", "modulator_extinction_ratio_db", "modulator_insertion_loss_db"):
+        np.testing.assert_allclose(getattr(result, name), getattr(reference, name), atol=1e-12)
 
 
 def test_kernel_without_jit_matches_reference_and_the_compiled_kernel(tmp_path):
@@ -157,6 +163,8 @@ LANE_OUTPUTS = (
     "dominant_penalty",
     "mux_pass_by_db",
     "demux_pass_by_db",
+    "modulator_extinction_ratio_db",
+    "modulator_insertion_loss_db",
 )
 
 
@@ -382,3 +390,21 @@ def test_a_datasheet_operating_point_scales_its_level_shifts_about_their_mean():
     base = evaluate_lanes(params)
     np.testing.assert_allclose(wider.mux_pass_by_db, base.mux_pass_by_db, rtol=1e-12)
     assert np.all(wider.received_oma_dbm > base.received_oma_dbm)
+
+
+def test_the_lanes_modulator_er_and_il_are_its_own_levels():
+    """The budget reports each lane's own modulator ER and IL at its lock error: those of the
+    operating point's transmissions there (``level_metrics``, sorted levels), within 1e-9 dB,
+    for lock errors from blue to red of the bias (levels reorder past resonance)."""
+    params = LinkParameters.dr_lane()
+    op = params.operating_point
+    error = np.linspace(-150e-12, 150e-12, 31)[:, None]
+    budget = evaluate_lanes(params, modulator_detuning_m=error)
+    levels = np.sort(op.transmissions(error[:, 0]), axis=-1)
+    expected = level_metrics(levels)
+    np.testing.assert_allclose(
+        budget.modulator_extinction_ratio_db[:, 0], expected["extinction_ratio_db"], atol=1e-9
+    )
+    np.testing.assert_allclose(
+        budget.modulator_insertion_loss_db[:, 0], expected["insertion_loss_db"], atol=1e-9
+    )

@@ -476,8 +476,8 @@ def test_a_lane_spread_alone_moves_yield_as_its_tail(part):
     original = E._lane_spreads
 
     def passes(value):
-        def forced(config, wafers):
-            lane = original(config, wafers)
+        def forced(config, layout, wafers):
+            lane = original(config, layout, wafers)
             lane[name] = np.full_like(lane[name], value)
             return lane
 
@@ -525,7 +525,8 @@ def test_a_laser_line_feeds_one_channel_of_the_links_its_source_serves():
          "spreads.photodiode_responsivity_sigma": 0.0}
     )  # fmt: skip
     n = config.n_channels
-    lanes = E._power_spreads(config, [0])[0].reshape(-1, config.die.links_per_engine, n)
+    lanes = E._power_spreads(config, config.layout(), [0])[0]
+    lanes = lanes.reshape(-1, config.die.links_per_engine, n)
     np.testing.assert_array_equal(lanes[:, 0], lanes[:, 1])  # links 0 and 1: one source
     assert np.all(lanes[:, 0] != lanes[:, 2])  # the next source
     assert np.all(lanes[:, 0, 0] != lanes[:, 0, 1])  # another channel, another laser
