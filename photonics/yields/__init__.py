@@ -58,6 +58,7 @@ _CATALOGUE = {
         "DEFECT_STREAM",
         "DRIVER_STREAM",
         "DYNAMIC_STREAM",
+        "FIBER_ARRAY_STREAM",
         "HEATER_STREAM",
         "LASER_WAVELENGTH_STREAM",
         "LOCK_STREAM",

@@ -364,10 +364,16 @@ class SpreadSettings:
         tolerance of the CW-WDM MSA Technical Specification rev 1.0 (2021) taken as ±3σ
         (*assumption* on the distribution).
     fiber_coupling_loss_sigma_db : float
-        Standard deviation of the fibre-attach loss of each fibre (laser, transmit and receive
-        couplers of a lane's fibre together), dB (≥ 0); the lanes of one fibre (the WDM
-        channels) share it. Default 0.2 (*assumption*: sub-micrometre alignment of a fibre
-        array to edge couplers with ≈ 3 µm mode field).
+        Standard deviation of each fibre's own attach loss (laser, transmit and receive
+        couplers of a lane's fibre together: its core's position in the array), dB (≥ 0); the
+        lanes of one fibre (the WDM channels) share it. Default 0.13 (*assumption*: ±0.4 dB as
+        ±3σ for a core placed within ≈ ±0.5 µm of its V-groove position against an edge
+        coupler's ≈ 3 µm mode field).
+    fiber_array_loss_sigma_db : float
+        Standard deviation of each engine's fibre-array attach offset, dB (≥ 0), shared by
+        every fibre of the engine (the array's lateral, vertical and angular alignment), on top
+        of each fibre's own. Default 0.15 (*assumption*; with the fibre's own 0.13 dB, 0.2 dB
+        per fibre in all, the sub-micrometre passive alignment of an array to edge couplers).
     laser_wavelength_sigma_m : float
         Standard deviation of each laser source's wavelength error, m (≥ 0): the whole grid of
         one source moves together (a DR line and the lanes it feeds, or one WDM source and its
@@ -415,7 +421,8 @@ class SpreadSettings:
     """
 
     laser_line_power_sigma_db: float = 0.33
-    fiber_coupling_loss_sigma_db: float = 0.2
+    fiber_coupling_loss_sigma_db: float = 0.13
+    fiber_array_loss_sigma_db: float = 0.15
     laser_wavelength_sigma_m: float = 33e-12
     propagation_loss_sigma: float = 0.05
     photodiode_responsivity_sigma: float = 0.02
@@ -430,6 +437,7 @@ class SpreadSettings:
         check_range(
             "fiber_coupling_loss_sigma_db", self.fiber_coupling_loss_sigma_db, low=0.0, high=10.0
         )
+        check_range("fiber_array_loss_sigma_db", self.fiber_array_loss_sigma_db, low=0.0, high=10.0)
         check_range("laser_wavelength_sigma_m", self.laser_wavelength_sigma_m, low=0.0, high=1e-8)
         check_range("propagation_loss_sigma", self.propagation_loss_sigma, low=0.0, high=1.0)
         check_range(

@@ -150,6 +150,9 @@ HEATER_STREAM = 1010
 DRIVER_STREAM = 1011
 """SeedSequence key of the modulator drivers' swing spread: ``(seed, 1011, wafer)``."""
 
+FIBER_ARRAY_STREAM = 1012
+"""SeedSequence key of the engines' fibre-array attach offsets: ``(seed, 1012, wafer)``."""
+
 _SWING_RATIO_CLIP = (0.05, 1.95)  # inside what evaluate_lanes accepts; only σ ≫ 0.1 reaches it
 
 CHOICE_STREAM = 1003
@@ -800,8 +803,10 @@ def _power_spreads(config: YieldConfig, layout, wafers) -> np.ndarray:
     received power does, so it enters as ``10·log10(r)`` dB of power.
 
     Lanes are numbered link by link, channel by channel. Each laser line feeds its lanes
-    (:func:`_laser_normals`, as RIN and the wavelength error are grouped), and the channels of
-    one link share its fibre (a DR link has one channel, so one fibre per lane)."""
+    (:func:`_laser_normals`, as RIN and the wavelength error are grouped), the channels of
+    one link share its fibre (a DR link has one channel, so one fibre per lane), and every
+    fibre of an engine shares its fibre array's offset (keyed by ``(seed,
+    FIBER_ARRAY_STREAM, wafer)``)."""
     n_wafers, n_dies = len(wafers), layout.n_dies
     n_channels = config.n_channels
     n_links = config.die.n_engines * config.die.links_per_engine
@@ -812,6 +817,11 @@ def _power_spreads(config: YieldConfig, layout, wafers) -> np.ndarray:
         rng = np.random.default_rng(_stream(config, SPREAD_STREAM, wafer))
         lines = spread.laser_line_power_sigma_db * _laser_normals(config, n_dies, rng)
         fibres = spread.fiber_coupling_loss_sigma_db * rng.standard_normal((n_dies, n_links))
+        arrays = np.random.default_rng(_stream(config, FIBER_ARRAY_STREAM, wafer))
+        engines = spread.fiber_array_loss_sigma_db * arrays.standard_normal(
+            (n_dies, config.die.n_engines)
+        )
+        fibres = fibres + np.repeat(engines, config.die.links_per_engine, axis=1)
         out[i] = lines - np.repeat(fibres, n_channels, axis=1)
         detectors = np.random.default_rng(_stream(config, PHOTODIODE_STREAM, wafer))
         ratio = 1.0 + spread.photodiode_responsivity_sigma * detectors.standard_normal(
@@ -933,6 +943,7 @@ __all__ = [
     "ENGINES",
     "FAILURE_LABELS",
     "FAILURE_MODES",
+    "FIBER_ARRAY_STREAM",
     "HEATER_STREAM",
     "LASER_WAVELENGTH_STREAM",
     "LOCK_STREAM",

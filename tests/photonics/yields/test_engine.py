@@ -29,6 +29,7 @@ NO_DEFECTS = DefectDensities(
 STILL_SPREADS = {
     "laser_line_power_sigma_db": 0.0,
     "fiber_coupling_loss_sigma_db": 0.0,
+    "fiber_array_loss_sigma_db": 0.0,
     "laser_wavelength_sigma_m": 0.0,
     "propagation_loss_sigma": 0.0,
     "photodiode_responsivity_sigma": 0.0,
@@ -307,20 +308,22 @@ def test_yield_waterfall_steps_down_by_each_modes_dies_to_the_die_yield():
     assert ax.get_ylabel() == "Die yield (%)"
 
 
-@pytest.mark.parametrize("part", ["fiber", "laser", "photodiode"])
+@pytest.mark.parametrize("part", ["fiber", "array", "laser", "photodiode"])
 def test_a_power_spread_alone_moves_yield_as_its_gaussian_tail(part):
     """No variation, a perfect lock: every lane has the nominal margin m0. A Gaussian fibre-loss
-    (or laser-line) spread σ alone makes a lane pass with Φ(m0/σ) (margin in dB of laser power);
-    lanes sharing a laser line (4 here) fail together, so an engine of 8 lanes passes with
-    Φ(m0/σ)^8 for fibres but Φ(m0/σ)^2 for laser lines. A photodiode responsivity ratio
+    (fibre, fibre-array or laser-line) spread σ alone makes a lane pass with Φ(m0/σ) (margin
+    in dB of laser power); lanes sharing a laser line (4 here) fail together, and so do the 8
+    lanes of one engine's fibre array, so an engine passes with Φ(m0/σ)^8 for fibres,
+    Φ(m0/σ)^2 for laser lines and Φ(m0/σ) for arrays. A photodiode responsivity ratio
     1 + σ·z scales the received power: a lane passes with Φ((1 − 10^(−m0/10))/σ), each its
-    own. Inside the 99.9 % intervals (lanes of one line counted as one trial)."""
+    own. Inside the 99.9 % intervals (lanes of one line or array counted as one trial)."""
 
     still = small(variation=NO_VARIATION, spreads=SpreadSettings(**STILL_SPREADS),
                   **{"lock.sigma_m": 0.0})  # fmt: skip
     m0 = float(np.unique(np.round(simulate_wafers(still, [0])["min_margin_db"], 9))[0])
     key, sigma = {
         "fiber": ("fiber_coupling_loss_sigma_db", m0 / 1.5),  # Φ(1.5) = 0.933 per lane
+        "array": ("fiber_array_loss_sigma_db", m0 / 1.5),
         "laser": ("laser_line_power_sigma_db", m0 / 1.5),
         "photodiode": ("photodiode_responsivity_sigma", (1.0 - 10.0 ** (-m0 / 10.0)) / 1.5),
     }[part]
@@ -331,10 +334,11 @@ def test_a_power_spread_alone_moves_yield_as_its_gaussian_tail(part):
     yields = result.yields().set_index("level")
     p = stats.norm.cdf(1.5)
     assert spread.link.laser_split_ways == 4
-    engine = p**2 if part == "laser" else p**8
-    # lanes of one laser line are one trial: count the lane yield over independent units
+    per_unit = {"laser": 4, "array": 8}.get(part, 1)
+    engine = p ** (8 // per_unit)
+    # lanes of one laser line (or array) are one trial: the lane yield over independent units
     lanes = yields.loc["lane"]
-    units = lanes["total"] / (4 if part == "laser" else 1)
+    units = lanes["total"] / per_unit
     low, high = stats.binom.interval(0.999, units, p)
     assert low / units <= lanes["yield"] <= high / units
     assert yields.loc["engine", "low"] <= engine <= yields.loc["engine", "high"]
@@ -521,7 +525,7 @@ def test_a_laser_line_feeds_one_channel_of_the_links_its_source_serves():
 
     config = YieldConfig(link=LinkParameters(laser_split_ways=2)).with_changes(
         {"wafer": Wafer(diameter_m=0.1, edge_exclusion_m=3e-3), "run.n_wafers": 1,
-         "spreads.fiber_coupling_loss_sigma_db": 0.0,
+         "spreads.fiber_coupling_loss_sigma_db": 0.0, "spreads.fiber_array_loss_sigma_db": 0.0,
          "spreads.photodiode_responsivity_sigma": 0.0}
     )  # fmt: skip
     n = config.n_channels
