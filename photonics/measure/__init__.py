@@ -10,10 +10,10 @@
 - :mod:`~cposim.photonics.measure.result`: :class:`SpectrumFit` and :class:`ResonanceFits`
   (values, uncertainties, both coupling branches, flags, ``to_dataframe``, ``rings()``,
   ``plot()``);
-- :mod:`~cposim.photonics.measure.calibration`: :func:`calibrate_variation`, wafer test data
-  (resonances per lot, wafer and position) → the levels of a
+- :mod:`~cposim.photonics.measure.calibration` (a subpackage): :func:`calibrate_variation`,
+  wafer test data (resonances per lot, wafer and position) → the levels of a
   :class:`~cposim.photonics.fab.VariationModel` with bootstrap intervals, what is identifiable
-  said; :mod:`~cposim.photonics.measure.calibration_plot` draws its variogram and maps.
+  said; its ``plot`` module draws the variogram and maps.
 
 Data flow: file → traces → envelope → resonances → fits → :class:`~cposim.photonics.devices.Ring`;
 wafer table → :class:`VariationCalibration` → a yield configuration's ``[variation]``.
@@ -32,8 +32,8 @@ _CATALOGUE = {
         "COMPONENTS", "KERNEL_CHOICES", "OFFSET_LEVELS", "PLOT_KINDS", "SPLIT_RULES",
         "DesignSensitivity", "EmpiricalVariogram", "Estimate", "LevelEstimates",
         "VariationCalibration", "calibrate_variation", "empirical_variogram",
+        "residual_map", "variogram", "wafer_maps",
     ),
-    "calibration_plot": ("residual_map", "variogram", "wafer_maps"),
 }  # fmt: skip
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _CATALOGUE)
