@@ -222,10 +222,10 @@ def tdecq(
         np.fft.rfftfreq(power.size, d=1.0 / (sps * baud)), bandwidth_hz=bandwidth, kind="bessel4"
     )
     spectrum = np.fft.rfft(power) * response
-    filtered = np.fft.irfft(spectrum, n=power.size)
-    acf = np.fft.irfft(np.abs(response) ** 2, n=power.size)[::sps]
+    acf = _decimated_autocorrelation(np.abs(response) ** 2, power.size, sps)
     decided = symbols is None
     if decided:
+        filtered = np.fft.irfft(spectrum, n=power.size)
         column = int(np.argmax(filtered.reshape(n, sps).var(axis=0)))
         symbols, centre = _slice(filtered.reshape(n, sps)[:, column]), column / sps
     else:
@@ -247,7 +247,17 @@ def tdecq(
         eye._gram = None
         taps, main = eye.least_squares(centre, settings.precursor_taps)
     eye.set_levels(_settled_levels(eye.rows([centre])[0], eye.symbols), float(power.mean()))
-    return eye.optimise(taps, main, centre, filtered)
+    return eye.optimise(taps, main, centre)
+
+
+def _decimated_autocorrelation(power_response, n_samples, sps):
+    """``irfft(power_response, n_samples)[::sps]`` by folding the spectrum onto the symbol grid
+    (sampling every ``sps``-th point sums the spectrum's aliases), an FFT of ``n_samples/sps``
+    points instead of ``n_samples``."""
+    n = n_samples // sps
+    tail = power_response[1 : (n_samples + 1) // 2][::-1]  # bins N-1 … N/2+1 (real, even)
+    full = np.concatenate([power_response, tail])
+    return np.fft.ifft(full.reshape(sps, n).sum(axis=0)).real / sps
 
 
 def _slice(samples):
@@ -400,7 +410,7 @@ class _Eye:
             taps, best, details = trial, value, trial_details
         return taps
 
-    def optimise(self, taps, main, centre, filtered):
+    def optimise(self, taps, main, centre):
         """Minimise TDECQ over taps and eye centre; the :class:`TdecqResult`."""
         taps = self._nelder_mead(self._mmse(taps, main, centre), main, centre)
         best, step = self.evaluate(taps, main, centre)[0], 0
@@ -417,7 +427,11 @@ class _Eye:
             taps = self._nelder_mead(self._mmse(taps, main, centre), main, centre)
         value, (ceq, sigma, sers) = self.evaluate(taps, main, centre)
         sps = self.n_samples // self.n
-        equalized = sum(w * np.roll(filtered, (i - main) * sps) for i, w in enumerate(taps))
+        # the FFE on the filtered waveform as one spectrum: a delay of d symbols is
+        # exp(-2πi·q·d·sps/N) on bin q (circular, as np.roll)
+        delay = np.exp(-2j * np.pi * np.arange(self.spectrum.size) * sps / self.n_samples)
+        ffe = sum(w * delay ** (i - main) for i, w in enumerate(taps))
+        equalized = np.fft.irfft(self.spectrum * ffe, n=self.n_samples)
         eye_centre = centre % 1.0
         half = 0.5 * self.settings.window_separation_ui
         return TdecqResult(

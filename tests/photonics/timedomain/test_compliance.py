@@ -330,3 +330,34 @@ def test_bad_waveforms_name_the_argument():
         tdecq(waveform, samples_per_symbol=SPS, symbol_rate_baud=BAUD, symbols=symbols[:-1])
     with pytest.raises(ValueError, match="symbols"):
         tdecq(waveform, samples_per_symbol=SPS, symbol_rate_baud=BAUD, symbols=symbols + 1)
+
+
+def test_equalised_waveform_is_the_ffe_on_the_reference_receiver_output():
+    """``equalized_w`` is the reference receiver's output (fourth-order Bessel-Thomson at half
+    the baud rate, here from scipy.signal) through the optimised FFE, taps a whole symbol
+    apart and circular: within 1e-9 of the peak power."""
+    symbols, waveform = _pam4(2**10, seed=3)
+    slow_tx = _gaussian_tx(waveform, 0.4)
+    result = _run(slow_tx, symbols)
+    freq = np.fft.rfftfreq(slow_tx.size, d=1.0 / (SPS * BAUD))
+    received = np.fft.irfft(np.fft.rfft(slow_tx) * _bessel_thomson(freq, BAUD / 2), n=slow_tx.size)
+    main = result.main_tap_index
+    expected = sum(w * np.roll(received, (i - main) * SPS) for i, w in enumerate(result.ffe_taps))
+    np.testing.assert_allclose(result.equalized_w, expected, rtol=0, atol=1e-9 * slow_tx.max())
+
+
+@pytest.mark.parametrize(("n_symbols", "sps"), [(1000, 8), (999, 3), (65535, 16)])
+def test_the_symbol_spaced_autocorrelation_folds_the_spectrum(n_symbols, sps):
+    """Sampling the reference receiver's autocorrelation every symbol is the inverse FFT of
+    its power response folded onto the symbol grid: equal to the full inverse FFT's every
+    ``sps``-th point within 1e-15 (odd and even lengths)."""
+    from cposim.photonics.timedomain.compliance import _decimated_autocorrelation
+
+    n = n_symbols * sps
+    response = np.random.default_rng(1).random(n // 2 + 1)
+    np.testing.assert_allclose(
+        _decimated_autocorrelation(response, n, sps),
+        np.fft.irfft(response, n=n)[::sps],
+        rtol=0,
+        atol=1e-15,
+    )
