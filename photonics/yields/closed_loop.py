@@ -548,7 +548,7 @@ def lock_banks(
         Source of the detector noise.
     heater_resistance_ratio : float or array_like, shape (n_banks, n_rings)
         Each heater's resistance over nominal (> 0): its range is
-        ``tuning.max_heater_power_w`` over it
+        ``tuning.heater.full_scale_power_w(ratio)``
         (:class:`~cposim.control.loop.locking.ResonatorArrays`). Default 1.
     engine : {"numba", "numpy"}
         The lock kernel or its NumPy reference.

@@ -404,13 +404,14 @@ class SpreadSettings:
         it (the same channel of the ``link.laser_split_ways`` links of one source). Default 1
         (*assumption*: ±3 dB as ±3σ about the link's RIN).
     heater_resistance_sigma : float
-        Relative standard deviation of each ring's heater resistance (0 … 0.3). The driver
-        sets the voltage for the nominal resistance ``R0``, so a heater of ``R0·(1 + σz)``
-        dissipates ``1/(1 + σz)`` of every command: the static plan sees a heater range of
-        ``tuning.max_heater_power_w / (1 + σz)`` (its tuning efficiency per watt unchanged),
-        the dynamic lock a heater that heats its ring and neighbours that much less per
-        commanded watt (its loop gain too). Default 0.05 (*assumption*: ±15 % as ±3σ, a
-        metal-heater film's sheet-resistance and line-width spread).
+        Relative standard deviation of each ring's heater resistance (0 … 0.3). On the
+        study's voltage driver a heater of ``R0·(1 + σz)`` reaches ``V²/R =
+        tuning.max_heater_power_w / (1 + σz)`` at full scale
+        (:meth:`~cposim.control.heater.HeaterDriver.full_scale_power_w`). The controller
+        knows its heater (the resistance is measured at power-up), so both lock modes see
+        that ring's own range in watts, its tuning efficiency per watt unchanged. Default
+        0.05 (*assumption*: ±15 % as ±3σ, a metal-heater film's sheet-resistance and
+        line-width spread).
     driver_swing_sigma : float
         Relative standard deviation of each lane's modulator-driver output swing (0 … 0.3;
         the ratio ``1 + σz`` enters
