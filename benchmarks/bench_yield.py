@@ -49,20 +49,17 @@ def main(argv=None) -> int:
     library_s = best_time_s(lambda: simulate_wafers(config, [1]), repeats=1 if args.quick else 3)
     numpy_s = best_time_s(lambda: simulate_wafers(config, [1], engine="numpy"), repeats=1)
 
-    def batch_config(n_wafers):
-        return config.with_changes(
-            {"run": RunSettings(seed=1, n_wafers=n_wafers, wafers_per_chunk=1)}
-        )
+    def timed_batch_s(n_wafers):
+        """Seconds of a batch run of ``n_wafers`` into a fresh directory."""
+        run = RunSettings(seed=1, n_wafers=n_wafers, wafers_per_chunk=1)
+        with tempfile.TemporaryDirectory() as directory:
+            start = time.perf_counter()
+            run_study(config.with_changes({"run": run}), Path(directory) / "run", progress=False)
+            return time.perf_counter() - start
 
-    with tempfile.TemporaryDirectory() as directory:  # a process's first run imports pandas
-        start = time.perf_counter()
-        run_study(batch_config(1), Path(directory) / "run", progress=False)
-        first_batch_s = time.perf_counter() - start
+    first_batch_s = timed_batch_s(1)  # a process's first run imports pandas and pyarrow
     rss_before = peak_rss_bytes()
-    with tempfile.TemporaryDirectory() as directory:
-        start = time.perf_counter()
-        run_study(batch_config(n_batch_wafers), Path(directory) / "run", progress=False)
-        batch_s = time.perf_counter() - start
+    batch_s = timed_batch_s(n_batch_wafers)
     rss_growth = peak_rss_bytes() - rss_before
 
     rings_per_die = config.layout().die.n_rings
